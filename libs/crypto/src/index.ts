@@ -1,0 +1,3 @@
+export * from './signing.js';
+export * from './api-keys.js';
+export * from './key-ring.js';

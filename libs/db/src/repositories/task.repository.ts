@@ -1,0 +1,126 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { TaskStatus, TaskTransition } from '@hourglass/domain';
+import { TaskEntity } from '../entities/task.entity.js';
+import { decodeCursor, toPage, type Page } from '../cursor.js';
+
+export type NewTask = Omit<TaskEntity, 'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt'>;
+
+export interface TaskFilter {
+  status?: TaskStatus;
+  label?: { key: string; value: string };
+  queue?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+/** What the dispatcher needs to make one attempt. */
+export interface StartedTask {
+  id: string;
+  orgId: string;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | null;
+  timeoutMs: number;
+  maxAttempts: number;
+  attemptNumber: number;
+  scheduleId: string | null;
+  traceParent: string | null;
+}
+
+export interface TaskSettlement {
+  id: string;
+  status: typeof TaskStatus.Succeeded | typeof TaskStatus.Failed | typeof TaskStatus.Retrying;
+  /** For `retrying`: when the next attempt runs. */
+  nextRunAt?: Date;
+}
+
+/** Every column, aliased to the entity's property names, for RETURNING clauses. */
+const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers, body, timeout_ms AS "timeoutMs", run_at AS "runAt",
+  max_attempts AS "maxAttempts", attempt_count AS "attemptCount", labels, priority, queue, callback_url AS "callbackUrl",
+  schedule_id AS "scheduleId", fire_at AS "fireAt", trace_parent AS "traceParent", created_at AS "createdAt",
+  updated_at AS "updatedAt", finished_at AS "finishedAt"`;
+
+const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
+  max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent"`;
+
+export class TaskRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(row: NewTask, em: EntityManager = this.db.manager): Promise<TaskEntity> {
+    const rows: TaskEntity[] = await em.query(
+      `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
+                          priority, queue, callback_url, schedule_id, fire_at, trace_parent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       RETURNING ${ALL_COLUMNS}`,
+      [row.id, row.orgId, row.status, row.url, row.method, JSON.stringify(row.headers), row.body, row.timeoutMs, row.runAt,
+       row.maxAttempts, JSON.stringify(row.labels), row.priority, row.queue, row.callbackUrl, row.scheduleId, row.fireAt,
+       row.traceParent],
+    );
+    return rows[0]!;
+  }
+
+  findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
+    return em.findOneBy(TaskEntity, { orgId, id });
+  }
+
+  async listForOrg(orgId: string, filter: TaskFilter): Promise<Page<TaskEntity>> {
+    const query = this.db.manager.createQueryBuilder(TaskEntity, 't').where('t.org_id = :orgId', { orgId });
+    const before = decodeCursor(filter.cursor);
+    if (before) query.andWhere('t.id < :before', { before });
+    if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
+    if (filter.queue) query.andWhere('t.queue = :queue', { queue: filter.queue });
+    if (filter.label) query.andWhere('t.labels @> :label::jsonb', { label: JSON.stringify({ [filter.label.key]: filter.label.value }) });
+    if (filter.createdAfter) query.andWhere('t.created_at >= :after', { after: filter.createdAfter });
+    if (filter.createdBefore) query.andWhere('t.created_at < :createdBefore', { createdBefore: filter.createdBefore });
+    const rows = await query.orderBy('t.id', 'DESC').limit(filter.limit + 1).getMany();
+    return toPage(rows, filter.limit);
+  }
+
+  /** Guarded transition: only wins when the task is still in a status the transition starts from. */
+  async cancel(orgId: string, id: string): Promise<TaskEntity | null> {
+    const rows: TaskEntity[] = await this.db.query(
+      `UPDATE tasks SET status = $3, finished_at = now(), updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND status = ANY($4::text[])
+        RETURNING ${ALL_COLUMNS}`,
+      [orgId, id, TaskTransition.cancel.to, TaskTransition.cancel.from],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Takes a batch of tasks for delivery and counts the attempt. A task that was cancelled or has
+   * finished is not returned (its job is just completed). `running` may be taken again: that is
+   * a lease that lapsed when a dispatcher died, and at-least-once means delivering again.
+   */
+  async startMany(ids: string[]): Promise<StartedTask[]> {
+    return this.db.query(
+      `UPDATE tasks SET status = $2, attempt_count = attempt_count + 1, updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
+        RETURNING ${TASK_COLUMNS}`,
+      [ids, TaskTransition.start.to, TaskTransition.start.from],
+    );
+  }
+
+  /**
+   * Writes the outcome of a batch of attempts in one statement. Only tasks still `running` are
+   * settled (a task cancelled mid-attempt stays cancelled); the ids returned are the ones that were.
+   */
+  async settleMany(settlements: TaskSettlement[], em: EntityManager): Promise<Set<string>> {
+    if (settlements.length === 0) return new Set();
+    const rows: { id: string }[] = await em.query(
+      `UPDATE tasks t
+          SET status = s.status,
+              run_at = COALESCE(s.next_run_at, t.run_at),
+              finished_at = CASE WHEN s.status = 'retrying' THEN NULL ELSE now() END,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS s(id, status, next_run_at)
+        WHERE t.id = s.id AND t.status = 'running'
+        RETURNING t.id`,
+      [settlements.map((s) => s.id), settlements.map((s) => s.status), settlements.map((s) => s.nextRunAt ?? null)],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+}

@@ -1,0 +1,50 @@
+import { parseRetryAfter, retryDelayMs } from './backoff.js';
+
+/** What one HTTP attempt amounted to. Expected outcomes are values; `throw` is for bugs. */
+export type DeliveryOutcome = 'delivered' | 'retryable' | 'permanent';
+
+export type AttemptResult =
+  | { kind: 'response'; statusCode: number; retryAfter?: string }
+  | { kind: 'error'; error: DeliveryErrorKind };
+
+export type DeliveryErrorKind = 'timeout' | 'connection' | 'blocked' | 'invalid_url' | 'response_too_large';
+
+/**
+ * One exhaustive rule for every attempt: 2xx delivered; 408/425/429 and 5xx retryable; 3xx (redirects
+ * are not followed, and a retry would meet the same redirect), 410 and other 4xx permanent. Network errors and
+ * timeouts are retryable; a target refused by the SSRF guard or an unusable URL is permanent.
+ */
+export function classifyDelivery(result: AttemptResult): DeliveryOutcome {
+  if (result.kind === 'error') {
+    switch (result.error) {
+      case 'timeout':
+      case 'connection':
+      case 'response_too_large':
+        return 'retryable';
+      case 'blocked':
+      case 'invalid_url':
+        return 'permanent';
+    }
+  }
+  const code = result.statusCode;
+  if (code >= 200 && code < 300) return 'delivered';
+  if (code >= 500 || code === 408 || code === 425 || code === 429) return 'retryable';
+  return 'permanent';
+}
+
+export interface NextStep {
+  outcome: DeliveryOutcome;
+  /** Set when another attempt follows: milliseconds from now until it runs. */
+  retryInMs?: number;
+}
+
+/** Decides what follows attempt `attemptNumber` of `maxAttempts`. */
+export function nextStep(result: AttemptResult, attemptNumber: number, maxAttempts: number, now: Date): NextStep {
+  const outcome = classifyDelivery(result);
+  if (outcome !== 'retryable' || attemptNumber >= maxAttempts) return { outcome };
+  const askedMs =
+    result.kind === 'response' && (result.statusCode === 429 || result.statusCode === 503)
+      ? parseRetryAfter(result.retryAfter, now)
+      : undefined;
+  return { outcome, retryInMs: askedMs ?? retryDelayMs(attemptNumber) };
+}

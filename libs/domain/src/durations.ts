@@ -1,0 +1,10 @@
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+
+/** Parses `"90s"`, `"5m"`, `"2h"`, `"1d"`, `"250ms"` into milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match) return undefined;
+  const value = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return Number.isSafeInteger(value) ? value : undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * scheduled → queued → running → succeeded | failed | cancelled, with `retrying` between attempts.
+ * Every transition is written as one guarded UPDATE (`WHERE status = ANY(from)`), so racing
+ * writers cannot both win; this table is the single source of which transitions exist.
+ */
+export const TaskStatus = {
+  Scheduled: 'scheduled',
+  Queued: 'queued',
+  Running: 'running',
+  Retrying: 'retrying',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Cancelled: 'cancelled',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+export const TASK_STATUSES = Object.values(TaskStatus);
+export const FINISHED_STATUSES: readonly TaskStatus[] = [TaskStatus.Succeeded, TaskStatus.Failed, TaskStatus.Cancelled];
+
+export const TaskTransition = {
+  /** A dispatcher takes the task. `running` is included: a lease that expired after a crash is taken again. */
+  start: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running], to: TaskStatus.Running },
+  succeed: { from: [TaskStatus.Running], to: TaskStatus.Succeeded },
+  retry: { from: [TaskStatus.Running], to: TaskStatus.Retrying },
+  fail: { from: [TaskStatus.Running], to: TaskStatus.Failed },
+  cancel: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running], to: TaskStatus.Cancelled },
+} as const satisfies Record<string, { from: readonly TaskStatus[]; to: TaskStatus }>;
+export type TaskTransition = keyof typeof TaskTransition;
+
+export function isFinished(status: TaskStatus): boolean {
+  return FINISHED_STATUSES.includes(status);
+}
+
+/** The status a new task starts in: `scheduled` when it waits for a future time, else `queued`. */
+export function initialStatus(runAt: Date, now: Date): TaskStatus {
+  return runAt.getTime() > now.getTime() ? TaskStatus.Scheduled : TaskStatus.Queued;
+}
