@@ -1,0 +1,43 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+
+/** Set by the jest global setup: a server URL (any database) and the migrated template's name. */
+export const TEST_ENV = { serverUrl: 'HG_TEST_SERVER_URL', template: 'HG_TEST_TEMPLATE_DB', runId: 'HG_TEST_RUN_ID' } as const;
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const serverUrl = process.env[TEST_ENV.serverUrl];
+  if (!serverUrl) throw new Error('no test database server: run tests through jest (globalSetup starts one)');
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, fully migrated database for one test file, cloned from the template the global setup
+ * migrated once (Trigger.dev's pattern): files run in parallel without seeing each other's rows.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `hg_t_${process.env[TEST_ENV.runId]}_${randomBytes(4).toString('hex')}`;
+  const template = process.env[TEST_ENV.template]!;
+  await onServer((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  const url = withDatabase(process.env[TEST_ENV.serverUrl]!, name);
+  return {
+    url,
+    drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
