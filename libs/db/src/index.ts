@@ -11,3 +11,4 @@ export * from './queues.js';
 export * from './notify.js';
 export * from './db-locks.js';
 export * from './embedded-postgres.js';
+export * from './schema-version.js';

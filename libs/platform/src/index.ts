@@ -1,1 +1,11 @@
-export {};
+export * from './config/load-config.js';
+export * from './config/common-env.js';
+export * from './logging/app-logger.js';
+export * from './metrics/metrics.js';
+export * from './health/readiness.js';
+export * from './http/error-status.js';
+export * from './http/problem.filter.js';
+export * from './http/public.decorator.js';
+export * from './http/validation.pipe.js';
+export * from './platform.module.js';
+export * from './bootstrap.js';

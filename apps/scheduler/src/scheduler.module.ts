@@ -1,0 +1,17 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
+import type { SchedulerConfig } from './config.js';
+import { LeaderService } from './leader/leader.service.js';
+import { RetentionService } from './retention/retention.service.js';
+
+@Module({})
+export class SchedulerModule {
+  static forRoot(config: SchedulerConfig): DynamicModule {
+    return {
+      module: SchedulerModule,
+      imports: [PlatformModule.forRoot({ service: 'scheduler', config, bossRole: 'producer' })],
+      providers: [{ provide: APP_CONFIG, useValue: config }, LeaderService, RetentionService],
+      exports: [LeaderService, RetentionService],
+    };
+  }
+}

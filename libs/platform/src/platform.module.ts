@@ -1,0 +1,58 @@
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { PgBoss } from 'pg-boss';
+import type { BossRole } from '@hourglass/db';
+import type { CommonConfig } from './config/common-env.js';
+import { AppLogger } from './logging/app-logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { Readiness } from './health/readiness.js';
+import { HealthController } from './health/health.controller.js';
+import { ProblemFilter } from './http/problem.filter.js';
+import { createValidationPipe } from './http/validation.pipe.js';
+import { addDbReadiness, dbProviders } from './db/platform-db.providers.js';
+
+export interface PlatformOptions {
+  service: string;
+  config: Pick<CommonConfig, 'db' | 'log'>;
+  bossRole: BossRole;
+}
+
+/**
+ * What every service shares: JSON logger, metrics, /healthz /readyz /metrics, problem+json errors,
+ * strict validation, the DataSource, repositories and pg-boss. Global, so feature modules just inject.
+ */
+@Module({})
+export class PlatformModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(PgBoss) private readonly boss: PgBoss,
+    @Inject(Readiness) readiness: Readiness,
+  ) {
+    addDbReadiness(readiness, dataSource);
+  }
+
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const providers = [
+      { provide: AppLogger, useValue: new AppLogger(options.service, options.config.log.level) },
+      { provide: Metrics, useValue: new Metrics(options.service) },
+      { provide: Readiness, useValue: new Readiness() },
+      { provide: APP_FILTER, useClass: ProblemFilter },
+      { provide: APP_PIPE, useFactory: createValidationPipe },
+      ...dbProviders(options.config.db.url, options.config.db.poolMax, options.service, options.bossRole),
+    ];
+    return {
+      module: PlatformModule,
+      global: true,
+      controllers: [HealthController],
+      providers,
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)).filter((t) => t !== APP_FILTER && t !== APP_PIPE),
+    };
+  }
+
+  /** Runs after every service's own drain (beforeApplicationShutdown): close pg-boss, then the pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
+    await this.dataSource.destroy().catch(() => undefined);
+  }
+}
