@@ -45,3 +45,6 @@ export class KeyRing {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   }
 }
+
+/** AAD binding an org's sealed signing secret to that org (api-gateway seals, dispatcher opens). */
+export const signingSecretAad = (orgId: string): string => `org:${orgId}:signing-secret`;

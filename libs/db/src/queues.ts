@@ -66,3 +66,12 @@ export async function sendJob<Q extends Queue>(
 ): Promise<string | null> {
   return boss.send(queue, payload, em ? { ...options, db: transactionDb(em) } : options);
 }
+
+/**
+ * How long a delivery job may stay active before pg-boss gives it to another dispatcher: the
+ * task's own timeout plus room to record the result. A dispatcher killed mid-delivery therefore
+ * delays that task by at most this long (plus the supervise interval), and loses nothing.
+ */
+export function deliveryLeaseSeconds(timeoutMs: number): number {
+  return Math.ceil(timeoutMs / 1_000) + 10;
+}

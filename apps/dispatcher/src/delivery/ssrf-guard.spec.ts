@@ -1,4 +1,4 @@
-import { embeddedIPv4, parseAllowPrivateTargets, SsrfGuard } from './ssrf-guard.js';
+import { embeddedIPv4, parseAllowList, SsrfGuard } from './ssrf-guard.js';
 
 const REFUSED = [
   ['loopback', ['127.0.0.1', '127.255.255.254', '::1']],
@@ -57,24 +57,24 @@ describe('embeddedIPv4', () => {
   });
 });
 
-describe('parseAllowPrivateTargets', () => {
+describe('parseAllowList', () => {
   it('parses a comma-separated CIDR list', () => {
-    expect(parseAllowPrivateTargets(' 10.0.0.0/8, 192.168.1.0/24 ,')).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
+    expect(parseAllowList(' 10.0.0.0/8, 192.168.1.0/24 ,')).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
   });
 
   it('opens nothing when unset or empty', () => {
-    expect(parseAllowPrivateTargets(undefined)).toEqual([]);
-    expect(parseAllowPrivateTargets('')).toEqual([]);
+    expect(parseAllowList(undefined)).toEqual([]);
+    expect(parseAllowList('')).toEqual([]);
   });
 
   it("reads '*' and 'all' as local mode", () => {
-    expect(parseAllowPrivateTargets('*')).toBe('all');
-    expect(parseAllowPrivateTargets('ALL')).toBe('all');
+    expect(parseAllowList('*')).toBe('all');
+    expect(parseAllowList('ALL')).toBe('all');
   });
 
   it('rejects invalid entries', () => {
-    expect(() => parseAllowPrivateTargets('10.0.0.0/33')).toThrow(/prefix/);
-    expect(() => parseAllowPrivateTargets('intranet')).toThrow(/not an IP/);
-    expect(() => parseAllowPrivateTargets('10.0.0.0/x')).toThrow(/prefix/);
+    expect(() => parseAllowList('10.0.0.0/33')).toThrow(/prefix/);
+    expect(() => parseAllowList('intranet')).toThrow(/not an IP/);
+    expect(() => parseAllowList('10.0.0.0/x')).toThrow(/prefix/);
   });
 });

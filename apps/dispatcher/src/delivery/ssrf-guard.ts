@@ -120,7 +120,7 @@ export class SsrfGuard {
  * Parses `HOURGLASS_ALLOW_PRIVATE_TARGETS`: a comma-separated list of CIDRs or addresses, or `*` / `all`
  * for local mode. Unset or empty opens nothing. Throws on an invalid entry so a typo fails at start-up.
  */
-export function parseAllowPrivateTargets(value: string | undefined): string[] | 'all' {
+export function parseAllowList(value: string | undefined): string[] | 'all' {
   const entries = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (entries.some((s) => s === '*' || s.toLowerCase() === 'all')) return 'all';
   blockListOf(entries);

@@ -33,8 +33,8 @@ export interface StartedTask {
 export interface TaskSettlement {
   id: string;
   status: typeof TaskStatus.Succeeded | typeof TaskStatus.Failed | typeof TaskStatus.Retrying;
-  /** For `retrying`: when the next attempt runs. */
-  nextRunAt?: Date;
+  /** For `retrying`: milliseconds from now (database time) until the next attempt. */
+  retryInMs?: number;
 }
 
 /** Every column, aliased to the entity's property names, for RETURNING clauses. */
@@ -113,13 +113,13 @@ export class TaskRepository {
     const rows: { id: string }[] = await em.query(
       `UPDATE tasks t
           SET status = s.status,
-              run_at = COALESCE(s.next_run_at, t.run_at),
+              run_at = CASE WHEN s.retry_in_ms IS NULL THEN t.run_at ELSE now() + s.retry_in_ms * interval '1 millisecond' END,
               finished_at = CASE WHEN s.status = 'retrying' THEN NULL ELSE now() END,
               updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS s(id, status, next_run_at)
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS s(id, status, retry_in_ms)
         WHERE t.id = s.id AND t.status = 'running'
         RETURNING t.id`,
-      [settlements.map((s) => s.id), settlements.map((s) => s.status), settlements.map((s) => s.nextRunAt ?? null)],
+      [settlements.map((s) => s.id), settlements.map((s) => s.status), settlements.map((s) => s.retryInMs ?? null)],
     );
     return new Set(rows.map((row) => row.id));
   }

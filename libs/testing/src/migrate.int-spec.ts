@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '@hourglass/testing';
-import { migrate } from './migrate.js';
+import { migrate } from '@hourglass/migrations';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 describe('migrate', () => {
   let db: TestDatabase;

@@ -1,0 +1,35 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
+import { KeyRing } from '@hourglass/crypto';
+import type { ApiGatewayConfig } from './config.js';
+import { AuthModule } from './auth/auth.module.js';
+import { OrgsModule } from './orgs/orgs.module.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
+import { DocsModule } from './docs/docs.module.js';
+import { HttpMetrics } from './metrics/http-metrics.js';
+
+/** Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots. */
+@Module({})
+export class ApiGatewayModule {
+  static forRoot(config: ApiGatewayConfig): DynamicModule {
+    return {
+      module: ApiGatewayModule,
+      global: true,
+      imports: [
+        PlatformModule.forRoot({ service: 'api-gateway', config, bossRole: 'producer' }),
+        AuthModule,
+        OrgsModule,
+        ApiKeysModule,
+        TasksModule,
+        DocsModule,
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: KeyRing, useValue: new KeyRing(config.encryptionKeys) },
+        HttpMetrics,
+      ],
+      exports: [APP_CONFIG, KeyRing],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiKeyRepository } from '@hourglass/db';
+import { hashSecret, parseApiKey, secretMatches } from '@hourglass/crypto';
+import { APP_CONFIG } from '@hourglass/platform';
+import type { ApiGatewayConfig } from '../config.js';
+import type { AuthContext } from './auth.decorators.js';
+
+interface CachedKey {
+  context: AuthContext;
+  validUntil: number;
+}
+
+const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * Validates `hg_<keyId>_<secret>` keys. A validated key is cached in-process for a short TTL
+ * (keyed by keyId + hash of the presented secret, so a wrong secret never hits the cache): the
+ * hot path (POST /v1/tasks) then costs no key lookup. The price is that a key revoked on another
+ * replica keeps working here for up to the TTL (docs/decisions/0002-api-key-cache.md).
+ */
+@Injectable()
+export class ApiKeyAuthenticator {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
+    @Inject(APP_CONFIG) config: ApiGatewayConfig,
+  ) {
+    this.ttlMs = config.auth.keyCacheTtlMs;
+  }
+
+  /** The caller's context, or undefined when the key is malformed, unknown, revoked, expired or wrong. */
+  async authenticate(presented: string): Promise<AuthContext | undefined> {
+    const parsed = parseApiKey(presented);
+    if (!parsed) return undefined;
+    const cacheKey = `${parsed.keyId}:${hashSecret(parsed.secret).toString('base64')}`;
+    const now = Date.now();
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.validUntil > now) return cached.context;
+    this.cache.delete(cacheKey);
+
+    const row = await this.keys.findActiveByKeyId(parsed.keyId);
+    if (!row || !secretMatches(parsed.secret, row.secretHash)) return undefined;
+    const context: AuthContext = { orgId: row.orgId, keyId: row.id, scopes: row.scopes };
+    const validUntil = Math.min(now + this.ttlMs, row.expiresAt?.getTime() ?? Infinity);
+    if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+    this.cache.set(cacheKey, { context, validUntil });
+    // Last-used is a hint: once per cache miss, never awaited by the request.
+    this.keys.touch(row.id).catch(() => undefined);
+    return context;
+  }
+
+  /** Drops a revoked key from this process's cache at once (other replicas wait out the TTL). */
+  forget(apiKeyId: string): void {
+    for (const [cacheKey, entry] of this.cache) {
+      if (entry.context.keyId === apiKeyId) this.cache.delete(cacheKey);
+    }
+  }
+}

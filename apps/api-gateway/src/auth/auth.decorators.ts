@@ -1,0 +1,29 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { ApiKeyScope } from '@hourglass/db';
+
+/** Who is calling: set on the request by the AuthGuard for API-key routes. */
+export interface AuthContext {
+  orgId: string;
+  keyId: string;
+  scopes: readonly ApiKeyScope[];
+}
+
+export const ADMIN_ROUTE = 'hourglass:admin-route';
+export const REQUIRED_SCOPE = 'hourglass:required-scope';
+
+/** The route takes the operator's admin token instead of an API key. */
+export const AdminRoute = () => SetMetadata(ADMIN_ROUTE, true);
+
+/** Overrides the scope derived from the HTTP method (GET → read, anything else → write). */
+export const RequireScope = (scope: ApiKeyScope) => SetMetadata(REQUIRED_SCOPE, scope);
+
+export interface AuthenticatedRequest {
+  auth?: AuthContext;
+}
+
+export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthContext => {
+  const auth = ctx.switchToHttp().getRequest<AuthenticatedRequest>().auth;
+  // The guard runs first on every non-public route; reaching here without it is a wiring bug.
+  if (!auth) throw new Error('@Auth() used on a route the AuthGuard did not authenticate');
+  return auth;
+});

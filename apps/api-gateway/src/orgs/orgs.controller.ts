@@ -1,0 +1,28 @@
+import { Body, Controller, Get, Inject, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AdminRoute, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { type CreatedOrgResponse, CreateOrgDto, type OrgResponse } from './orgs.dto.js';
+import { OrgsService } from './orgs.service.js';
+
+@AdminRoute()
+@Controller('v1/admin/orgs')
+export class AdminOrgsController {
+  constructor(@Inject(OrgsService) private readonly orgs: OrgsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an organization (admin token); the signing secret is shown only here' })
+  create(@Body() dto: CreateOrgDto): Promise<CreatedOrgResponse> {
+    return this.orgs.create(dto);
+  }
+}
+
+@Controller('v1/org')
+export class OrgController {
+  constructor(@Inject(OrgsService) private readonly orgs: OrgsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The calling key's organization" })
+  get(@Auth() auth: AuthContext): Promise<OrgResponse> {
+    return this.orgs.get(auth.orgId);
+  }
+}

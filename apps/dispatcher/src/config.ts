@@ -1,0 +1,42 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { CommonEnv, toCommonConfig } from '@hourglass/platform';
+
+export class DispatcherEnv extends CommonEnv {
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  /** Seals and opens org signing secrets: `k2:<base64>,k1:<base64>` (first one seals). */
+  @IsString()
+  ENCRYPTION_KEYS!: string;
+
+  /** Most deliveries in flight in this process. */
+  @IsOptional() @IsInt() @Min(1) @Max(10_000)
+  DISPATCHER_CONCURRENCY?: number;
+
+  /** Largest pg-boss fetch. */
+  @IsOptional() @IsInt() @Min(1) @Max(1_000)
+  DISPATCHER_BATCH_SIZE?: number;
+
+  /** Idle poll when no NOTIFY arrives (delayed tasks and retries become due without one). */
+  @IsOptional() @IsInt() @Min(50) @Max(60_000)
+  DISPATCHER_POLL_MS?: number;
+
+  /** CIDR ranges opened for targets outside local mode, e.g. "10.0.0.0/8,192.168.1.0/24". */
+  @IsOptional() @IsString()
+  HOURGLASS_ALLOW_PRIVATE_TARGETS?: string;
+}
+
+export function toDispatcherConfig(env: DispatcherEnv) {
+  return {
+    ...toCommonConfig(env, 10),
+    http: { port: env.PORT ?? 8082 },
+    encryptionKeys: env.ENCRYPTION_KEYS,
+    delivery: {
+      concurrency: env.DISPATCHER_CONCURRENCY ?? 200,
+      batchSize: env.DISPATCHER_BATCH_SIZE ?? 100,
+      pollMs: env.DISPATCHER_POLL_MS ?? 500,
+      allowPrivateTargets: env.HOURGLASS_ALLOW_PRIVATE_TARGETS ?? '',
+    },
+  };
+}
+export type DispatcherConfig = ReturnType<typeof toDispatcherConfig>;

@@ -1,0 +1,4 @@
+export * from './ssrf-guard.js';
+export * from './guarded-agent.js';
+export * from './http-client.js';
+export * from './delivery-headers.js';

@@ -1,0 +1,16 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
+import type { DispatcherConfig } from './config.js';
+import { DeliveryService } from './worker/delivery.service.js';
+
+@Module({})
+export class DispatcherModule {
+  static forRoot(config: DispatcherConfig): DynamicModule {
+    return {
+      module: DispatcherModule,
+      imports: [PlatformModule.forRoot({ service: 'dispatcher', config, bossRole: 'worker' })],
+      providers: [{ provide: APP_CONFIG, useValue: config }, DeliveryService],
+      exports: [DeliveryService],
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import type { PgBoss, Job } from 'pg-boss';
+import { nextStep } from '@hourglass/domain';
+import { Queue, type JobPayloads, type StartedTask, type TaskRepository } from '@hourglass/db';
+import { buildDeliveryHeaders, type HttpDeliveryClient } from '../delivery/index.js';
+import type { ResultWriter } from './result-writer.js';
+import type { SigningSecrets } from './signing-secrets.js';
+import type { DeliveryMetrics } from './delivery-metrics.js';
+import { WakeSignal } from './wake-signal.js';
+
+type DeliverJob = Job<JobPayloads[typeof Queue.Deliver]>;
+
+export interface DeliveryWorkerOptions {
+  concurrency: number;
+  batchSize: number;
+  pollMs: number;
+  userAgent: string;
+}
+
+export interface DeliveryWorkerDeps {
+  boss: PgBoss;
+  tasks: TaskRepository;
+  client: HttpDeliveryClient;
+  secrets: SigningSecrets;
+  writer: ResultWriter;
+  metrics: DeliveryMetrics;
+  onError: (error: Error, where: string) => void;
+}
+
+/**
+ * One fetch loop feeding a bounded pool of in-flight requests. Unlike pg-boss `work()`, which
+ * waits for a whole batch before fetching again, a slow target only holds its own slot: the loop
+ * refills free slots as they open (in chunks, so a busy pool is not fetched one job at a time).
+ */
+export class DeliveryWorker {
+  private readonly signal = new WakeSignal();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private loopDone?: Promise<void>;
+
+  constructor(
+    private readonly options: DeliveryWorkerOptions,
+    private readonly deps: DeliveryWorkerDeps,
+  ) {}
+
+  start(): void {
+    this.stopping = false;
+    this.loopDone = this.loop();
+  }
+
+  /** A hint that jobs are ready (NOTIFY, a retry coming due). */
+  wake(): void {
+    this.signal.wake();
+  }
+
+  /** Stops fetching, then waits up to `graceMs` for in-flight deliveries and their results. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.signal.wake();
+    await this.loopDone;
+    const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(this.inFlight), grace]);
+    await Promise.race([this.deps.writer.drain(), grace]);
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private async loop(): Promise<void> {
+    const { concurrency, batchSize, pollMs } = this.options;
+    const refillAt = Math.min(batchSize, Math.ceil(concurrency / 4));
+    while (!this.stopping) {
+      const free = concurrency - this.inFlight.size;
+      if (free < refillAt && this.inFlight.size > 0) {
+        await this.signal.wait(pollMs);
+        continue;
+      }
+      try {
+        const jobs = await this.deps.boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, { batchSize: Math.min(free, batchSize) });
+        if (jobs.length === 0) await this.signal.wait(pollMs);
+        else await this.startBatch(jobs);
+      } catch (error) {
+        this.deps.onError(error as Error, 'fetch');
+        await this.signal.wait(Math.max(pollMs, 1_000));
+      }
+    }
+  }
+
+  private async startBatch(jobs: DeliverJob[]): Promise<void> {
+    const started = await this.deps.tasks.startMany(jobs.map((job) => job.data.taskId));
+    const byId = new Map(started.map((task) => [task.id, task]));
+    const secrets = await this.deps.secrets.forOrgs(started.map((task) => task.orgId));
+    for (const job of jobs) {
+      const attempt = { id: job.id, retryCount: job.retryCount };
+      const task = byId.get(job.data.taskId);
+      if (!task) {
+        this.deps.writer.add({ job: attempt });
+        continue;
+      }
+      const delivery = this.deliver(attempt, task, secrets.get(task.orgId) ?? []).finally(() => {
+        this.inFlight.delete(delivery);
+        this.signal.wake();
+      });
+      this.inFlight.add(delivery);
+    }
+    this.deps.metrics.inFlight.set(this.inFlight.size);
+  }
+
+  private async deliver(job: { id: string; retryCount: number }, task: StartedTask, secrets: string[]): Promise<void> {
+    try {
+      const headers = buildDeliveryHeaders({
+        taskHeaders: task.headers,
+        taskId: task.id,
+        attemptNumber: task.attemptNumber,
+        scheduleId: task.scheduleId,
+        traceParent: task.traceParent,
+        secrets,
+        body: task.body ?? '',
+        userAgent: this.options.userAgent,
+        nowSeconds: Math.floor(Date.now() / 1_000),
+      });
+      const record = await this.deps.client.deliver({
+        url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs,
+      });
+      const step = nextStep(record.result, task.attemptNumber, task.maxAttempts, new Date());
+      this.deps.metrics.observeAttempt(step.outcome, record.durationMs);
+      this.deps.writer.add({ job, task, record, step });
+    } catch (error) {
+      // A bug, not an outcome: leave the job unsettled so its lease lapses and it is retried.
+      this.deps.onError(error as Error, 'deliver');
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PgBoss } from 'pg-boss';
+import { KeyRing } from '@hourglass/crypto';
+import { AttemptRepository, Channel, Listener, OrganizationRepository, TaskRepository } from '@hourglass/db';
+import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
+import type { DispatcherConfig } from '../config.js';
+import { HttpDeliveryClient, SsrfGuard, parseAllowList } from '../delivery/index.js';
+import { DeliveryMetrics } from './delivery-metrics.js';
+import { DeliveryWorker } from './delivery-worker.js';
+import { ResultWriter } from './result-writer.js';
+import { SigningSecrets } from './signing-secrets.js';
+
+export const USER_AGENT = 'Hourglass/0.1.0';
+
+/** Wires the delivery loop to Nest's lifecycle: start after boot, drain before shutdown. */
+@Injectable()
+export class DeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly worker: DeliveryWorker;
+  private readonly client: HttpDeliveryClient;
+  private readonly listener: Listener;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: DispatcherConfig,
+    @Inject(DataSource) db: DataSource,
+    @Inject(PgBoss) boss: PgBoss,
+    @Inject(TaskRepository) tasks: TaskRepository,
+    @Inject(AttemptRepository) attempts: AttemptRepository,
+    @Inject(OrganizationRepository) orgs: OrganizationRepository,
+    @Inject(AppLogger) private readonly logger: AppLogger,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    const deliveryMetrics = new DeliveryMetrics(metrics);
+    const guard = new SsrfGuard(config.localMode ? 'all' : parseAllowList(config.delivery.allowPrivateTargets));
+    this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
+    const onError = (error: Error, where: string) => this.logger.warn({ msg: `delivery ${where} failed`, err: error.message }, 'Delivery');
+    const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
+      deliveryMetrics.settleErrors.inc();
+      onError(error, `settle of ${size}`);
+    });
+    this.worker = new DeliveryWorker(
+      { ...config.delivery, userAgent: USER_AGENT },
+      { boss, tasks, client: this.client, secrets: new SigningSecrets(orgs, new KeyRing(config.encryptionKeys)), writer, metrics: deliveryMetrics, onError },
+    );
+    this.listener = new Listener({
+      url: config.db.url,
+      channels: [Channel.TasksReady],
+      onNotify: () => this.worker.wake(),
+      onConnect: () => this.worker.wake(),
+      onError: (error) => onError(error, 'listen'),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.localMode) this.logger.warn('local mode: private and loopback targets are allowed', 'Delivery');
+    await this.listener.start();
+    this.worker.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.listener.stop();
+    await this.worker.stop(this.config.shutdownGraceMs);
+    await this.client.close();
+  }
+}

@@ -1,0 +1,108 @@
+import type { DataSource } from 'typeorm';
+import type { PgBoss, JobAttempt } from 'pg-boss';
+import { TaskStatus, type NextStep } from '@hourglass/domain';
+import {
+  AttemptRepository, deliveryLeaseSeconds, newId, Queue, TaskRepository, transactionDb,
+  type NewAttempt, type StartedTask, type TaskSettlement,
+} from '@hourglass/db';
+import type { AttemptRecord } from '../delivery/http-client.js';
+
+/** One fetched job's end: either an attempt was made, or its task no longer wanted delivering. */
+export type JobResult =
+  | { job: JobAttempt; task: StartedTask; record: AttemptRecord; step: NextStep }
+  | { job: JobAttempt; task?: undefined };
+
+const MAX_BATCH = 500;
+
+function settlementOf(result: Extract<JobResult, { task: StartedTask }>): TaskSettlement {
+  const { outcome, retryInMs } = result.step;
+  if (outcome === 'delivered') return { id: result.task.id, status: TaskStatus.Succeeded };
+  if (retryInMs !== undefined) return { id: result.task.id, status: TaskStatus.Retrying, retryInMs };
+  return { id: result.task.id, status: TaskStatus.Failed };
+}
+
+function attemptRow(result: Extract<JobResult, { task: StartedTask }>): NewAttempt {
+  const { task, record, step } = result;
+  return {
+    id: newId(), taskId: task.id, orgId: task.orgId, number: task.attemptNumber, outcome: step.outcome,
+    statusCode: record.statusCode, durationMs: record.durationMs, responseHeaders: record.responseHeaders,
+    responseBody: record.responseBody, responseTruncated: record.responseTruncated, error: record.error,
+    startedAt: record.startedAt, finishedAt: record.finishedAt,
+  };
+}
+
+/**
+ * Writes results in batches: whatever accumulated while the previous write ran goes in the next
+ * one, so an idle system writes each result at once and a busy one amortises the round trips.
+ * One transaction per batch settles the tasks, enqueues retries, records attempts and completes
+ * the jobs, so a crash leaves either all of it or none (the job then expires and is redelivered).
+ */
+export class ResultWriter {
+  private pending: JobResult[] = [];
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly boss: PgBoss,
+    private readonly tasks: TaskRepository,
+    private readonly attempts: AttemptRepository,
+    private readonly onError: (error: Error, batchSize: number) => void,
+    private readonly onSettled: (settled: JobResult[], taskIds: Set<string>) => void = () => undefined,
+  ) {}
+
+  add(result: JobResult): void {
+    this.pending.push(result);
+    this.flushing ??= this.flushAll().finally(() => (this.flushing = undefined));
+  }
+
+  /** Resolves once everything added so far is written (or has been retried until written). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  private async flushAll(): Promise<void> {
+    let failures = 0;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        const settled = await this.write(batch);
+        failures = 0;
+        this.onSettled(batch, settled);
+      } catch (error) {
+        // Degraded mode: keep the results and retry; leases that lapse meanwhile are redelivered.
+        this.pending.unshift(...batch);
+        this.onError(error as Error, batch.length);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
+      }
+    }
+  }
+
+  private async write(batch: JobResult[]): Promise<Set<string>> {
+    const attempted = batch.filter((r): r is Extract<JobResult, { task: StartedTask }> => r.task !== undefined);
+    return this.db.transaction(async (em) => {
+      const db = transactionDb(em);
+      const settled = await this.tasks.settleMany(attempted.map(settlementOf), em);
+      const retries = attempted.filter((r) => settled.has(r.task.id) && r.step.retryInMs !== undefined);
+      if (retries.length > 0) {
+        await this.boss.insert(
+          Queue.Deliver,
+          retries.map((r) => ({
+            id: newId(),
+            data: { taskId: r.task.id, orgId: r.task.orgId },
+            startAfter: r.step.retryInMs! / 1_000,
+            group: { id: r.task.orgId },
+            expireInSeconds: deliveryLeaseSeconds(r.task.timeoutMs),
+          })),
+          { db },
+        );
+      }
+      await this.attempts.insertMany(attempted.map(attemptRow), em);
+      await this.boss.complete(Queue.Deliver, batch.map((r) => r.job), null, { db });
+      return settled;
+    });
+  }
+}
