@@ -12,3 +12,4 @@ export * from './notify.js';
 export * from './db-locks.js';
 export * from './embedded-postgres.js';
 export * from './schema-version.js';
+export * from './sql.js';

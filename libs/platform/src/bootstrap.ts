@@ -4,7 +4,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { randomUUID } from 'node:crypto';
 import type { DynamicModule } from '@nestjs/common';
 import { AppLogger } from './logging/app-logger.js';
-import { sendProblem, toProblem } from './http/problem.filter.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
@@ -25,10 +24,9 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, logger: options.logger === false ? false : undefined });
   const logger = app.get(AppLogger);
   app.useLogger(logger);
-  // Errors raised by Fastify before a route runs (bad JSON, body too large) get the same problem shape.
-  app.getHttpAdapter().getInstance().setErrorHandler((error, request, reply) => {
-    sendProblem(reply, toProblem(error, String(request.id), logger));
-  });
+  // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
+  // raised before a route runs (bad JSON, body too large) through the global ProblemFilter anyway;
+  // a second one only replaced ours and printed FSTWRN004.
   app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
   });

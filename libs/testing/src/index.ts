@@ -1,2 +1,3 @@
 export * from './test-database.js';
 export * from './http-sink.js';
+export * from './factories.js';

@@ -86,21 +86,21 @@ export class HttpDeliveryClient {
       finishedAt: new Date(),
     });
     const url = parseTargetUrl(req.url);
-    if (!url) return finish(errorRecord('invalid_url', `invalid target URL: ${req.url}`, emptyPartial()));
+    if (!url) return finish(errorRecord('invalid_url', `invalid target URL: ${req.url}`, noResponseYet()));
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`no complete response within ${req.timeoutMs} ms`)), req.timeoutMs);
-    const partial = emptyPartial();
+    const seen = noResponseYet();
     try {
       const res = await request(url, this.options(req, controller.signal));
-      partial.statusCode = res.statusCode;
-      partial.responseHeaders = this.pickHeaders(res.headers);
+      seen.statusCode = res.statusCode;
+      seen.responseHeaders = this.pickHeaders(res.headers);
       const { body, truncated } = await readCapped(res.body, this.maxResponseBytes);
-      return finish({ result: responseResult(res.statusCode, res.headers), ...partial,
+      return finish({ result: responseResult(res.statusCode, res.headers), ...seen,
         responseBody: body, responseTruncated: truncated, error: null });
     } catch (err) {
       const kind = deliveryErrorKind(err, controller.signal.aborted);
-      return finish(errorRecord(kind, err instanceof Error ? err.message : String(err), partial));
+      return finish(errorRecord(kind, err instanceof Error ? err.message : String(err), seen));
     } finally {
       clearTimeout(timer);
     }
@@ -143,7 +143,7 @@ function parseTargetUrl(raw: string): URL | null {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? url : null;
 }
 
-function emptyPartial(): ResponseStart {
+function noResponseYet(): ResponseStart {
   return { statusCode: null, responseHeaders: null };
 }
 

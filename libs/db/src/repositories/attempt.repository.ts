@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AttemptEntity } from '../entities/attempt.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
+import { queryRows } from '../sql.js';
 
 export type NewAttempt = AttemptEntity;
 
@@ -29,6 +30,19 @@ export class AttemptRepository {
     return this.db.manager.findOne(AttemptEntity, { where: { taskId }, order: { number: 'DESC' } });
   }
 
+  /** The latest attempt of each of `taskIds` (one query for a whole page of tasks). */
+  async latestForTasks(taskIds: string[]): Promise<Map<string, AttemptEntity>> {
+    if (taskIds.length === 0) return new Map();
+    const rows = await this.db.manager
+      .createQueryBuilder(AttemptEntity, 'a')
+      .distinctOn(['a.task_id'])
+      .where('a.task_id = ANY(:taskIds)', { taskIds })
+      .orderBy('a.task_id')
+      .addOrderBy('a.number', 'DESC')
+      .getMany();
+    return new Map(rows.map((row) => [row.taskId, row]));
+  }
+
   async listForTask(orgId: string, taskId: string, limit: number, cursor?: string): Promise<Page<AttemptEntity>> {
     const query = this.db.manager
       .createQueryBuilder(AttemptEntity, 'a')
@@ -44,7 +58,7 @@ export class AttemptRepository {
    * locks and WAL bursts short; the caller loops until fewer than a batch come back.
    */
   async deleteExpired(batchSize: number): Promise<number> {
-    const rows: unknown[] = await this.db.query(
+    const rows = await queryRows(this.db.manager,
       `DELETE FROM attempts WHERE id IN (
          SELECT a.id FROM attempts a JOIN organizations o ON o.id = a.org_id
           WHERE a.started_at < now() - make_interval(days => o.retention_days)

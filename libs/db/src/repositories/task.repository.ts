@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { TaskStatus, TaskTransition } from '@hourglass/domain';
 import { TaskEntity } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
+import { queryRows } from '../sql.js';
 
 export type NewTask = Omit<TaskEntity, 'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt'>;
 
@@ -50,7 +51,7 @@ export class TaskRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(row: NewTask, em: EntityManager = this.db.manager): Promise<TaskEntity> {
-    const rows: TaskEntity[] = await em.query(
+    const rows = await queryRows<TaskEntity>(em,
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
                           priority, queue, callback_url, schedule_id, fire_at, trace_parent)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
@@ -81,7 +82,7 @@ export class TaskRepository {
 
   /** Guarded transition: only wins when the task is still in a status the transition starts from. */
   async cancel(orgId: string, id: string): Promise<TaskEntity | null> {
-    const rows: TaskEntity[] = await this.db.query(
+    const rows = await queryRows<TaskEntity>(this.db.manager,
       `UPDATE tasks SET status = $3, finished_at = now(), updated_at = now()
         WHERE org_id = $1 AND id = $2 AND status = ANY($4::text[])
         RETURNING ${ALL_COLUMNS}`,
@@ -96,7 +97,7 @@ export class TaskRepository {
    * a lease that lapsed when a dispatcher died, and at-least-once means delivering again.
    */
   async startMany(ids: string[]): Promise<StartedTask[]> {
-    return this.db.query(
+    return queryRows<StartedTask>(this.db.manager,
       `UPDATE tasks SET status = $2, attempt_count = attempt_count + 1, updated_at = now()
         WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
         RETURNING ${TASK_COLUMNS}`,
@@ -110,7 +111,7 @@ export class TaskRepository {
    */
   async settleMany(settlements: TaskSettlement[], em: EntityManager): Promise<Set<string>> {
     if (settlements.length === 0) return new Set();
-    const rows: { id: string }[] = await em.query(
+    const rows = await queryRows<{ id: string }>(em,
       `UPDATE tasks t
           SET status = s.status,
               run_at = CASE WHEN s.retry_in_ms IS NULL THEN t.run_at ELSE now() + s.retry_in_ms * interval '1 millisecond' END,

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Page } from '@hourglass/db';
+import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { type AttemptResponse, CreateTaskDto, type TaskResponse } from './tasks.dto.js';
+import { ListTasksQuery, PageQuery } from './tasks-query.dto.js';
+import { TasksService } from './tasks.service.js';
+import { traceparentFor } from './traceparent.js';
+
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(@Inject(TasksService) private readonly tasks: TasksService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a task: run now, after `delay`, or at `runAt`' })
+  create(@Auth() auth: AuthContext, @Body() dto: CreateTaskDto, @Headers('traceparent') traceparent?: string): Promise<TaskResponse> {
+    return this.tasks.create(auth.orgId, dto, traceparentFor(traceparent));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tasks, newest first (status, label=key:value, queue, createdAfter/Before)' })
+  list(@Auth() auth: AuthContext, @Query() query: ListTasksQuery): Promise<Page<TaskResponse>> {
+    return this.tasks.list(auth.orgId, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One task with its latest attempt' })
+  get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
+    return this.tasks.get(auth.orgId, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a task (409 TASK_ALREADY_FINISHED when it has finished)' })
+  cancel(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
+    return this.tasks.cancel(auth.orgId, id);
+  }
+
+  @Get(':id/attempts')
+  @ApiOperation({ summary: "A task's attempts, newest first" })
+  attempts(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: PageQuery): Promise<Page<AttemptResponse>> {
+    return this.tasks.listAttempts(auth.orgId, id, query);
+  }
+}

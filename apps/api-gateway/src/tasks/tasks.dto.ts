@@ -1,0 +1,143 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsRFC3339, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { HTTP_METHODS, type HttpMethod, TaskLimits, type TaskStatus } from '@hourglass/domain';
+import type { AttemptEntity, TaskEntity } from '@hourglass/db';
+import { ExclusiveWith, IsDuration, IsHeaderMap, IsHttpUrl, IsStringMap, MaxUtf8Bytes } from './task.validators.js';
+
+export class TaskRequestDto {
+  @ApiProperty({ example: 'https://example.com/hook' }) @IsHttpUrl()
+  url!: string;
+
+  @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'POST' }) @IsOptional() @IsIn(HTTP_METHODS)
+  method?: HttpMethod;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) @IsOptional() @IsHeaderMap()
+  headers?: Record<string, string>;
+
+  /** Over the limit is a field error (400 VALIDATION_FAILED on `request.body`), not 413: the client can fix that field. */
+  @ApiPropertyOptional({ maxLength: TaskLimits.maxBodyBytes }) @IsOptional() @IsString() @MaxUtf8Bytes(TaskLimits.maxBodyBytes)
+  body?: string;
+}
+
+export class RetryDto {
+  @ApiPropertyOptional({ minimum: TaskLimits.minAttempts, maximum: TaskLimits.maxAttempts, default: TaskLimits.defaultMaxAttempts })
+  @IsOptional() @IsInt() @Min(TaskLimits.minAttempts) @Max(TaskLimits.maxAttempts)
+  maxAttempts?: number;
+}
+
+export class CreateTaskDto {
+  @ApiProperty({ type: TaskRequestDto })
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => TaskRequestDto)
+  request!: TaskRequestDto;
+
+  @ApiPropertyOptional({ example: '10m', description: 'Run after this long; exclusive with runAt' }) @IsOptional() @IsDuration()
+  delay?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Run at this time (a past time means now); exclusive with delay' })
+  @IsOptional() @ExclusiveWith('delay') @IsRFC3339()
+  runAt?: string;
+
+  @ApiPropertyOptional({ minimum: TaskLimits.minTimeoutMs, maximum: TaskLimits.maxTimeoutMs, default: TaskLimits.defaultTimeoutMs })
+  @IsOptional() @IsInt() @Min(TaskLimits.minTimeoutMs) @Max(TaskLimits.maxTimeoutMs)
+  timeoutMs?: number;
+
+  @ApiPropertyOptional({ type: RetryDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => RetryDto)
+  retry?: RetryDto;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) @IsOptional() @IsStringMap(TaskLimits.maxLabels)
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional({ minimum: TaskLimits.minPriority, maximum: TaskLimits.maxPriority, default: TaskLimits.defaultPriority })
+  @IsOptional() @IsInt() @Min(TaskLimits.minPriority) @Max(TaskLimits.maxPriority)
+  priority?: number;
+
+  @ApiPropertyOptional({ example: 'https://example.com/done' }) @IsOptional() @IsHttpUrl()
+  callbackUrl?: string;
+}
+
+export interface LastAttemptResponse {
+  number: number;
+  status: 'succeeded' | 'failed';
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  startedAt: string;
+}
+
+export interface TaskResponse {
+  id: string;
+  status: TaskStatus;
+  request: { url: string; method: HttpMethod; headers: Record<string, string>; body: string | null };
+  runAt: string;
+  timeoutMs: number;
+  retry: { maxAttempts: number; backoff: 'exponential' };
+  attemptCount: number;
+  labels: Record<string, string>;
+  priority: number;
+  queue: string | null;
+  scheduleId: string | null;
+  callbackUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastAttempt: LastAttemptResponse | null;
+}
+
+export interface AttemptResponse {
+  id: string;
+  number: number;
+  status: 'succeeded' | 'failed';
+  outcome: AttemptEntity['outcome'];
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseBody: string | null;
+  responseTruncated: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+const attemptStatus = (a: AttemptEntity) => (a.outcome === 'delivered' ? 'succeeded' : 'failed');
+
+export function toTaskResponse(task: TaskEntity, lastAttempt: AttemptEntity | null = null): TaskResponse {
+  return {
+    id: task.id,
+    status: task.status,
+    request: { url: task.url, method: task.method, headers: task.headers, body: task.body },
+    runAt: task.runAt.toISOString(),
+    timeoutMs: task.timeoutMs,
+    retry: { maxAttempts: task.maxAttempts, backoff: 'exponential' },
+    attemptCount: task.attemptCount,
+    labels: task.labels,
+    priority: task.priority,
+    queue: task.queue,
+    scheduleId: task.scheduleId,
+    callbackUrl: task.callbackUrl,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+    lastAttempt: lastAttempt && {
+      number: lastAttempt.number,
+      status: attemptStatus(lastAttempt),
+      statusCode: lastAttempt.statusCode,
+      durationMs: lastAttempt.durationMs,
+      error: lastAttempt.error,
+      startedAt: lastAttempt.startedAt.toISOString(),
+    },
+  };
+}
+
+export function toAttemptResponse(a: AttemptEntity): AttemptResponse {
+  return {
+    id: a.id,
+    number: a.number,
+    status: attemptStatus(a),
+    outcome: a.outcome,
+    statusCode: a.statusCode,
+    durationMs: a.durationMs,
+    error: a.error,
+    responseBody: a.responseBody,
+    responseTruncated: a.responseTruncated,
+    startedAt: a.startedAt.toISOString(),
+    finishedAt: a.finishedAt.toISOString(),
+  };
+}

@@ -1,0 +1,117 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { PgBoss } from 'pg-boss';
+import { Webhook } from 'standardwebhooks';
+import { KeyRing } from '@hourglass/crypto';
+import { AttemptRepository, TaskRepository } from '@hourglass/db';
+import { createHttpApp } from '@hourglass/platform';
+import { createTestDatabase, make, startHttpSink, type HttpSink, type TestDatabase } from '@hourglass/testing';
+import { DispatcherModule } from '../src/dispatcher.module.js';
+import { toDispatcherConfig } from '../src/config.js';
+
+const keySpec = KeyRing.generateSpec();
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('dispatcher delivery (in process, real Postgres, real HTTP target)', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let sink: HttpSink;
+  let db: DataSource;
+  let boss: PgBoss;
+  let tasks: TaskRepository;
+  let attempts: AttemptRepository;
+  const keys = new KeyRing(keySpec);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    sink = await startHttpSink();
+    const config = toDispatcherConfig(Object.assign(Object.create(null), {
+      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
+    }));
+    app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
+    await app.init();
+    db = app.get(DataSource);
+    boss = app.get(PgBoss);
+    tasks = app.get(TaskRepository);
+    attempts = app.get(AttemptRepository);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await sink.close();
+    await database.drop();
+  });
+
+  const finished = (orgId: string, id: string) =>
+    waitFor(() => tasks.findForOrg(orgId, id), (t) => t !== null && ['succeeded', 'failed', 'cancelled'].includes(t.status));
+
+  it('delivers a signed request that standardwebhooks verifies, and records the attempt', async () => {
+    const { org, signingSecret } = await make.org(db, keys);
+    const body = JSON.stringify({ hello: 'world' });
+    const task = await make.task(db, boss, {
+      orgId: org.id, url: `${sink.url}/hook`, body, headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
+    });
+    const [received] = await sink.waitFor(1, (r) => r.headers['webhook-id'] === task.id);
+    expect(received!.path).toBe('/hook');
+    expect(received!.headers['x-custom']).toBe('yes');
+    expect(received!.headers['hourglass-attempt']).toBe('1');
+    expect(received!.headers['user-agent']).toMatch(/^Hourglass\//);
+    expect(new Webhook(signingSecret).verify(received!.body, received!.headers as Record<string, string>)).toEqual({ hello: 'world' });
+
+    expect((await finished(org.id, task.id))?.status).toBe('succeeded');
+    const page = await attempts.listForTask(org.id, task.id, 10);
+    expect(page.data).toHaveLength(1);
+    expect(page.data[0]).toMatchObject({ number: 1, outcome: 'delivered', statusCode: 200, responseBody: 'ok' });
+  });
+
+  it('retries a 500 and succeeds on the next attempt with the same webhook-id', async () => {
+    const { org } = await make.org(db, keys);
+    let calls = 0;
+    sink.reply((req, res) => {
+      if (!req.path.startsWith('/flaky')) return void res.end('ok');
+      res.statusCode = ++calls === 1 ? 500 : 200;
+      res.end(calls === 1 ? 'boom' : 'fine');
+    });
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/flaky` });
+    expect((await finished(org.id, task.id))?.status).toBe('succeeded');
+    const hits = sink.requests.filter((r) => r.headers['webhook-id'] === task.id);
+    expect(hits.map((r) => r.headers['hourglass-attempt'])).toEqual(['1', '2']);
+    const page = await attempts.listForTask(org.id, task.id, 10);
+    expect(page.data.map((a) => [a.number, a.statusCode, a.outcome])).toEqual([[2, 200, 'delivered'], [1, 500, 'retryable']]);
+  });
+
+  it('stops at 410 without retrying, and fails after maxAttempts', async () => {
+    const { org } = await make.org(db, keys);
+    sink.reply((req, res) => {
+      res.statusCode = req.path === '/gone' ? 410 : req.path === '/down' ? 503 : 200;
+      if (req.path === '/down') res.setHeader('retry-after', '0');
+      res.end();
+    });
+    const gone = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/gone` });
+    const down = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/down`, maxAttempts: 2 });
+    expect((await finished(org.id, gone.id))?.status).toBe('failed');
+    expect((await finished(org.id, down.id))?.status).toBe('failed');
+    expect(sink.requests.filter((r) => r.headers['webhook-id'] === gone.id)).toHaveLength(1);
+    expect(sink.requests.filter((r) => r.headers['webhook-id'] === down.id)).toHaveLength(2);
+  });
+
+  it('never delivers a task cancelled before it ran', async () => {
+    const { org } = await make.org(db, keys);
+    sink.reply((_req, res) => void res.end('ok'));
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/later`, runAt: new Date(Date.now() + 1_500) });
+    expect((await tasks.cancel(org.id, task.id))?.status).toBe('cancelled');
+    const control = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/control`, runAt: new Date(Date.now() + 1_500) });
+    await sink.waitFor(1, (r) => r.headers['webhook-id'] === control.id);
+    await finished(org.id, control.id);
+    expect(sink.requests.filter((r) => r.headers['webhook-id'] === task.id)).toHaveLength(0);
+    expect((await tasks.findForOrg(org.id, task.id))?.attemptCount).toBe(0);
+  });
+});
