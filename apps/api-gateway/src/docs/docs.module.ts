@@ -1,7 +1,8 @@
 import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
+import { documentConfig, refineDocument } from './openapi.js';
 
 /**
  * GET /openapi.json (OpenAPI 3.1) and GET /docs (swagger-ui, its assets served from the local
@@ -23,18 +24,7 @@ export class DocsModule implements OnApplicationBootstrap {
       config: new ApplicationConfig(),
       getHttpAdapter: () => this.adapterHost.httpAdapter,
     } as unknown as INestApplication;
-    const config = new DocumentBuilder()
-      .setTitle('Hourglass API')
-      .setDescription('Async HTTP tasks. Errors are RFC 9457 problem+json with a stable `code`.')
-      .setVersion('v1')
-      .setOpenAPIVersion('3.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'hg_<keyId>_<secret>, or the admin token on /v1/admin' })
-      .addSecurityRequirements('bearer')
-      .addTag('tasks')
-      .addTag('api-keys')
-      .addTag('org')
-      .build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+    SwaggerModule.setup('docs', app, () => refineDocument(SwaggerModule.createDocument(app, documentConfig())), {
       jsonDocumentUrl: 'openapi.json',
       raw: ['json'],
     });

@@ -1,0 +1,41 @@
+import { startGateway, type Gateway } from './harness.js';
+
+describe('docs, health, metrics, unknown routes', () => {
+  let gw: Gateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('serves an OpenAPI 3.1 document without auth', async () => {
+    const res = await gw.http().get('/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/v1/tasks', '/v1/tasks/{id}', '/v1/tasks/{id}/cancel', '/v1/admin/orgs', '/v1/api-keys', '/v1/org']));
+    expect(res.body.paths['/v1/tasks'].post.requestBody).toBeDefined();
+    expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('serves the docs UI and its assets locally', async () => {
+    const html = await gw.http().get('/docs').expect(200);
+    expect(html.headers['content-type']).toContain('text/html');
+    const assets = [...html.text.matchAll(/(?:src|href)="\.\/docs\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-init.js']));
+    for (const asset of assets) await gw.http().get(`/docs/${asset}`).expect(200);
+  });
+
+  it('is ready, and counts requests by route pattern', async () => {
+    await gw.http().get('/readyz').expect(200);
+    await gw.http().get('/v1/tasks/0193a0a0-0000-7000-8000-000000000000').expect(401);
+    const metrics = await gw.http().get('/metrics').expect(200);
+    expect(metrics.text).toContain('hourglass_http_requests_total{method="GET",route="/readyz",status="200"');
+    expect(metrics.text).toContain('route="/v1/tasks/:id",status="401"');
+    expect(metrics.text).toContain('hourglass_http_request_duration_seconds_bucket');
+    expect(metrics.text).toContain('hourglass_tasks_created_total');
+  });
+
+  it('answers unknown routes with 404 problem+json NOT_FOUND', async () => {
+    const res = await gw.http().get('/v1/nope').expect(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.code).toBe('NOT_FOUND');
+  });
+});
