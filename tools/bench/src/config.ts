@@ -1,0 +1,52 @@
+/** Everything a run can be tuned with, from the environment (all optional). */
+export interface BenchConfig {
+  /** Tasks pre-loaded for the delivery throughput phase (BENCH_TASKS). */
+  tasks: number;
+  /** autocannon connections and seconds for POST /v1/tasks (BENCH_API_CONNECTIONS, BENCH_API_SECONDS). */
+  apiConnections: number;
+  apiSeconds: number;
+  /** Tasks sent one at a time for the idle latency phase, and the gap between them (BENCH_LATENCY_TASKS, BENCH_LATENCY_GAP_MS). */
+  latencyTasks: number;
+  latencyGapMs: number;
+  /** Dispatcher defaults the baseline mirrors (DISPATCHER_CONCURRENCY / DISPATCHER_BATCH_SIZE in apps/dispatcher). */
+  concurrency: number;
+  batchSize: number;
+  /** Longest any one phase may take before the run gives up on it (BENCH_PHASE_TIMEOUT_S). */
+  phaseTimeoutMs: number;
+  /** Which phases to run: comma list of throughput,api,latency (BENCH_ONLY); all when unset. */
+  only: Set<string>;
+  /** Use this server instead of an embedded one; a fresh database is created per phase. */
+  databaseUrl?: string;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function loadBenchConfig(): BenchConfig {
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,latency').split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    tasks: int('BENCH_TASKS', 20_000),
+    apiConnections: int('BENCH_API_CONNECTIONS', 50),
+    apiSeconds: int('BENCH_API_SECONDS', 10),
+    latencyTasks: int('BENCH_LATENCY_TASKS', 200),
+    latencyGapMs: int('BENCH_LATENCY_GAP_MS', 20),
+    concurrency: 200,
+    batchSize: 100,
+    phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,
+    only: new Set(only),
+    databaseUrl: process.env.DATABASE_URL || undefined,
+  };
+}
+
+/** The bench's own env vars that were set, for the report ("the exact command"). */
+export function benchEnvUsed(): string[] {
+  return Object.keys(process.env)
+    .filter((k) => k.startsWith('BENCH_') || k === 'DATABASE_URL')
+    .sort()
+    .map((k) => (k === 'DATABASE_URL' ? 'DATABASE_URL=<set>' : `${k}=${process.env[k]}`));
+}

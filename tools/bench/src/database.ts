@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@hourglass/db';
+import { migrate } from '@hourglass/migrations';
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * One PostgreSQL server for the whole run (embedded under os.tmpdir(), or DATABASE_URL's), and a
+ * fresh database per phase, cloned from a template migrated once. Everything is removed at close.
+ */
+export class BenchDatabases {
+  private readonly created: string[] = [];
+  private readonly suffix = randomBytes(3).toString('hex');
+  private template?: string;
+
+  private constructor(
+    readonly serverUrl: string,
+    private readonly embedded?: EmbeddedPostgres,
+    private readonly tempDir?: string,
+  ) {}
+
+  /** Default durability (fsync and synchronous_commit on): the numbers are what a real install sees. */
+  static async start(databaseUrl: string | undefined, log: (line: string) => void): Promise<BenchDatabases> {
+    if (databaseUrl) return new BenchDatabases(databaseUrl);
+    const tempDir = await mkdtemp(join(tmpdir(), 'hourglass-bench-'));
+    try {
+      const embedded = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pgdata') });
+      log(`embedded PostgreSQL on port ${embedded.port}, data in ${embedded.dataDir}`);
+      return new BenchDatabases(embedded.url, embedded, tempDir);
+    } catch (error) {
+      await rm(tempDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** A new, fully migrated database named after `phase`. */
+  async fresh(phase: string): Promise<string> {
+    this.template ??= await this.migrateTemplate();
+    const name = `bench_${phase}_${this.suffix}`;
+    await this.onServer((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${this.template}`));
+    this.created.push(name);
+    return withDatabase(this.serverUrl, name);
+  }
+
+  async serverVersion(): Promise<string> {
+    const rows = await this.onServer((c) => c.query<{ v: string }>('SHOW server_version'));
+    return rows.rows[0]?.v ?? 'unknown';
+  }
+
+  async close(): Promise<void> {
+    if (this.embedded) {
+      await this.embedded.stop().catch(() => undefined);
+      await rm(this.tempDir!, { recursive: true, force: true });
+      return;
+    }
+    for (const name of this.created.reverse()) {
+      await this.onServer((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined);
+    }
+  }
+
+  private async migrateTemplate(): Promise<string> {
+    const name = `bench_template_${this.suffix}`;
+    await this.onServer((c) => c.query(`CREATE DATABASE ${name}`));
+    this.created.push(name);
+    await migrate(withDatabase(this.serverUrl, name));
+    return name;
+  }
+
+  private async onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: this.serverUrl });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+}
