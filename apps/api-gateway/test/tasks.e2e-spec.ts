@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { newId } from '@hourglass/db';
-import { TasksService } from '../src/tasks/tasks.service.js';
+import { newTask } from '../src/tasks/tasks.service.js';
+import { TaskWriter } from '../src/tasks/task-writer.js';
 import { startGateway, type Gateway } from './harness.js';
 
 describe('tasks: create, read, cancel, isolation', () => {
@@ -60,21 +61,38 @@ describe('tasks: create, read, cancel, isolation', () => {
     expect(Date.parse(res.body.runAt)).toBeGreaterThan(Date.parse('2025-01-01T00:00:00Z'));
   });
 
-  it('leaves neither row nor job when the transaction fails after the insert and the send', async () => {
+  it('leaves neither rows nor jobs when the transaction fails after the inserts', async () => {
     const { orgId } = await gw.newOrg();
-    const service = gw.app.get(TasksService);
-    let taskId = '';
+    const writer = gw.app.get(TaskWriter);
+    const trace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const tasks = [newTask(orgId, { request: { url: 'https://example.com' } }, trace, new Date()), newTask(orgId, { request: { url: 'https://example.com' }, delay: '1h' }, trace, new Date())];
     await expect(
       db.transaction(async (em) => {
-        const task = await service.insertAndEnqueue(em, orgId, { request: { url: 'https://example.com' } }, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
-        taskId = task.id;
-        expect(await em.query(`SELECT 1 FROM pgboss.job WHERE data->>'taskId' = $1`, [taskId])).toHaveLength(1);
+        await writer.insertBatch(em, tasks);
+        const inside = await em.query(`SELECT 1 FROM pgboss.job WHERE data->>'taskId' = ANY($1)`, [tasks.map((t) => t.id)]);
+        expect(inside).toHaveLength(2);
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(taskId).not.toBe('');
-    expect(await db.query('SELECT 1 FROM tasks WHERE id = $1', [taskId])).toHaveLength(0);
-    expect(await jobsFor(taskId)).toHaveLength(0);
+    for (const task of tasks) {
+      expect(await db.query('SELECT 1 FROM tasks WHERE id = $1', [task.id])).toHaveLength(0);
+      expect(await jobsFor(task.id)).toHaveLength(0);
+    }
+  });
+
+  it('writes a burst of concurrent creates, each row with exactly one job', async () => {
+    const { orgId, key } = await gw.newOrg();
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        gw.http().post('/v1/tasks').set('authorization', `Bearer ${key}`).send({ request: { url: `https://example.com/${i}` }, ...(i % 2 ? { delay: '5m' } : {}) }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(201));
+    responses.forEach((r, i) => expect(r.body.request.url).toBe(`https://example.com/${i}`));
+    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM pgboss.job WHERE data->>'orgId' = $1`, [orgId]);
+    expect(count).toBe(40);
+    const rows = await db.query(`SELECT t.id FROM tasks t JOIN pgboss.job j ON j.data->>'taskId' = t.id::text WHERE t.org_id = $1`, [orgId]);
+    expect(new Set(rows.map((r: { id: string }) => r.id))).toEqual(new Set(responses.map((r) => r.body.id)));
   });
 
   it('reads a task with its latest attempt, and lists attempts newest first', async () => {

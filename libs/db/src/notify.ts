@@ -13,6 +13,11 @@ export async function notify(em: EntityManager, channel: Channel, payload: strin
   await em.query('SELECT pg_notify($1, $2)', [channel, payload]);
 }
 
+/** One NOTIFY per payload, in a single statement (the same COMMIT rule as `notify`). */
+export async function notifyMany(em: EntityManager, channel: Channel, payloads: string[]): Promise<void> {
+  if (payloads.length > 0) await em.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+}
+
 export interface ListenerOptions {
   url: string;
   channels: Channel[];

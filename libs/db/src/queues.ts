@@ -1,4 +1,4 @@
-import { PgBoss, type ConstructorOptions, type Db, type SendOptions } from 'pg-boss';
+import { PgBoss, type ConstructorOptions, type Db, type JobInsert, type SendOptions } from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 
 /** pg-boss queue names. Queues are created by the migrate step, never by services at start-up. */
@@ -74,4 +74,14 @@ export async function sendJob<Q extends Queue>(
  */
 export function deliveryLeaseSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1_000) + 10;
+}
+
+/** Typed multi-job insert (one statement) inside `em`'s transaction: the batch commits or rolls back with its rows. */
+export async function insertJobs<Q extends Queue>(
+  boss: PgBoss,
+  queue: Q,
+  jobs: (Omit<JobInsert, 'data'> & { data: JobPayloads[Q] })[],
+  em: EntityManager,
+): Promise<void> {
+  if (jobs.length > 0) await boss.insert(queue, jobs, { db: transactionDb(em) });
 }

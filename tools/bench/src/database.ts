@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +31,8 @@ export class BenchDatabases {
   static async start(databaseUrl: string | undefined, log: (line: string) => void): Promise<BenchDatabases> {
     if (databaseUrl) return new BenchDatabases(databaseUrl);
     const tempDir = await mkdtemp(join(tmpdir(), 'hourglass-bench-'));
+    // As root, PostgreSQL runs as `postgres`, who must be able to enter the (mode 700) temp dir.
+    await chmod(tempDir, 0o755);
     try {
       const embedded = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pgdata') });
       log(`embedded PostgreSQL on port ${embedded.port}, data in ${embedded.dataDir}`);
@@ -58,6 +60,7 @@ export class BenchDatabases {
   async close(): Promise<void> {
     if (this.embedded) {
       await this.embedded.stop().catch(() => undefined);
+      await rm(this.embedded.dataDir, { recursive: true, force: true });
       await rm(this.tempDir!, { recursive: true, force: true });
       return;
     }

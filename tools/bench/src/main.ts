@@ -1,1 +1,94 @@
-export {};
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KeyRing } from '@hourglass/crypto';
+import { closeApiClient } from './api-client.js';
+import { runApiLoad } from './api-load.js';
+import { runBaseline } from './baseline.js';
+import { benchmarksDoc } from './benchmarks-doc.js';
+import { benchEnvUsed, loadBenchConfig } from './config.js';
+import { BenchDatabases } from './database.js';
+import { runIdleLatency } from './idle-latency.js';
+import { runInsertBaseline } from './insert-baseline.js';
+import { machineInfo } from './machine.js';
+import { Receiver } from './receiver.js';
+import { formatTable, reportRows, type BenchResults } from './report.js';
+import { killAllNow, ROOT, stopAll } from './services.js';
+import { runThroughput, type PhaseContext } from './throughput.js';
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** Runs one phase; a failure is recorded (and reported) instead of ending the whole run. */
+async function phase<K extends Exclude<keyof BenchResults, 'errors'>>(
+  results: BenchResults, key: K, run: () => Promise<NonNullable<BenchResults[K]>>,
+): Promise<void> {
+  try {
+    results[key] = await run();
+  } catch (error) {
+    results.errors[key] = error instanceof Error ? error.message : String(error);
+    log(`${key} failed: ${results.errors[key]}`);
+    await stopAll();
+  }
+}
+
+async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
+  const results: BenchResults = { errors: {} };
+  const only = ctx.config.only;
+  if (only.has('throughput')) {
+    await phase(results, 'throughput', () => runThroughput(ctx));
+    await phase(results, 'baseline', () => runBaseline(ctx));
+  }
+  if (only.has('api')) {
+    await phase(results, 'api', () => runApiLoad(ctx));
+    log('(b) baseline: bare INSERT + pg-boss send…');
+    await phase(results, 'insert', () => runInsertBaseline(ctx));
+  }
+  if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
+  return results;
+}
+
+/** Undoes whatever main has started so far (also on Ctrl-C). */
+let cleanup: () => Promise<void> = stopAll;
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const config = loadBenchConfig();
+  const dbs = await BenchDatabases.start(config.databaseUrl, log);
+  let receiver: Receiver | undefined;
+  cleanup = async () => {
+    await stopAll();
+    await closeApiClient();
+    await receiver?.close();
+    await dbs.close();
+  };
+  try {
+    receiver = await Receiver.start();
+    const ctx: PhaseContext = {
+      config, dbs, receiver, log,
+      encryptionKeys: KeyRing.generateSpec('k1'),
+      adminToken: `hga_${randomBytes(24).toString('base64url')}`,
+    };
+    const results = await runPhases(ctx);
+    const rows = reportRows(results);
+    console.log(`\n${formatTable(rows)}\n`);
+    const machine = machineInfo(await dbs.serverVersion());
+    const doc = benchmarksDoc({ results, rows, machine, config, envUsed: benchEnvUsed(), totalSeconds: (performance.now() - started) / 1_000 });
+    await writeFile(join(ROOT, 'docs', 'benchmarks.md'), doc);
+    log('wrote docs/benchmarks.md');
+    if (Object.keys(results.errors).length > 0) process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+process.on('exit', killAllNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+main().catch((error: unknown) => {
+  console.error('[bench] failed:', error);
+  process.exitCode = 1;
+});

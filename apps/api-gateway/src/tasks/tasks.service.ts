@@ -1,25 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { PgBoss } from 'pg-boss';
 import type { Counter } from 'prom-client';
-import {
-  AttemptRepository, Channel, isUuid, newId, notify, type Page, Queue, sendJob, type TaskEntity, type TaskFilter, TaskRepository,
-} from '@hourglass/db';
-import { AppError, ErrorCode, initialStatus, isFinished, parseDuration, TaskLimits, TaskStatus } from '@hourglass/domain';
+import { AttemptRepository, isUuid, newId, type NewTask, type Page, type TaskEntity, type TaskFilter, TaskRepository } from '@hourglass/db';
+import { AppError, ErrorCode, initialStatus, isFinished, parseDuration, TaskLimits } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
 import { type AttemptResponse, type CreateTaskDto, type TaskResponse, toAttemptResponse, toTaskResponse } from './tasks.dto.js';
+import { TaskWriter } from './task-writer.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery, type PageQuery } from './tasks-query.dto.js';
-
-/** Seconds a dispatcher may hold a delivery job beyond the request timeout before its lease lapses. */
-const LEASE_MARGIN_SECONDS = 30;
 
 @Injectable()
 export class TasksService {
   private readonly created: Counter;
 
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
-    @Inject(PgBoss) private readonly boss: PgBoss,
+    @Inject(TaskWriter) private readonly writer: TaskWriter,
     @Inject(TaskRepository) private readonly tasks: TaskRepository,
     @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
     @Inject(Metrics) metrics: Metrics,
@@ -28,45 +21,9 @@ export class TasksService {
   }
 
   async create(orgId: string, dto: CreateTaskDto, traceParent: string): Promise<TaskResponse> {
-    const task = await this.dataSource.transaction((em) => this.insertAndEnqueue(em, orgId, dto, traceParent));
+    const task = await this.writer.write(newTask(orgId, dto, traceParent, new Date()));
     this.created.inc();
     return toTaskResponse(task);
-  }
-
-  /**
-   * The row, its delivery job and the wake-up hint all go through `em`, so they commit or roll back
-   * together: a task without its job (or a job without its task) cannot exist.
-   */
-  async insertAndEnqueue(em: EntityManager, orgId: string, dto: CreateTaskDto, traceParent: string): Promise<TaskEntity> {
-    // One process-clock reading decides both runAt and the initial status. Whether a job is due is
-    // still decided by pg-boss in SQL: a due-now job is sent without startAfter (the database's now()).
-    const now = new Date();
-    const runAt = resolveRunAt(dto, now);
-    const status = initialStatus(runAt, now);
-    const timeoutMs = dto.timeoutMs ?? TaskLimits.defaultTimeoutMs;
-    const priority = dto.priority ?? TaskLimits.defaultPriority;
-    const task = await this.tasks.insert(
-      {
-        id: newId(), orgId, status, url: dto.request.url, method: dto.request.method ?? 'POST',
-        headers: dto.request.headers ?? {}, body: dto.request.body ?? null, timeoutMs, runAt,
-        maxAttempts: dto.retry?.maxAttempts ?? TaskLimits.defaultMaxAttempts, labels: dto.labels ?? {}, priority,
-        queue: null, callbackUrl: dto.callbackUrl ?? null, scheduleId: null, fireAt: null, traceParent,
-      },
-      em,
-    );
-    const due = status === TaskStatus.Queued;
-    await sendJob(
-      this.boss,
-      Queue.Deliver,
-      { taskId: task.id, orgId },
-      {
-        id: newId(), priority, group: { id: orgId }, expireInSeconds: Math.ceil(timeoutMs / 1000) + LEASE_MARGIN_SECONDS,
-        ...(due ? {} : { startAfter: runAt }),
-      },
-      em,
-    );
-    if (due) await notify(em, Channel.TasksReady, task.id);
-    return task;
   }
 
   async get(orgId: string, id: string): Promise<TaskResponse> {
@@ -103,6 +60,21 @@ export class TasksService {
     if (!task) throw new AppError(ErrorCode.TASK_NOT_FOUND, `No task ${id} in this organization`);
     return task;
   }
+}
+
+/**
+ * One process-clock reading decides both runAt and the initial status (a label: whether a job is
+ * due is still decided by pg-boss in SQL, and a due-now job is sent without startAfter).
+ */
+export function newTask(orgId: string, dto: CreateTaskDto, traceParent: string, now: Date): NewTask {
+  const runAt = resolveRunAt(dto, now);
+  return {
+    id: newId(), orgId, status: initialStatus(runAt, now), url: dto.request.url, method: dto.request.method ?? 'POST',
+    headers: dto.request.headers ?? {}, body: dto.request.body ?? null, timeoutMs: dto.timeoutMs ?? TaskLimits.defaultTimeoutMs,
+    runAt, maxAttempts: dto.retry?.maxAttempts ?? TaskLimits.defaultMaxAttempts, labels: dto.labels ?? {},
+    priority: dto.priority ?? TaskLimits.defaultPriority, queue: null, callbackUrl: dto.callbackUrl ?? null,
+    scheduleId: null, fireAt: null, traceParent,
+  };
 }
 
 function resolveRunAt(dto: CreateTaskDto, now: Date): Date {

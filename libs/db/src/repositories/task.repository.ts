@@ -63,6 +63,25 @@ export class TaskRepository {
     return rows[0]!;
   }
 
+  /** One multi-row INSERT for a batch of new tasks; rows come back in the order given. */
+  async insertMany(rows: NewTask[], em: EntityManager): Promise<TaskEntity[]> {
+    if (rows.length === 0) return [];
+    const column = <K extends keyof NewTask>(key: K) => rows.map((row) => row[key]);
+    const inserted: TaskEntity[] = await em.query(
+      `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
+                          priority, queue, callback_url, schedule_id, fire_at, trace_parent)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[],
+                            $9::timestamptz[], $10::int[], $11::jsonb[], $12::smallint[], $13::text[], $14::text[], $15::uuid[],
+                            $16::timestamptz[], $17::text[])
+       RETURNING ${ALL_COLUMNS}`,
+      [column('id'), column('orgId'), column('status'), column('url'), column('method'), rows.map((r) => JSON.stringify(r.headers)),
+       column('body'), column('timeoutMs'), column('runAt'), column('maxAttempts'), rows.map((r) => JSON.stringify(r.labels)),
+       column('priority'), column('queue'), column('callbackUrl'), column('scheduleId'), column('fireAt'), column('traceParent')],
+    );
+    const byId = new Map(inserted.map((task) => [task.id, task]));
+    return rows.map((row) => byId.get(row.id)!);
+  }
+
   findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
     return em.findOneBy(TaskEntity, { orgId, id });
   }

@@ -1,0 +1,60 @@
+import { Agent, request } from 'undici';
+import { freePort } from '@hourglass/db';
+import { startService, waitReady, type Child } from './services.js';
+
+export interface RunningApi {
+  child: Child;
+  base: string;
+  /** An API key with read and write scopes, for an org created through the admin API. */
+  key: string;
+}
+
+const agent = new Agent({ keepAliveTimeout: 30_000 });
+
+async function postJson<T>(url: string, token: string, body: unknown): Promise<T> {
+  const res = await request(url, {
+    dispatcher: agent, method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`POST ${url} → ${res.statusCode}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Starts the api-gateway on a free port, waits for /readyz, then makes an org and a key through the admin API. */
+export async function startApi(databaseUrl: string, encryptionKeys: string, adminToken: string): Promise<RunningApi> {
+  const port = await freePort();
+  const child = startService('api-gateway', {
+    DATABASE_URL: databaseUrl, ENCRYPTION_KEYS: encryptionKeys, HOURGLASS_ADMIN_TOKEN: adminToken, PORT: String(port),
+  });
+  try {
+    await waitReady(child, port);
+    const base = `http://127.0.0.1:${port}`;
+    const org = await postJson<{ id: string }>(`${base}/v1/admin/orgs`, adminToken, { name: 'bench' });
+    const { key } = await postJson<{ key: string }>(`${base}/v1/admin/orgs/${org.id}/api-keys`, adminToken, { scopes: ['read', 'write'] });
+    return { child, base, key };
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
+/** The request body every benchmarked task uses. */
+export function taskBody(target: string, delay?: string): string {
+  return JSON.stringify({ request: { url: target, method: 'POST', body: '{"n":1}' }, ...(delay ? { delay } : {}) });
+}
+
+/** POST /v1/tasks once; returns the created task's id. */
+export async function createTask(api: RunningApi, body: string): Promise<string> {
+  const res = await request(`${api.base}/v1/tasks`, {
+    dispatcher: agent, method: 'POST', body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 201) throw new Error(`POST /v1/tasks → ${res.statusCode}: ${text}`);
+  return (JSON.parse(text) as { id: string }).id;
+}
+
+export function closeApiClient(): Promise<void> {
+  return agent.close().catch(() => undefined);
+}

@@ -1,0 +1,68 @@
+import autocannon, { type Result } from 'autocannon';
+import pg from 'pg';
+import { startApi, taskBody } from './api-client.js';
+import { CpuMeter } from './cpu.js';
+import type { PhaseContext } from './throughput.js';
+
+export interface ApiLoadResult {
+  connections: number;
+  seconds: number;
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  /** Cores used by the api-gateway process and by the whole machine during the run. */
+  apiCores: number;
+  machineCores: number;
+  tasksInDb: number;
+}
+
+const WARMUP_SECONDS = 2;
+
+/**
+ * (b) POST /v1/tasks under load: autocannon, N connections for S seconds, each task delayed 1 h so
+ * no dispatcher is involved (none runs). A short warm-up run comes first and is not reported.
+ */
+export async function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
+  const { config, log } = ctx;
+  const url = await ctx.dbs.fresh('api');
+  const api = await startApi(url, ctx.encryptionKeys, ctx.adminToken);
+  try {
+    const options = {
+      url: `${api.base}/v1/tasks`, method: 'POST', body: taskBody(ctx.receiver.url, '1h'),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
+    };
+    log(`(b) warm-up ${WARMUP_SECONDS} s, then ${config.apiConnections} connections for ${config.apiSeconds} s…`);
+    await autocannon({ ...options, connections: 10, duration: WARMUP_SECONDS });
+    const before = await countTasks(url);
+    const meter = new CpuMeter(api.child.pid);
+    const started = performance.now();
+    const result = await autocannon({ ...options, connections: config.apiConnections, duration: config.apiSeconds });
+    const cpu = meter.stop();
+    const elapsed = (performance.now() - started) / 1_000;
+    return summarize(result, config.apiConnections, cpu.child / elapsed, cpu.machine / elapsed, (await countTasks(url)) - before);
+  } finally {
+    await api.child.stop();
+  }
+}
+
+function summarize(result: Result, connections: number, apiCores: number, machineCores: number, tasksInDb: number): ApiLoadResult {
+  return {
+    connections, seconds: result.duration, requestsPerSec: result['2xx'] / result.duration,
+    p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
+    non2xx: result.non2xx, errors: result.errors, apiCores, machineCores, tasksInDb,
+  };
+}
+
+async function countTasks(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM tasks');
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}

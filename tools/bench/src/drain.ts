@@ -1,0 +1,70 @@
+import pg from 'pg';
+import type { Child } from './services.js';
+import type { Receiver } from './receiver.js';
+import { CpuMeter, type CpuUse } from './cpu.js';
+import { sleep } from './services.js';
+
+export interface DrainResult {
+  tasks: number;
+  /** From the first request at the receiver until the poll saw all work recorded. */
+  fromFirstMs: number;
+  /** From spawning the worker process until then (includes its start-up). */
+  fromSpawnMs: number;
+  perSecond: number;
+  /** Cores in use (CPU seconds per second) while deliveries ran. */
+  cpu: CpuUse;
+  /** Transactions committed in the database during the phase, per task. */
+  commitsPerTask: number;
+}
+
+export interface DrainOptions {
+  url: string;
+  child: Child;
+  receiver: Receiver;
+  tasks: number;
+  timeoutMs: number;
+  /** Counts finished work; the phase ends when it reaches `tasks`. */
+  countDone: (client: pg.Client) => Promise<number>;
+}
+
+const POLL_MS = 200;
+
+function perSecond(use: CpuUse, ms: number): CpuUse {
+  const s = ms / 1_000;
+  return { machine: use.machine / s, child: use.child / s, bench: use.bench / s };
+}
+
+async function commits(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Polls (SQL, every 200 ms) until `tasks` are done, measuring time and CPU; both sides of the ratio use this. */
+export async function measureDrain(options: DrainOptions): Promise<DrainResult> {
+  const { child, receiver, tasks } = options;
+  const client = new pg.Client({ connectionString: options.url, application_name: 'hourglass-bench-poll' });
+  await client.connect();
+  try {
+    const commits0 = await commits(client);
+    const deadline = performance.now() + options.timeoutMs;
+    let meter: { cpu: CpuMeter; at: number } | undefined;
+    let done = 0;
+    while ((done = await options.countDone(client)) < tasks) {
+      // CPU is measured from the first poll after deliveries began, so the child's start-up is not in it.
+      if (!meter && receiver.firstAt !== undefined) meter = { cpu: new CpuMeter(child.pid), at: performance.now() };
+      if (!child.alive) throw new Error(`${child.name} exited with ${done}/${tasks} done:\n${child.output()}`);
+      if (performance.now() > deadline) throw new Error(`${child.name}: only ${done}/${tasks} done within ${options.timeoutMs} ms`);
+      await sleep(POLL_MS);
+    }
+    const end = performance.now();
+    const cpu = meter ? perSecond(meter.cpu.stop(), end - meter.at) : { machine: 0, child: 0, bench: 0 };
+    await sleep(1_100); // cumulative statistics are flushed about once a second
+    const fromFirstMs = end - (receiver.firstAt ?? child.startedAt);
+    return {
+      tasks, fromFirstMs, fromSpawnMs: end - child.startedAt, perSecond: tasks / (fromFirstMs / 1_000), cpu,
+      commitsPerTask: ((await commits(client)) - commits0) / tasks,
+    };
+  } finally {
+    await client.end();
+  }
+}

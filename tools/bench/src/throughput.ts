@@ -1,0 +1,60 @@
+import pg from 'pg';
+import { freePort } from '@hourglass/db';
+import type { BenchConfig } from './config.js';
+import type { BenchDatabases } from './database.js';
+import { measureDrain, type DrainResult } from './drain.js';
+import type { Receiver } from './receiver.js';
+import { seedTasks } from './seed.js';
+import { startService } from './services.js';
+
+export interface PhaseContext {
+  config: BenchConfig;
+  dbs: BenchDatabases;
+  receiver: Receiver;
+  encryptionKeys: string;
+  adminToken: string;
+  log: (line: string) => void;
+}
+
+/**
+ * (a) End-to-end delivery throughput: N due tasks with their jobs are loaded, then ONE dispatcher
+ * process delivers them; done when every task is `succeeded` with exactly one attempts row.
+ */
+export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
+  const { config, receiver, log } = ctx;
+  const url = await ctx.dbs.fresh('throughput');
+  log(`(a) seeding ${config.tasks} tasks with their delivery jobs…`);
+  await seedTasks(url, ctx.encryptionKeys, config.tasks, receiver.url);
+  receiver.reset();
+  log('(a) starting one dispatcher…');
+  const port = await freePort();
+  const dispatcher = startService('dispatcher', { DATABASE_URL: url, ENCRYPTION_KEYS: ctx.encryptionKeys, PORT: String(port) });
+  try {
+    const result = await measureDrain({
+      url, child: dispatcher, receiver, tasks: config.tasks, timeoutMs: config.phaseTimeoutMs,
+      countDone: async (client) => {
+        const { rows } = await client.query<{ succeeded: string; attempts: string }>(
+          `SELECT (SELECT count(*) FROM tasks WHERE status = 'succeeded') AS succeeded, (SELECT count(*) FROM attempts) AS attempts`);
+        return Math.min(Number(rows[0]!.succeeded), Number(rows[0]!.attempts));
+      },
+    });
+    await checkExactlyOnce(url, receiver, config.tasks, log);
+    return result;
+  } finally {
+    await dispatcher.stop();
+  }
+}
+
+/** One attempts row per task, and the receiver saw every task (duplicates are reported, not fatal). */
+async function checkExactlyOnce(url: string, receiver: Receiver, tasks: number, log: (line: string) => void): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM attempts GROUP BY task_id HAVING count(*) > 1');
+    if (rows.length > 0) log(`(a) WARNING: ${rows.length} tasks have more than one attempt`);
+  } finally {
+    await client.end();
+  }
+  if (receiver.receivedAt.size !== tasks) log(`(a) WARNING: receiver saw ${receiver.receivedAt.size} distinct ids, expected ${tasks}`);
+  if (receiver.count !== tasks) log(`(a) note: receiver got ${receiver.count} requests for ${tasks} tasks`);
+}
