@@ -31,10 +31,12 @@ const withDatabase = {
 };
 
 export default {
+  // Applies to every project (Jest reads it only at the top level); the system tests set their own.
+  testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.spec.ts'] },
-    { ...base, ...withDatabase, displayName: 'int', testTimeout: 30_000, testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.int-spec.ts'] },
-    { ...base, ...withDatabase, displayName: 'e2e', testTimeout: 30_000, testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'] },
-    { ...base, ...withDatabase, displayName: 'system', testTimeout: 120_000, testMatch: ['<rootDir>/test/system/**/*.system-spec.ts'] },
+    { ...base, ...withDatabase, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.int-spec.ts'] },
+    { ...base, ...withDatabase, displayName: 'e2e', testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'] },
+    { ...base, ...withDatabase, displayName: 'system', testMatch: ['<rootDir>/test/system/**/*.system-spec.ts'] },
   ],
 };

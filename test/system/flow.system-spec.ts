@@ -8,6 +8,8 @@ import { ApiClient, waitForFinish, type AttemptView } from './api-client.js';
  * The three services as real processes on one database, a real local HTTP target, and only the
  * public API: what a user of `npm start` gets.
  */
+const SLOW = 120_000;
+
 describe('system: api-gateway + scheduler + dispatcher as processes', () => {
   let database: TestDatabase;
   let sink: HttpSink;
@@ -36,13 +38,13 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, { scopes: ['read', 'write'] });
     api = new ApiClient(gateway!.url, key.key);
     signingSecret = org.signingSecret;
-  });
+  }, SLOW);
 
   afterAll(async () => {
     await Promise.all(services.map((s) => s.kill('SIGKILL')));
     await sink.close();
     await database.drop();
-  });
+  }, SLOW);
 
   const createTask = (path: string, extra: Record<string, unknown> = {}) =>
     api.expect<{ id: string; status: string }>(201, 'POST', '/v1/tasks', { request: { url: `${sink.url}${path}`, method: 'POST', body: '{"n":1}' }, ...extra });
@@ -56,7 +58,7 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     expect(hit!.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
     expect(await attemptsOf(task.id)).toMatchObject([{ number: 1, outcome: 'delivered', statusCode: 200 }]);
-  });
+  }, SLOW);
 
   it('retries a target that answers 500 and then 200: two attempts', async () => {
     const seen = new Set<string>();
@@ -70,7 +72,7 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     const task = await createTask('/flaky');
     expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
     expect((await attemptsOf(task.id)).map((a) => [a.number, a.statusCode])).toEqual([[2, 200], [1, 500]]);
-  });
+  }, SLOW);
 
   it('times out a slow target and retries it', async () => {
     const seen = new Set<string>();
@@ -84,8 +86,8 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
     const attempts = await attemptsOf(task.id);
     expect(attempts.map((a) => a.outcome)).toEqual(['delivered', 'retryable']);
-    expect(attempts[1]!.error).toMatch(/timeout|timed out/i);
-  });
+    expect(attempts[1]!.error).toMatch(/^timeout: /);
+  }, SLOW);
 
   it('never delivers a cancelled task', async () => {
     sink.reply((_req, res) => void res.end('ok'));
@@ -96,33 +98,36 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(hitsOf(task.id)).toHaveLength(0);
     expect((await api.expect<{ status: string }>(200, 'GET', `/v1/tasks/${task.id}`)).status).toBe('cancelled');
-  });
+  }, SLOW);
 
   it('drains in-flight deliveries on SIGTERM', async () => {
     sink.reply((req, res) => void setTimeout(() => res.end('ok'), req.path === '/drain' ? 1_500 : 0));
-    const [dispatcher] = services.filter((s) => s.name === 'dispatcher' && s.child.exitCode === null);
+    const [dispatcher] = services.filter((s) => s.name === 'dispatcher' && s.child.exitCode === null && s.child.signalCode === null);
     const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask('/drain')));
     await sink.waitFor(5, (r) => r.path === '/drain');
-    expect(await dispatcher!.kill('SIGTERM')).toBe(0);
+    // Nest re-raises the signal after its shutdown hooks ran, so a clean drain exits by SIGTERM.
+    expect(await dispatcher!.kill('SIGTERM')).toBe('SIGTERM');
     await start('dispatcher');
     for (const task of tasks) expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
     // Drained, not redelivered: each task reached the target exactly once.
     for (const task of tasks) expect(hitsOf(task.id)).toHaveLength(1);
-  });
+  }, SLOW);
 
   it('delivers every task even when the dispatcher is killed with SIGKILL mid-delivery', async () => {
     sink.reply((req, res) => void setTimeout(() => res.end('ok'), req.path === '/crash' ? 1_500 : 0));
-    const [dispatcher] = services.filter((s) => s.name === 'dispatcher' && s.child.exitCode === null);
+    const [dispatcher] = services.filter((s) => s.name === 'dispatcher' && s.child.exitCode === null && s.child.signalCode === null);
     const tasks = await Promise.all(Array.from({ length: 20 }, () => createTask('/crash', { timeoutMs: 5_000 })));
     await sink.waitFor(5, (r) => r.path === '/crash');
     await dispatcher!.kill('SIGKILL');
     await start('dispatcher');
     for (const task of tasks) expect((await waitForFinish(api, task.id, 90_000)).status).toBe('succeeded');
+    // The kill did interrupt deliveries: some tasks reached the target twice.
+    expect(tasks.some((task) => hitsOf(task.id).length > 1)).toBe(true);
     for (const task of tasks) {
       const hits = hitsOf(task.id);
       expect(hits.length).toBeGreaterThanOrEqual(1);
       // A duplicate is only ever a redelivery of the same task: same webhook-id, later attempt.
       expect(new Set(hits.map((h) => h.headers['webhook-id']))).toEqual(new Set([task.id]));
     }
-  });
+  }, SLOW);
 });

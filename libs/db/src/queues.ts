@@ -51,7 +51,9 @@ export function createBoss(url: string, role: BossRole, extra: Partial<Construct
     createSchema: role === 'migrator',
     supervise: role === 'worker',
     schedule: false,
-    ...(role === 'worker' ? { superviseIntervalSeconds: 5 } : {}),
+    // Lapsed leases are found by the monitor pass, gated by both intervals: every 5 s a dead
+    // dispatcher's jobs come back within (lease + 5 s) instead of pg-boss's default minute.
+    ...(role === 'worker' ? { superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 } : {}),
     ...extra,
   } as ConstructorOptions);
 }

@@ -16,6 +16,7 @@ export interface ApiLoadResult {
   /** Cores used by the api-gateway process and by the whole machine during the run. */
   apiCores: number;
   machineCores: number;
+  /** Tasks written with their delivery job during the measured run. */
   tasksInDb: number;
 }
 
@@ -60,7 +61,9 @@ async function countTasks(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM tasks');
+    // Counted only when the task has its job, so a missing enqueue would show up here.
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM tasks t JOIN pgboss.job j ON j.name = 'deliver' AND (j.data->>'taskId')::uuid = t.id`);
     return Number(rows[0]!.n);
   } finally {
     await client.end();

@@ -149,7 +149,7 @@ function noResponseYet(): ResponseStart {
 
 function errorRecord(kind: DeliveryErrorKind, message: string, partial: ResponseStart) {
   return { result: { kind: 'error', error: kind } as const, ...partial,
-    responseBody: null, responseTruncated: false, error: message };
+    responseBody: null, responseTruncated: false, error: `${kind}: ${message}` };
 }
 
 function responseResult(statusCode: number, headers: Record<string, string | string[] | undefined>): AttemptResult {
