@@ -14,7 +14,7 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
   let database: TestDatabase;
   let sink: HttpSink;
   let env: Record<string, string>;
-  let services: RunningService[] = [];
+  const services: RunningService[] = [];
   let api: ApiClient;
   let signingSecret: string;
 

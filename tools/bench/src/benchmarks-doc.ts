@@ -28,7 +28,8 @@ function details(input: DocInput): string[] {
   }
   if (r.insert) {
     lines.push(`- (b) baseline: ${num(r.insert.count)} transactions, ${num(r.insert.perSecond)} tx/s, p50 ${ms(r.insert.p50)}, ` +
-      `p99 ${ms(r.insert.p99)}, max ${ms(r.insert.max)}.`);
+      `p99 ${ms(r.insert.p99)}, max ${ms(r.insert.max)}; the bench process (running the loops) used ${num(r.insert.benchCores, 2)} cores, ` +
+      `the machine ${num(r.insert.machineCores, 2)}.`);
   }
   if (r.latency) {
     const { delivery: d, create: c, lost } = r.latency;

@@ -2,12 +2,16 @@ import pg from 'pg';
 import { KeyRing, signingSecretAad } from '@hourglass/crypto';
 import { TaskLimits, TaskStatus } from '@hourglass/domain';
 import { createBoss, newId, Queue } from '@hourglass/db';
+import { CpuMeter } from './cpu.js';
 import { percentiles, type Percentiles } from './stats.js';
 import type { PhaseContext } from './throughput.js';
 
 export interface InsertBaselineResult extends Percentiles {
   concurrency: number;
   perSecond: number;
+  /** Cores used by this (bench) process, which runs the loops, and by the whole machine. */
+  benchCores: number;
+  machineCores: number;
 }
 
 /** API-gateway's default pool size (DB_POOL_MAX), so both sides of (b) have as many connections. */
@@ -30,6 +34,7 @@ export async function runInsertBaseline(ctx: PhaseContext): Promise<InsertBaseli
     const latencies: number[] = [];
     const until = performance.now() + config.apiSeconds * 1_000;
     const started = performance.now();
+    const meter = new CpuMeter(undefined);
     const loop = async () => {
       while (performance.now() < until) {
         const t0 = performance.now();
@@ -39,7 +44,11 @@ export async function runInsertBaseline(ctx: PhaseContext): Promise<InsertBaseli
     };
     await Promise.all(Array.from({ length: config.apiConnections }, loop));
     const elapsed = (performance.now() - started) / 1_000;
-    return { concurrency: config.apiConnections, perSecond: latencies.length / elapsed, ...percentiles(latencies) };
+    const cpu = meter.stop();
+    return {
+      concurrency: config.apiConnections, perSecond: latencies.length / elapsed, ...percentiles(latencies),
+      benchCores: cpu.bench / elapsed, machineCores: cpu.machine / elapsed,
+    };
   } finally {
     await boss.stop({ graceful: false });
     await pool.end();
