@@ -21,7 +21,7 @@ describe('task lists', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await gw.http().get(`/v1/tasks?limit=10${cursor ? `&cursor=${cursor}` : ''}`).set('authorization', auth).expect(200);
+      const res: { body: { data: { id: string }[]; nextCursor: string | null } } = await gw.http().get(`/v1/tasks?limit=10${cursor ? `&cursor=${cursor}` : ''}`).set('authorization', auth).expect(200);
       seen.push(...res.body.data.map((t: { id: string }) => t.id));
       cursor = res.body.nextCursor;
       pages++;

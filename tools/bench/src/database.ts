@@ -53,7 +53,7 @@ export class BenchDatabases {
   }
 
   async serverVersion(): Promise<string> {
-    const rows = await this.onServer((c) => c.query<{ v: string }>('SHOW server_version'));
+    const rows = await this.onServer((c) => c.query<{ v: string }>("SELECT current_setting('server_version') AS v"));
     return rows.rows[0]?.v ?? 'unknown';
   }
 

@@ -10,7 +10,7 @@ import { benchEnvUsed, loadBenchConfig } from './config.js';
 import { BenchDatabases } from './database.js';
 import { runIdleLatency } from './idle-latency.js';
 import { runInsertBaseline } from './insert-baseline.js';
-import { machineInfo } from './machine.js';
+import { loadNow, machineInfo } from './machine.js';
 import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
@@ -52,6 +52,7 @@ let cleanup: () => Promise<void> = stopAll;
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const loadAtStart = loadNow();
   const config = loadBenchConfig();
   const dbs = await BenchDatabases.start(config.databaseUrl, log);
   let receiver: Receiver | undefined;
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     const results = await runPhases(ctx);
     const rows = reportRows(results);
     console.log(`\n${formatTable(rows)}\n`);
-    const machine = machineInfo(await dbs.serverVersion());
+    const machine = machineInfo(await dbs.serverVersion(), loadAtStart);
     const doc = benchmarksDoc({ results, rows, machine, config, envUsed: benchEnvUsed(), totalSeconds: (performance.now() - started) / 1_000 });
     await writeFile(join(ROOT, 'docs', 'benchmarks.md'), doc);
     log('wrote docs/benchmarks.md');
