@@ -73,7 +73,6 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         finished_at timestamptz NOT NULL,
         CONSTRAINT attempts_task_number_uq UNIQUE (task_id, number)
       )`);
-    await q.query(`CREATE INDEX attempts_org_task_idx ON attempts (org_id, task_id, id DESC)`);
     await q.query(`CREATE INDEX attempts_started_idx ON attempts (started_at)`);
   }
 

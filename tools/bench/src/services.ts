@@ -58,7 +58,10 @@ export class Child {
 export function startService(name: 'api-gateway' | 'scheduler' | 'dispatcher', env: Record<string, string>): Child {
   return new Child(name, join(ROOT, 'apps', name, 'dist', 'main.js'), {
     PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', HOURGLASS_LOCAL_MODE: 'true',
-    SHUTDOWN_GRACE_MS: '5000', ...env,
+    SHUTDOWN_GRACE_MS: '5000',
+    // Passed through so a service can be profiled (NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…").
+    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
+    ...env,
   });
 }
 
