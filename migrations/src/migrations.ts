@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { AddSchedules1764100000000 } from './1764100000000-add-schedules.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, AddSchedules1764100000000];

@@ -13,3 +13,4 @@ export * from './db-locks.js';
 export * from './embedded-postgres.js';
 export * from './schema-version.js';
 export * from './sql.js';
+export * from './repositories/usage.repository.js';

@@ -4,3 +4,6 @@ export * from './task-status.js';
 export * from './backoff.js';
 export * from './delivery-outcome.js';
 export * from './task-limits.js';
+export * from './schedule-timing.js';
+export * from './missed-runs.js';
+export * from './plans.js';

@@ -3,11 +3,11 @@ import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
   ApiKeyRepository, AttemptRepository, createBoss, createDataSource, EXPECTED_MIGRATION, OrganizationRepository,
-  TaskRepository, type BossRole,
+  TaskRepository, UsageRepository, type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
 
-const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository] as const;
+const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository, UsageRepository] as const;
 
 export function dbProviders(url: string, poolMax: number, service: string, bossRole: BossRole): Provider[] {
   return [

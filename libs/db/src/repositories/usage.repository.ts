@@ -1,0 +1,46 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../sql.js';
+
+export interface OrgUsage {
+  /** Tasks created this calendar month (UTC), including the ones just added. */
+  tasksThisMonth: number;
+  plan: string;
+}
+
+/**
+ * Monthly task counters, one row per org and month, so a quota check never counts tasks.
+ * `addTasks` runs inside the creating transaction: the row lock it takes is held until commit,
+ * so concurrent creators for one org queue on it and the count is never under-read.
+ */
+export class UsageRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async addTasks(counts: Map<string, number>, em: EntityManager): Promise<Map<string, OrgUsage>> {
+    if (counts.size === 0) return new Map();
+    const rows = await queryRows<{ org_id: string; tasks_created: string; plan: string }>(
+      em,
+      `WITH added AS (
+         INSERT INTO org_usage (org_id, month, tasks_created)
+         SELECT u.org_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, u.n
+           FROM unnest($1::uuid[], $2::int[]) AS u(org_id, n)
+         ON CONFLICT (org_id, month) DO UPDATE SET tasks_created = org_usage.tasks_created + EXCLUDED.tasks_created
+         RETURNING org_id, tasks_created)
+       SELECT a.org_id, a.tasks_created, o.plan FROM added a JOIN organizations o ON o.id = a.org_id`,
+      [[...counts.keys()], [...counts.values()]],
+    );
+    return new Map(rows.map((r) => [r.org_id, { tasksThisMonth: Number(r.tasks_created), plan: r.plan }]));
+  }
+
+  /** This month's count per org (0 when none yet), for read-only checks and the org view. */
+  async tasksThisMonth(orgIds: string[], em: EntityManager = this.db.manager): Promise<Map<string, number>> {
+    const rows = await queryRows<{ org_id: string; tasks_created: string }>(
+      em,
+      `SELECT org_id, tasks_created FROM org_usage
+        WHERE org_id = ANY($1::uuid[]) AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date`,
+      [orgIds],
+    );
+    const totals = new Map(orgIds.map((id) => [id, 0]));
+    for (const row of rows) totals.set(row.org_id, Number(row.tasks_created));
+    return totals;
+  }
+}

@@ -1,0 +1,43 @@
+/** A plan is configuration: the limits an org on it gets, and its dispatch tier (higher first). */
+export interface Plan {
+  tier: number;
+  minScheduleIntervalMs: number;
+  maxSchedules: number;
+  tasksPerMonth: number;
+  retentionDays: number;
+}
+
+export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
+  free: { tier: 1, minScheduleIntervalMs: 60_000, maxSchedules: 20, tasksPerMonth: 100_000, retentionDays: 7 },
+  pro: { tier: 2, minScheduleIntervalMs: 1_000, maxSchedules: 10_000, tasksPerMonth: 100_000_000, retentionDays: 30 },
+};
+
+const PLAN_KEYS: (keyof Plan)[] = ['tier', 'minScheduleIntervalMs', 'maxSchedules', 'tasksPerMonth', 'retentionDays'];
+
+/**
+ * The default plans plus operator-defined ones from `HOURGLASS_PLANS` (a JSON object of name → Plan;
+ * a name that exists replaces the default). Throws with the offending plan and field.
+ */
+export function parsePlans(json: string | undefined): Record<string, Plan> {
+  if (!json) return { ...DEFAULT_PLANS };
+  const given = JSON.parse(json) as Record<string, Partial<Plan>>;
+  const plans: Record<string, Plan> = { ...DEFAULT_PLANS };
+  for (const [name, plan] of Object.entries(given)) {
+    for (const key of PLAN_KEYS) {
+      const value = plan[key];
+      if (!Number.isInteger(value) || (value as number) < 0) throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
+    }
+    plans[name] = plan as Plan;
+  }
+  return plans;
+}
+
+/**
+ * The pg-boss priority of a delivery job (higher is fetched first): plan tier first, then how often
+ * the creating schedule fires (a minute cron before a daily one; one-off tasks count as frequent),
+ * then the task's own priority (1–10). Equal priorities are fetched oldest first.
+ */
+export function jobPriority(tier: number, scheduleIntervalMs: number | null, taskPriority: number): number {
+  const frequency = scheduleIntervalMs === null ? 9 : Math.max(0, 9 - Math.floor(Math.log10(Math.max(1, scheduleIntervalMs / 1_000)) * 2));
+  return tier * 1_000 + frequency * 10 + Math.min(9, Math.max(0, taskPriority - 1));
+}
