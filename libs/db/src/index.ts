@@ -14,3 +14,5 @@ export * from './embedded-postgres.js';
 export * from './schema-version.js';
 export * from './sql.js';
 export * from './repositories/usage.repository.js';
+export * from './repositories/schedule.repository.js';
+export * from './repositories/schedule-tick.repository.js';

@@ -5,6 +5,8 @@ import type { EntityManager } from 'typeorm';
 export const Channel = {
   /** A task's delivery job is ready now (payload: task id). Dispatchers wake their fetch loop. */
   TasksReady: 'hourglass_tasks_ready',
+  /** A schedule was created, changed, paused, resumed or deleted (payload: schedule id). The scheduler re-plans its sleep. */
+  SchedulesChanged: 'hourglass_schedules_changed',
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 

@@ -3,11 +3,12 @@ import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
   ApiKeyRepository, AttemptRepository, createBoss, createDataSource, EXPECTED_MIGRATION, OrganizationRepository,
-  TaskRepository, UsageRepository, type BossRole,
+  ScheduleRepository, ScheduleTickRepository, TaskRepository, UsageRepository, type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
 
-const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository, UsageRepository] as const;
+const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository, UsageRepository,
+  ScheduleRepository, ScheduleTickRepository] as const;
 
 export function dbProviders(url: string, poolMax: number, service: string, bossRole: BossRole): Provider[] {
   return [
