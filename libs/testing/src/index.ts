@@ -2,3 +2,4 @@ export * from './test-database.js';
 export * from './http-sink.js';
 export * from './factories.js';
 export * from './service-process.js';
+export * from './bulk-seed.js';
