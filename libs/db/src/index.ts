@@ -16,3 +16,4 @@ export * from './sql.js';
 export * from './repositories/usage.repository.js';
 export * from './repositories/schedule.repository.js';
 export * from './repositories/schedule-tick.repository.js';
+export * from './repositories/idempotency.repository.js';

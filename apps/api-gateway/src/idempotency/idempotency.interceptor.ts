@@ -1,0 +1,58 @@
+import { type CallHandler, type ExecutionContext, HttpStatus, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
+import { AppError, ErrorCode } from '@hourglass/domain';
+import { IdempotencyRepository } from '@hourglass/db';
+import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
+
+const MAX_KEY_LENGTH = 255;
+
+function requestHash(request: FastifyRequest): Buffer {
+  return createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest();
+}
+
+/**
+ * `Idempotency-Key` on every POST (API.md): the first request with a key runs and its response is
+ * kept 24 h; the same key with the same request replays it (`Idempotent-Replayed: true`), with a
+ * different request is 422, and while the first is still running is 409. Keys are per org (per
+ * operator on admin routes). A failed first request frees its key, so the client may retry it.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(IdempotencyRepository) private readonly keys: IdempotencyRepository,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || key === undefined) return next.handle();
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 1–255 characters',
+        [{ field: 'Idempotency-Key', message: 'must be 1–255 characters' }]);
+    }
+    const scope = request.auth?.orgId ?? 'admin';
+    const claim = await this.keys.claim(scope, key, requestHash(request));
+    if (claim.kind !== 'claimed' && !claim.sameRequest) {
+      throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
+    }
+    if (claim.kind === 'in_flight') {
+      throw new AppError(ErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT, 'A request with this Idempotency-Key is still being processed');
+    }
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    if (claim.kind === 'done') {
+      void reply.header('idempotent-replayed', 'true');
+      return of(claim.body);
+    }
+    const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    return next.handle().pipe(
+      mergeMap((body) => from(this.keys.complete(scope, key, status, body).then(() => body))),
+      // Any failure frees the key, then reaches the problem filter unchanged.
+      catchError((error: unknown) => from(this.keys.release(scope, key)).pipe(mergeMap(() => throwError(() => error)))),
+    );
+  }
+}
