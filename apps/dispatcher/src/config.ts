@@ -21,6 +21,10 @@ export class DispatcherEnv extends CommonEnv {
   @IsOptional() @IsInt() @Min(50) @Max(60_000)
   DISPATCHER_POLL_MS?: number;
 
+  /** Consecutive failures (5xx, 429, timeouts) that pause a destination origin. */
+  @IsOptional() @IsInt() @Min(1) @Max(1_000)
+  DISPATCHER_CIRCUIT_THRESHOLD?: number;
+
   /** CIDR ranges opened for targets outside local mode, e.g. "10.0.0.0/8,192.168.1.0/24". */
   @IsOptional() @IsString()
   HOURGLASS_ALLOW_PRIVATE_TARGETS?: string;
@@ -31,6 +35,7 @@ export function toDispatcherConfig(env: DispatcherEnv) {
     ...toCommonConfig(env, 10),
     http: { port: env.PORT ?? 8082 },
     encryptionKeys: env.ENCRYPTION_KEYS,
+    circuit: { failureThreshold: env.DISPATCHER_CIRCUIT_THRESHOLD ?? 10, baseOpenMs: 5_000, maxOpenMs: 300_000 },
     delivery: {
       concurrency: env.DISPATCHER_CONCURRENCY ?? 200,
       batchSize: env.DISPATCHER_BATCH_SIZE ?? 100,

@@ -34,7 +34,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     database = await createTestDatabase();
     sink = await startHttpSink();
     const config = toDispatcherConfig(Object.assign(Object.create(null), {
-      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
+      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn', DISPATCHER_CIRCUIT_THRESHOLD: 3,
     }));
     app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
     await app.init();
@@ -113,5 +113,26 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     await finished(org.id, control.id);
     expect(sink.requests.filter((r) => r.headers['webhook-id'] === task.id)).toHaveLength(0);
     expect((await tasks.findForOrg(org.id, task.id))?.attemptCount).toBe(0);
+  });
+
+  it('pauses an origin that keeps failing: later tasks are not sent, and their attempts say why', async () => {
+    const { org } = await make.org(db, keys);
+    const failing = await startHttpSink((_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    });
+    try {
+      const first = [];
+      for (let i = 0; i < 3; i++) first.push(await make.task(db, boss, { orgId: org.id, url: `${failing.url}/x`, maxAttempts: 1 }));
+      for (const task of first) expect((await finished(org.id, task.id))?.status).toBe('failed');
+      const later = await make.task(db, boss, { orgId: org.id, url: `${failing.url}/x`, maxAttempts: 1 });
+      expect((await finished(org.id, later.id))?.status).toBe('failed');
+      expect(failing.requests).toHaveLength(3);
+      const [attempt] = (await attempts.listForTask(org.id, later.id, 10)).data;
+      expect(attempt).toMatchObject({ outcome: 'retryable', statusCode: null });
+      expect(attempt!.error).toMatch(/^circuit_open: /);
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ describe('classifyDelivery', () => {
   });
 
   it.each([
-    ['timeout', 'retryable'], ['connection', 'retryable'], ['response_too_large', 'retryable'],
+    ['timeout', 'retryable'], ['connection', 'retryable'], ['response_too_large', 'retryable'], ['circuit_open', 'retryable'],
     ['blocked', 'permanent'], ['invalid_url', 'permanent'],
   ] as const)('error %s → %s', (error, outcome) => {
     expect(classifyDelivery({ kind: 'error', error })).toBe(outcome);
@@ -31,6 +31,10 @@ describe('nextStep', () => {
     expect(nextStep(response(429, '7'), 1, 3, now).retryInMs).toBe(7_000);
     expect(nextStep(response(503, '999999'), 1, 3, now).retryInMs).toBe(MAX_RETRY_AFTER_MS);
     expect(nextStep(response(503, 'Tue, 24 Nov 2026 00:00:30 GMT'), 1, 3, now).retryInMs).toBe(30_000);
+  });
+
+  it('waits out an open circuit instead of the usual backoff', () => {
+    expect(nextStep({ kind: 'error', error: 'circuit_open', retryAfterMs: 12_000 }, 1, 3, now).retryInMs).toBe(12_000);
   });
 
   it('ignores Retry-After on other statuses and never retries permanent outcomes', () => {

@@ -1,13 +1,13 @@
-import { parseRetryAfter, retryDelayMs } from './backoff.js';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, retryDelayMs } from './backoff.js';
 
 /** What one HTTP attempt amounted to. Expected outcomes are values; `throw` is for bugs. */
 export type DeliveryOutcome = 'delivered' | 'retryable' | 'permanent';
 
 export type AttemptResult =
   | { kind: 'response'; statusCode: number; retryAfter?: string }
-  | { kind: 'error'; error: DeliveryErrorKind };
+  | { kind: 'error'; error: DeliveryErrorKind; retryAfterMs?: number };
 
-export type DeliveryErrorKind = 'timeout' | 'connection' | 'blocked' | 'invalid_url' | 'response_too_large';
+export type DeliveryErrorKind = 'timeout' | 'connection' | 'blocked' | 'invalid_url' | 'response_too_large' | 'circuit_open';
 
 /**
  * One exhaustive rule for every attempt: 2xx delivered; 408/425/429 and 5xx retryable; 3xx (redirects
@@ -20,6 +20,7 @@ export function classifyDelivery(result: AttemptResult): DeliveryOutcome {
       case 'timeout':
       case 'connection':
       case 'response_too_large':
+      case 'circuit_open':
         return 'retryable';
       case 'blocked':
       case 'invalid_url':
@@ -45,6 +46,8 @@ export function nextStep(result: AttemptResult, attemptNumber: number, maxAttemp
   const askedMs =
     result.kind === 'response' && (result.statusCode === 429 || result.statusCode === 503)
       ? parseRetryAfter(result.retryAfter, now)
-      : undefined;
+      : result.kind === 'error' && result.retryAfterMs !== undefined
+        ? Math.min(MAX_RETRY_AFTER_MS, result.retryAfterMs)
+        : undefined;
   return { outcome, retryInMs: askedMs ?? retryDelayMs(attemptNumber) };
 }

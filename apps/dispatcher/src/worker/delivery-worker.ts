@@ -1,7 +1,8 @@
 import type { PgBoss, Job } from 'pg-boss';
-import { nextStep } from '@hourglass/domain';
+import { classifyDelivery, nextStep } from '@hourglass/domain';
 import { Queue, type JobPayloads, type StartedTask, type TaskRepository } from '@hourglass/db';
-import { buildDeliveryHeaders, type HttpDeliveryClient } from '../delivery/index.js';
+import { buildDeliveryHeaders, type AttemptRecord, type HttpDeliveryClient, type OutboundRequest } from '../delivery/index.js';
+import type { CircuitBreakers } from './circuit-breakers.js';
 import type { ResultWriter } from './result-writer.js';
 import type { SigningSecrets } from './signing-secrets.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
@@ -22,6 +23,7 @@ export interface DeliveryWorkerDeps {
   client: HttpDeliveryClient;
   secrets: SigningSecrets;
   writer: ResultWriter;
+  circuits: CircuitBreakers;
   metrics: DeliveryMetrics;
   onError: (error: Error, where: string) => void;
 }
@@ -119,9 +121,7 @@ export class DeliveryWorker {
         userAgent: this.options.userAgent,
         nowSeconds: Math.floor(Date.now() / 1_000),
       });
-      const record = await this.deps.client.deliver({
-        url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs,
-      });
+      const record = await this.send({ url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs });
       const step = nextStep(record.result, task.attemptNumber, task.maxAttempts, new Date());
       this.deps.metrics.observeAttempt(step.outcome, record.durationMs);
       this.deps.writer.add({ job, task, record, step });
@@ -130,4 +130,23 @@ export class DeliveryWorker {
       this.deps.onError(error as Error, 'deliver');
     }
   }
+
+  /** The HTTP attempt, unless the target's origin is paused by its circuit breaker. */
+  private async send(request: OutboundRequest): Promise<AttemptRecord> {
+    const origin = URL.parse(request.url)?.origin ?? request.url;
+    const pausedMs = this.deps.circuits.pausedFor(origin);
+    if (pausedMs > 0) return circuitOpenRecord(origin, pausedMs);
+    const record = await this.deps.client.deliver(request);
+    if (this.deps.circuits.record(origin, classifyDelivery(record.result))) this.deps.metrics.circuitsOpened.inc();
+    return record;
+  }
+}
+
+function circuitOpenRecord(origin: string, pausedMs: number): AttemptRecord {
+  const now = new Date();
+  return {
+    result: { kind: 'error', error: 'circuit_open', retryAfterMs: pausedMs }, statusCode: null, durationMs: 0,
+    responseHeaders: null, responseBody: null, responseTruncated: false, startedAt: now, finishedAt: now,
+    error: `circuit_open: ${origin} is paused for ${Math.ceil(pausedMs / 1_000)} s after repeated failures; not sent`,
+  };
 }

@@ -10,6 +10,7 @@ import { DeliveryMetrics } from './delivery-metrics.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { ResultWriter } from './result-writer.js';
 import { SigningSecrets } from './signing-secrets.js';
+import { CircuitBreakers } from './circuit-breakers.js';
 
 export const USER_AGENT = 'Hourglass/0.1.0';
 
@@ -30,7 +31,8 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
-    const deliveryMetrics = new DeliveryMetrics(metrics);
+    const circuits = new CircuitBreakers(config.circuit);
+    const deliveryMetrics = new DeliveryMetrics(metrics, () => circuits.openCount);
     const guard = new SsrfGuard(config.localMode ? 'all' : parseAllowList(config.delivery.allowPrivateTargets));
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
     const onError = (error: Error, where: string) => this.logger.warn({ msg: `delivery ${where} failed`, err: error.message }, 'Delivery');
@@ -40,7 +42,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     });
     this.worker = new DeliveryWorker(
       { ...config.delivery, userAgent: USER_AGENT },
-      { boss, tasks, client: this.client, secrets: new SigningSecrets(orgs, new KeyRing(config.encryptionKeys)), writer, metrics: deliveryMetrics, onError },
+      { boss, tasks, client: this.client, secrets: new SigningSecrets(orgs, new KeyRing(config.encryptionKeys)), writer, circuits, metrics: deliveryMetrics, onError },
     );
     this.listener = new Listener({
       url: config.db.url,
