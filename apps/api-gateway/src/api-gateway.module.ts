@@ -6,7 +6,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
 import { DocsModule } from './docs/docs.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
 /** Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots. */
@@ -22,7 +24,9 @@ export class ApiGatewayModule {
         OrgsModule,
         ApiKeysModule,
         TasksModule,
+        SchedulesModule,
         DocsModule,
+        IdempotencyModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

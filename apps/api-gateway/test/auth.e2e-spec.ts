@@ -16,7 +16,10 @@ describe('orgs, API keys and auth', () => {
     expect(key.body).toMatchObject({ name: 'ci', scopes: ['read', 'write', 'admin'], expiresAt: null });
     expect(key.body.key).toMatch(/^hg_[0-9a-z]{16}_/);
     const me = await gw.http().get('/v1/org').set('authorization', `Bearer ${key.body.key}`).expect(200);
-    expect(me.body).toEqual({ id: org.body.id, name: 'Acme', plan: 'pro', retentionDays: 7, createdAt: org.body.createdAt });
+    expect(me.body).toEqual({
+      id: org.body.id, name: 'Acme', plan: 'pro', retentionDays: 7, createdAt: org.body.createdAt,
+      quotas: expect.objectContaining({ tier: 2 }), usage: { tasksThisMonth: 0 },
+    });
     const sealed = await gw.app.get(DataSource).query('SELECT signing_secrets FROM organizations WHERE id = $1', [org.body.id]);
     expect(sealed[0].signing_secrets[0]).not.toContain(org.body.signingSecret.slice(6));
   });

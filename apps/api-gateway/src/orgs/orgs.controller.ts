@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute, Auth, type AuthContext } from '../auth/auth.decorators.js';
-import { type CreatedOrgResponse, CreateOrgDto, type OrgResponse } from './orgs.dto.js';
+import { type CreatedOrgResponse, CreateOrgDto, type OrgResponse, type OwnOrgResponse, UpdateOrgDto } from './orgs.dto.js';
 import { OrgsService } from './orgs.service.js';
 
 @AdminRoute()
@@ -14,6 +14,12 @@ export class AdminOrgsController {
   create(@Body() dto: CreateOrgDto): Promise<CreatedOrgResponse> {
     return this.orgs.create(dto);
   }
+
+  @Patch(':orgId')
+  @ApiOperation({ summary: "Change an organization's name, plan or retention (admin token)" })
+  update(@Param('orgId') orgId: string, @Body() dto: UpdateOrgDto): Promise<OrgResponse> {
+    return this.orgs.update(orgId, dto);
+  }
 }
 
 @Controller('v1/org')
@@ -21,8 +27,8 @@ export class OrgController {
   constructor(@Inject(OrgsService) private readonly orgs: OrgsService) {}
 
   @Get()
-  @ApiOperation({ summary: "The calling key's organization" })
-  get(@Auth() auth: AuthContext): Promise<OrgResponse> {
+  @ApiOperation({ summary: "The calling key's organization, its plan's quotas and this month's usage" })
+  get(@Auth() auth: AuthContext): Promise<OwnOrgResponse> {
     return this.orgs.get(auth.orgId);
   }
 }

@@ -1,17 +1,22 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { OrganizationEntity } from '@hourglass/db';
+import type { Plan } from '@hourglass/domain';
 
 export class CreateOrgDto {
   @ApiProperty({ example: 'Acme' }) @IsString() @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ default: 'free' }) @IsOptional() @IsString() @Length(1, 50)
+  @ApiPropertyOptional({ default: 'free', description: 'A plan from the configuration (free, pro, or HOURGLASS_PLANS)' })
+  @IsOptional() @IsString() @Length(1, 50)
   plan?: string;
 
-  @ApiPropertyOptional({ default: 30, minimum: 1, maximum: 3650 }) @IsOptional() @IsInt() @Min(1) @Max(3650)
+  @ApiPropertyOptional({ description: "Default: the plan's", minimum: 1, maximum: 3650 }) @IsOptional() @IsInt() @Min(1) @Max(3650)
   retentionDays?: number;
 }
+
+/** The operator's changes to an org; the plan's limits apply from the org's next request. */
+export class UpdateOrgDto extends PartialType(CreateOrgDto) {}
 
 export interface OrgResponse {
   id: string;
@@ -19,6 +24,12 @@ export interface OrgResponse {
   plan: string;
   retentionDays: number;
   createdAt: string;
+}
+
+/** The calling org's own view: its plan's limits and this month's usage against them. */
+export interface OwnOrgResponse extends OrgResponse {
+  quotas: Plan;
+  usage: { tasksThisMonth: number };
 }
 
 /** Only at creation: the signing secret in full, so the org can verify webhook signatures. */

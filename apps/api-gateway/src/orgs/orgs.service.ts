@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId, OrganizationRepository } from '@hourglass/db';
+import { isUuid, newId, OrganizationRepository, UsageRepository } from '@hourglass/db';
 import { generateSigningSecret, KeyRing } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
-import { type CreatedOrgResponse, type CreateOrgDto, type OrgResponse, toOrgResponse } from './orgs.dto.js';
+import { APP_CONFIG } from '@hourglass/platform';
+import type { ApiGatewayConfig } from '../config.js';
+import {
+  type CreatedOrgResponse, type CreateOrgDto, type OrgResponse, type OwnOrgResponse, toOrgResponse, type UpdateOrgDto,
+} from './orgs.dto.js';
+import { planExists, planFor } from './plans.js';
 
 /** The AAD a sealed signing secret is bound to (the dispatcher opens it with the same string). */
 export const signingSecretAad = (orgId: string) => `org:${orgId}:signing-secret`;
@@ -11,25 +16,44 @@ export const signingSecretAad = (orgId: string) => `org:${orgId}:signing-secret`
 export class OrgsService {
   constructor(
     @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
+    @Inject(UsageRepository) private readonly usage: UsageRepository,
     @Inject(KeyRing) private readonly keyRing: KeyRing,
+    @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
   async create(dto: CreateOrgDto): Promise<CreatedOrgResponse> {
     const id = newId();
+    const plan = this.knownPlan(dto.plan ?? 'free');
     const signingSecret = generateSigningSecret();
     const org = await this.orgs.insert({
       id,
       name: dto.name,
-      plan: dto.plan ?? 'free',
-      retentionDays: dto.retentionDays ?? 30,
+      plan,
+      retentionDays: dto.retentionDays ?? planFor(this.config, plan).retentionDays,
       signingSecrets: [this.keyRing.seal(signingSecret, signingSecretAad(id))],
     });
     return { ...toOrgResponse(org), signingSecret };
   }
 
-  async get(orgId: string): Promise<OrgResponse> {
-    const org = await this.orgs.findById(orgId);
+  /** A plan change keeps an explicit retentionDays; without one the org takes the new plan's. */
+  async update(orgId: string, dto: UpdateOrgDto): Promise<OrgResponse> {
+    const plan = dto.plan === undefined ? undefined : this.knownPlan(dto.plan);
+    const retentionDays = dto.retentionDays ?? (plan === undefined ? undefined : planFor(this.config, plan).retentionDays);
+    const changes = Object.fromEntries(Object.entries({ name: dto.name, plan, retentionDays }).filter(([, v]) => v !== undefined));
+    const org = isUuid(orgId) ? await this.orgs.updateSettings(orgId, changes) : null;
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
     return toOrgResponse(org);
+  }
+
+  async get(orgId: string): Promise<OwnOrgResponse> {
+    const [org, usage] = await Promise.all([this.orgs.findById(orgId), this.usage.tasksThisMonth([orgId])]);
+    if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
+    return { ...toOrgResponse(org), quotas: { ...planFor(this.config, org.plan) }, usage: { tasksThisMonth: usage.get(orgId) ?? 0 } };
+  }
+
+  private knownPlan(name: string): string {
+    if (planExists(this.config, name)) return name;
+    const known = Object.keys(this.config.plans).join(', ');
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [{ field: 'plan', message: `must be one of: ${known}` }]);
   }
 }

@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import { Channel, deliveryLeaseSeconds, insertJobs, newId, type NewTask, notifyMany, Queue, type TaskEntity, TaskRepository } from '@hourglass/db';
-import { TaskStatus } from '@hourglass/domain';
+import {
+  Channel, deliveryLeaseSeconds, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
+} from '@hourglass/db';
+import { AppError, ErrorCode, jobPriority, TaskStatus } from '@hourglass/domain';
+import { APP_CONFIG } from '@hourglass/platform';
+import type { ApiGatewayConfig } from '../config.js';
+import { planFor } from '../orgs/plans.js';
 
 const MAX_BATCH = 500;
 /** Concurrent batch transactions; the rest of the pool stays free for reads. */
@@ -10,6 +15,7 @@ const MAX_IN_FLIGHT = 4;
 
 interface Waiting {
   task: NewTask;
+  scheduleIntervalMs: number | null;
   resolve: (row: TaskEntity) => void;
   reject: (error: unknown) => void;
 }
@@ -30,11 +36,14 @@ export class TaskWriter {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(TaskRepository) private readonly tasks: TaskRepository,
+    @Inject(UsageRepository) private readonly usage: UsageRepository,
+    @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
-  write(task: NewTask): Promise<TaskEntity> {
+  /** `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task. */
+  write(task: NewTask, scheduleIntervalMs: number | null = null): Promise<TaskEntity> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ task, resolve, reject });
+      this.waiting.push({ task, scheduleIntervalMs, resolve, reject });
       this.schedule();
     });
   }
@@ -42,13 +51,18 @@ export class TaskWriter {
   /**
    * Inserts the rows, their delivery jobs and the wake-up hints through `em`, so all of it commits
    * or rolls back together: a task without its job (or a job without its task) cannot exist.
+   * The monthly counters are bumped first, in the same transaction: over quota throws, and nothing
+   * of the batch stays. Their result also carries each org's plan, so the job priority (plan tier)
+   * costs no query of its own and always follows the org's current plan.
    */
-  async insertBatch(em: EntityManager, tasks: NewTask[]): Promise<TaskEntity[]> {
+  async insertBatch(em: EntityManager, tasks: NewTask[], scheduleIntervals: ReadonlyMap<string, number> = new Map()): Promise<TaskEntity[]> {
+    const usage = await this.usage.addTasks(countPerOrg(tasks), em);
+    this.assertWithinQuota(usage);
     const rows = await this.tasks.insertMany(tasks, em);
     const jobs = rows.map((row) => ({
       id: newId(),
       data: { taskId: row.id, orgId: row.orgId },
-      priority: row.priority,
+      priority: jobPriority(planFor(this.config, usage.get(row.orgId)!.plan).tier, scheduleIntervals.get(row.id) ?? null, row.priority),
       group: { id: row.orgId },
       expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
       // A due task's job gets no startAfter: pg-boss then uses the database's now().
@@ -57,6 +71,15 @@ export class TaskWriter {
     await insertJobs(this.boss, Queue.Deliver, jobs, em);
     await notifyMany(em, Channel.TasksReady, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
     return rows;
+  }
+
+  private assertWithinQuota(usage: Map<string, OrgUsage>): void {
+    for (const { tasksThisMonth, plan } of usage.values()) {
+      const limit = planFor(this.config, plan).tasksPerMonth;
+      if (tasksThisMonth > limit) {
+        throw new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${plan}" plan allows ${limit} tasks a month, and this month's are used up`);
+      }
+    }
   }
 
   private schedule(): void {
@@ -78,7 +101,8 @@ export class TaskWriter {
 
   private async commit(batch: Waiting[]): Promise<void> {
     try {
-      const rows = await this.dataSource.transaction((em) => this.insertBatch(em, batch.map((w) => w.task)));
+      const intervals = new Map(batch.flatMap((w) => (w.scheduleIntervalMs === null ? [] : [[w.task.id, w.scheduleIntervalMs] as const])));
+      const rows = await this.dataSource.transaction((em) => this.insertBatch(em, batch.map((w) => w.task), intervals));
       batch.forEach((w, i) => w.resolve(rows[i]!));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
@@ -86,4 +110,11 @@ export class TaskWriter {
       await Promise.all(batch.map((w) => this.commit([w])));
     }
   }
+}
+
+/** Tasks per org, in org id order: concurrent batches then lock the counter rows in one order and cannot deadlock. */
+function countPerOrg(tasks: NewTask[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const orgId of tasks.map((t) => t.orgId).sort()) counts.set(orgId, (counts.get(orgId) ?? 0) + 1);
+  return counts;
 }

@@ -4,7 +4,7 @@ import { HEADER_NAME, parseDuration, RESERVED_HEADERS } from '@hourglass/domain'
 type Check = (value: unknown, args: ValidationArguments) => string | undefined;
 
 /** A property decorator from one function returning the failure message, or undefined when valid. */
-function constraint(name: string, check: Check, options?: ValidationOptions): PropertyDecorator {
+export function constraint(name: string, check: Check, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) => {
     let lastMessage = '';
     registerDecorator({

@@ -77,6 +77,8 @@ export interface TaskResponse {
   priority: number;
   queue: string | null;
   scheduleId: string | null;
+  /** The schedule occurrence this task fires; null for one-off tasks and manual triggers. */
+  fireAt: string | null;
   callbackUrl: string | null;
   createdAt: string;
   updatedAt: string;
@@ -112,6 +114,7 @@ export function toTaskResponse(task: TaskEntity, lastAttempt: AttemptEntity | nu
     priority: task.priority,
     queue: task.queue,
     scheduleId: task.scheduleId,
+    fireAt: task.fireAt?.toISOString() ?? null,
     callbackUrl: task.callbackUrl,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),

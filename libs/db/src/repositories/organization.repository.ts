@@ -12,6 +12,12 @@ export class OrganizationRepository {
     return em.findOneBy(OrganizationEntity, { id });
   }
 
+  /** Sets the given settings; null when there is no such org. */
+  async updateSettings(id: string, changes: Partial<Pick<OrganizationEntity, 'name' | 'plan' | 'retentionDays'>>): Promise<OrganizationEntity | null> {
+    if (Object.keys(changes).length > 0) await this.db.manager.update(OrganizationEntity, { id }, changes);
+    return this.findById(id);
+  }
+
   /** Sealed signing secrets for many orgs at once (the dispatcher signs a whole batch). */
   async signingSecrets(orgIds: string[]): Promise<Map<string, string[]>> {
     const rows: { id: string; signing_secrets: string[] }[] = await this.db.query(

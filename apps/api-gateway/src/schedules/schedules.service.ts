@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Channel, isUuid, newId, notify, type Page, type ScheduleChanges, type ScheduleEntity, ScheduleRepository } from '@hourglass/db';
+import { AppError, ErrorCode, nextFireTimes } from '@hourglass/domain';
+import { APP_CONFIG } from '@hourglass/platform';
+import type { ApiGatewayConfig } from '../config.js';
+import { planFor } from '../orgs/plans.js';
+import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
+import { TaskWriter } from '../tasks/task-writer.js';
+import { type TaskResponse, toTaskResponse } from '../tasks/tasks.dto.js';
+import {
+  type CreateScheduleDto, type OccurrenceResponse, type ScheduleResponse, type ScheduleVersionResponse, toOccurrenceResponse,
+  toScheduleResponse, toScheduleVersionResponse, type UpdateScheduleDto,
+} from './schedules.dto.js';
+import { assertPlanAllows, enabledChanges, manualTask, newSchedule, scheduleChanges, timingOf } from './schedule-rules.js';
+
+type Change = 'created' | 'updated' | 'paused' | 'resumed';
+
+/**
+ * Schedule writes. Each one commits with its history row (schedule_versions) and a NOTIFY on
+ * SchedulesChanged, so the scheduler re-plans its sleep once the change is visible.
+ */
+@Injectable()
+export class SchedulesService {
+  constructor(
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(ScheduleRepository) private readonly schedules: ScheduleRepository,
+    @Inject(TaskWriter) private readonly writer: TaskWriter,
+    @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
+  ) {}
+
+  async create(orgId: string, dto: CreateScheduleDto): Promise<ScheduleResponse> {
+    const row = newSchedule(orgId, dto, new Date());
+    const saved = await this.db.transaction(async (em) => {
+      // The org row stays locked until commit: concurrent creates for one org count one after another.
+      const planName = await this.schedules.lockOrgPlan(orgId, em);
+      if (planName === null) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
+      const plan = planFor(this.config, planName);
+      assertPlanAllows(plan, planName, row);
+      if (await this.schedules.hasAtLeast(orgId, plan.maxSchedules, em)) {
+        throw new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${planName}" plan allows ${plan.maxSchedules} schedules`);
+      }
+      const schedule = await this.schedules.insert(row, em);
+      await this.record(em, schedule, 'created');
+      return schedule;
+    });
+    return toScheduleResponse(saved);
+  }
+
+  /** `expectedVersion` (from If-Match) makes a stale edit a 409 instead of a silent overwrite. */
+  async update(orgId: string, id: string, dto: UpdateScheduleDto, expectedVersion?: number): Promise<ScheduleResponse> {
+    const now = new Date();
+    const updated = await this.db.transaction(async (em) => {
+      const current = await this.findOrThrow(orgId, id, em);
+      if (expectedVersion !== undefined && expectedVersion !== current.version) {
+        throw new AppError(ErrorCode.CONFLICT, `Schedule ${id} is at version ${current.version}, not ${expectedVersion}`);
+      }
+      const changes = scheduleChanges(current, dto, now);
+      if (Object.keys(changes).length === 0) return current;
+      if (changes.shortestIntervalMs !== undefined) await this.assertPlanAllows(orgId, { cron: changes.cron ?? null, shortestIntervalMs: changes.shortestIntervalMs }, em);
+      return this.write(em, current, changes, now, 'updated');
+    });
+    return toScheduleResponse(updated);
+  }
+
+  async delete(orgId: string, id: string): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const deleted = isUuid(id) && (await this.schedules.delete(orgId, id, em));
+      if (!deleted) throw notFound(id);
+      await notify(em, Channel.SchedulesChanged, id);
+    });
+  }
+
+  pause(orgId: string, id: string): Promise<ScheduleResponse> {
+    return this.setEnabled(orgId, id, false);
+  }
+
+  resume(orgId: string, id: string): Promise<ScheduleResponse> {
+    return this.setEnabled(orgId, id, true);
+  }
+
+  /** Runs now, through the same writer as any task: the monthly quota and plan-tier priority apply. */
+  async trigger(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
+    const schedule = await this.findOrThrow(orgId, id);
+    return toTaskResponse(await this.writer.write(manualTask(schedule, traceParent, new Date()), schedule.shortestIntervalMs));
+  }
+
+  async get(orgId: string, id: string): Promise<ScheduleResponse> {
+    return toScheduleResponse(await this.findOrThrow(orgId, id));
+  }
+
+  async list(orgId: string, query: PageQuery): Promise<Page<ScheduleResponse>> {
+    const page = await this.schedules.listForOrg(orgId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return { data: page.data.map(toScheduleResponse), nextCursor: page.nextCursor };
+  }
+
+  /** Computed from now, paused or not: what the schedule would do if it ran from here. */
+  async next(orgId: string, id: string, count: number): Promise<{ data: string[] }> {
+    const schedule = await this.findOrThrow(orgId, id);
+    return { data: nextFireTimes(timingOf(schedule), new Date(), count).map((d) => d.toISOString()) };
+  }
+
+  async history(orgId: string, id: string, query: PageQuery): Promise<Page<ScheduleVersionResponse>> {
+    await this.findOrThrow(orgId, id);
+    const page = await this.schedules.listVersions(orgId, id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return { data: page.data.map(toScheduleVersionResponse), nextCursor: page.nextCursor };
+  }
+
+  async occurrences(orgId: string, id: string, query: PageQuery): Promise<Page<OccurrenceResponse>> {
+    await this.findOrThrow(orgId, id);
+    const page = await this.schedules.listOccurrences(orgId, id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return { data: page.data.map(toOccurrenceResponse), nextCursor: page.nextCursor };
+  }
+
+  /** A malformed id and another org's schedule look exactly like a missing one: 404, never 403. */
+  async findOrThrow(orgId: string, id: string, em?: EntityManager): Promise<ScheduleEntity> {
+    const schedule = isUuid(id) ? await this.schedules.findForOrg(orgId, id, em) : null;
+    if (!schedule) throw notFound(id);
+    return schedule;
+  }
+
+  /** Pausing a paused schedule (or resuming an active one) changes nothing and records nothing. */
+  private async setEnabled(orgId: string, id: string, enabled: boolean): Promise<ScheduleResponse> {
+    const now = new Date();
+    const schedule = await this.db.transaction(async (em) => {
+      const current = await this.findOrThrow(orgId, id, em);
+      if (current.enabled === enabled) return current;
+      return this.write(em, current, enabledChanges(current, enabled, now), now, enabled ? 'resumed' : 'paused');
+    });
+    return toScheduleResponse(schedule);
+  }
+
+  private async write(em: EntityManager, current: ScheduleEntity, changes: ScheduleChanges, now: Date, change: Change): Promise<ScheduleEntity> {
+    const updated = await this.schedules.update(current.orgId, current.id, current.version, { ...changes, updatedAt: now }, em);
+    if (!updated) throw new AppError(ErrorCode.CONFLICT, `Schedule ${current.id} changed while being updated; retry`);
+    await this.record(em, updated, change);
+    return updated;
+  }
+
+  private async assertPlanAllows(orgId: string, timing: Pick<ScheduleEntity, 'cron' | 'shortestIntervalMs'>, em: EntityManager): Promise<void> {
+    const planName = (await this.schedules.lockOrgPlan(orgId, em)) ?? 'free';
+    assertPlanAllows(planFor(this.config, planName), planName, timing);
+  }
+
+  private async record(em: EntityManager, schedule: ScheduleEntity, change: Change): Promise<void> {
+    await this.schedules.insertVersion(
+      { id: newId(), scheduleId: schedule.id, orgId: schedule.orgId, version: schedule.version, change, snapshot: { ...toScheduleResponse(schedule) } },
+      em,
+    );
+    await notify(em, Channel.SchedulesChanged, schedule.id);
+  }
+}
+
+const notFound = (id: string) => new AppError(ErrorCode.SCHEDULE_NOT_FOUND, `No schedule ${id} in this organization`);
