@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { parsePlans, type Plan } from '@hourglass/domain';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class SchedulerEnv extends CommonEnv {
@@ -14,6 +15,41 @@ export class SchedulerEnv extends CommonEnv {
 
   @IsOptional() @IsInt() @Min(1) @Max(100_000)
   RETENTION_BATCH_SIZE?: number;
+
+  /** An occurrence at most this old when the tick reaches it is on time; older ones were missed (missedRuns policy). */
+  @IsOptional() @IsInt() @Min(0) @Max(3_600_000)
+  SCHEDULE_GRACE_MS?: number;
+
+  /** Schedules claimed per transaction. */
+  @IsOptional() @IsInt() @Min(1) @Max(5_000)
+  SCHEDULE_BATCH_SIZE?: number;
+
+  /**
+   * Batch transactions a tick runs at once (each takes a pooled connection: keep below DB_POOL_MAX).
+   * Helps when the due schedules belong to many orgs; one org's batches queue on its usage row anyway.
+   */
+  @IsOptional() @IsInt() @Min(1) @Max(16)
+  SCHEDULE_PARALLEL?: number;
+
+  /** Longest sleep between ticks when nothing is due sooner (NOTIFYs on schedule changes wake it earlier). */
+  @IsOptional() @IsInt() @Min(100) @Max(300_000)
+  SCHEDULE_MAX_SLEEP_MS?: number;
+
+  /** How soon a `queue` occurrence waiting for its previous run is checked again. */
+  @IsOptional() @IsInt() @Min(50) @Max(60_000)
+  SCHEDULE_RECHECK_MS?: number;
+
+  /** JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and pro. */
+  @IsOptional() @IsString()
+  HOURGLASS_PLANS?: string;
+}
+
+function plansFrom(json: string | undefined): Record<string, Plan> {
+  try {
+    return parsePlans(json);
+  } catch (error) {
+    throw new Error(`Invalid configuration:\n  HOURGLASS_PLANS: ${(error as Error).message}`);
+  }
 }
 
 export function toSchedulerConfig(env: SchedulerEnv) {
@@ -22,6 +58,19 @@ export function toSchedulerConfig(env: SchedulerEnv) {
     http: { port: env.PORT ?? 8081 },
     leader: { retryMs: env.LEADER_RETRY_MS ?? 2_000, checkMs: 5_000 },
     retention: { intervalMs: env.RETENTION_INTERVAL_MS ?? 600_000, batchSize: env.RETENTION_BATCH_SIZE ?? 5_000 },
+    tick: {
+      graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,
+      batchSize: env.SCHEDULE_BATCH_SIZE ?? 500,
+      parallel: env.SCHEDULE_PARALLEL ?? 1,
+      maxSleepMs: env.SCHEDULE_MAX_SLEEP_MS ?? 30_000,
+      recheckMs: env.SCHEDULE_RECHECK_MS ?? 1_000,
+    },
+    plans: plansFrom(env.HOURGLASS_PLANS),
   };
 }
 export type SchedulerConfig = ReturnType<typeof toSchedulerConfig>;
+
+/** An org whose plan was removed from HOURGLASS_PLANS gets `free` (as the API does). */
+export function planFor(config: Pick<SchedulerConfig, 'plans'>, name: string): Plan {
+  return config.plans[name] ?? config.plans['free']!;
+}

@@ -3,6 +3,8 @@ import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
 import type { SchedulerConfig } from './config.js';
 import { LeaderService } from './leader/leader.service.js';
 import { RetentionService } from './retention/retention.service.js';
+import { TickService } from './tick/tick.service.js';
+import { TickLoopService } from './tick/tick-loop.service.js';
 
 @Module({})
 export class SchedulerModule {
@@ -10,8 +12,8 @@ export class SchedulerModule {
     return {
       module: SchedulerModule,
       imports: [PlatformModule.forRoot({ service: 'scheduler', config, bossRole: 'producer' })],
-      providers: [{ provide: APP_CONFIG, useValue: config }, LeaderService, RetentionService],
-      exports: [LeaderService, RetentionService],
+      providers: [{ provide: APP_CONFIG, useValue: config }, LeaderService, RetentionService, TickService, TickLoopService],
+      exports: [LeaderService, RetentionService, TickService],
     };
   }
 }

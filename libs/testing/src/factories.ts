@@ -1,11 +1,15 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { generateSigningSecret, signingSecretAad, type KeyRing } from '@hourglass/crypto';
-import { TaskLimits, TaskStatus } from '@hourglass/domain';
+import { nextFireAfter, type ScheduleTiming, shortestIntervalMs, TaskLimits, TaskStatus } from '@hourglass/domain';
 import {
   Channel, deliveryLeaseSeconds, newId, notify, OrganizationRepository, Queue, sendJob, TaskRepository,
-  type NewTask, type OrganizationEntity, type TaskEntity,
+  type NewTask, type OrganizationEntity, ScheduleEntity, type TaskEntity,
 } from '@hourglass/db';
+
+/** A schedule row as the API writes it; `nextRunAt` defaults to the next fire time from now. */
+export type ScheduleFields = Partial<Omit<ScheduleEntity, 'createdAt' | 'updatedAt'>> & { orgId: string; url: string } &
+  ({ cron: string } | { intervalMs: number });
 
 export interface MadeOrg {
   org: OrganizationEntity;
@@ -41,5 +45,31 @@ export const make = {
       await notify(em, Channel.TasksReady, task.id);
       return task;
     });
+  },
+
+  /** A schedule row written directly (SQL), without the API; the caller NOTIFYs if a running scheduler should notice. */
+  async schedule(db: DataSource, fields: ScheduleFields): Promise<ScheduleEntity> {
+    const cron = fields.cron ?? null;
+    const intervalMs = fields.intervalMs ?? null;
+    const timezone = fields.timezone ?? 'UTC';
+    const anchor = new Date(Math.ceil(Date.now() / 1_000) * 1_000);
+    const timing: ScheduleTiming = cron !== null ? { cron, timezone } : { intervalMs: intervalMs!, anchor };
+    const row = {
+      id: newId(), name: `schedule ${newId()}`, cron, intervalMs, timezone, method: 'POST', headers: {}, body: null,
+      timeoutMs: TaskLimits.defaultTimeoutMs, maxAttempts: TaskLimits.defaultMaxAttempts, labels: {}, priority: TaskLimits.defaultPriority,
+      missedRuns: 'skip', overlap: 'allow', enabled: true, shortestIntervalMs: shortestIntervalMs(timing, new Date()), lastFireAt: null,
+      version: 1, ...fields,
+    };
+    const [created] = await db.query(
+      `INSERT INTO schedules (id, org_id, name, cron, interval_ms, timezone, url, method, headers, body, timeout_ms, max_attempts,
+                              labels, priority, missed_runs, overlap, enabled, next_run_at, shortest_interval_ms, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+               $18, $19, $20)
+       RETURNING id`,
+      [row.id, row.orgId, row.name, row.cron, row.intervalMs, row.timezone, row.url, row.method, JSON.stringify(row.headers), row.body,
+        row.timeoutMs, row.maxAttempts, JSON.stringify(row.labels), row.priority, row.missedRuns, row.overlap, row.enabled,
+        row.nextRunAt === undefined ? nextFireAfter(timing, anchor) : row.nextRunAt, row.shortestIntervalMs, row.version],
+    );
+    return db.manager.findOneByOrFail(ScheduleEntity, { id: (created as { id: string }).id });
   },
 };

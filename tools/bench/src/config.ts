@@ -13,7 +13,13 @@ export interface BenchConfig {
   batchSize: number;
   /** Longest any one phase may take before the run gives up on it (BENCH_PHASE_TIMEOUT_S). */
   phaseTimeoutMs: number;
-  /** Which phases to run: comma list of throughput,api,latency (BENCH_ONLY); all when unset. */
+  /** (d) schedules due in the same second, per-second schedules and for how long, and the task backlog meanwhile
+   * (BENCH_SCHEDULE_BURST, BENCH_SCHEDULE_STEADY, BENCH_SCHEDULE_SECONDS, BENCH_SCHEDULE_BACKLOG). */
+  scheduleBurst: number;
+  scheduleSteady: number;
+  scheduleSeconds: number;
+  scheduleBacklog: number;
+  /** Which phases to run: comma list of throughput,api,latency,schedules (BENCH_ONLY); all when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
@@ -28,13 +34,17 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,latency').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,latency,schedules').split(',').map((s) => s.trim()).filter(Boolean);
   return {
     tasks: int('BENCH_TASKS', 20_000),
     apiConnections: int('BENCH_API_CONNECTIONS', 50),
     apiSeconds: int('BENCH_API_SECONDS', 10),
     latencyTasks: int('BENCH_LATENCY_TASKS', 200),
     latencyGapMs: int('BENCH_LATENCY_GAP_MS', 20),
+    scheduleBurst: int('BENCH_SCHEDULE_BURST', 1_000),
+    scheduleSteady: int('BENCH_SCHEDULE_STEADY', 50),
+    scheduleSeconds: int('BENCH_SCHEDULE_SECONDS', 20),
+    scheduleBacklog: int('BENCH_SCHEDULE_BACKLOG', 20_000),
     concurrency: 200,
     batchSize: 100,
     phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,

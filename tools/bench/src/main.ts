@@ -13,6 +13,7 @@ import { runInsertBaseline } from './insert-baseline.js';
 import { loadNow, machineInfo } from './machine.js';
 import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
+import { runSchedules } from './schedules.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
 import { runThroughput, type PhaseContext } from './throughput.js';
 
@@ -44,6 +45,7 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
     await phase(results, 'insert', () => runInsertBaseline(ctx));
   }
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
+  if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
   return results;
 }
 

@@ -4,6 +4,8 @@ import type { DrainResult } from './drain.js';
 import type { IdleLatencyResult } from './idle-latency.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import type { MachineInfo } from './machine.js';
+import type { SchedulesResult } from './schedules.js';
+import { scheduleRows } from './schedules-report.js';
 
 export interface BenchResults {
   throughput?: DrainResult;
@@ -11,6 +13,7 @@ export interface BenchResults {
   api?: ApiLoadResult;
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
+  schedules?: SchedulesResult;
   /** Phase name → why it produced no figure. */
   errors: Record<string, string>;
 }
@@ -73,7 +76,7 @@ function latencyRows(r: BenchResults): Row[] {
 }
 
 export function reportRows(r: BenchResults): Row[] {
-  return [...throughputRows(r), ...apiRows(r), ...latencyRows(r)];
+  return [...throughputRows(r), ...apiRows(r), ...latencyRows(r), ...scheduleRows(r.schedules, r.errors.schedules)];
 }
 
 export function formatTable(rows: Row[]): string {

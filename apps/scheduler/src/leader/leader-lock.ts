@@ -37,6 +37,18 @@ export class LeaderLock {
     this.client = undefined;
   }
 
+  /** Checks the lock's connection now (before a tick); a failure loses leadership at once. */
+  async confirm(): Promise<boolean> {
+    if (!this.leading || !this.client) return false;
+    try {
+      await this.client.query('SELECT 1');
+      return this.leading;
+    } catch (error) {
+      this.lose(error as Error);
+      return false;
+    }
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void (this.leading ? this.check() : this.attempt()), ms);

@@ -39,6 +39,11 @@ export class LeaderService extends EventEmitter<{ acquired: []; lost: [] }> impl
     return this.lock.leading;
   }
 
+  /** Still leading, checked on the lock's own connection: call before each tick. */
+  confirm(): Promise<boolean> {
+    return this.lock.confirm();
+  }
+
   onApplicationBootstrap(): void {
     this.lock.start();
   }

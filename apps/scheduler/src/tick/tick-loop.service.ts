@@ -1,0 +1,84 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Channel, Listener, ScheduleTickRepository } from '@hourglass/db';
+import { APP_CONFIG, AppLogger } from '@hourglass/platform';
+import type { SchedulerConfig } from '../config.js';
+import { LeaderService } from '../leader/leader.service.js';
+import { TickService } from './tick.service.js';
+import { Waker } from './waker.js';
+
+const ERROR_BACKOFF_MS = 1_000;
+
+/**
+ * The leader's loop: tick, then sleep until the earliest next_run_at (asked of the database, so
+ * its clock decides), a NOTIFY that schedules changed, or at most `maxSleepMs`. Never a fixed
+ * interval: a per-second schedule is claimed at its due instant. Losing leadership stops it at once.
+ */
+@Injectable()
+export class TickLoopService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly waker = new Waker();
+  private readonly listener: Listener;
+  private running?: Promise<void>;
+  private active = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(TickService) private readonly tick: TickService,
+    @Inject(ScheduleTickRepository) private readonly schedules: ScheduleTickRepository,
+    @Inject(LeaderService) private readonly leader: LeaderService,
+    @Inject(AppLogger) private readonly logger: AppLogger,
+  ) {
+    this.listener = new Listener({
+      url: config.db.url,
+      channels: [Channel.SchedulesChanged],
+      onNotify: () => this.waker.wake(),
+      // Changes made while the connection was down were not heard: re-plan now.
+      onConnect: () => this.waker.wake(),
+      onError: (error) => this.logger.warn({ msg: 'schedules listener failed', err: error.message }, 'Tick'),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.leader.on('acquired', () => void this.start());
+    this.leader.on('lost', () => void this.stop());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  private async start(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    await this.listener.start();
+    this.running = this.loop();
+  }
+
+  private async stop(): Promise<void> {
+    this.active = false;
+    this.waker.wake();
+    await this.listener.stop();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const leading = () => this.active && this.leader.leading;
+    while (leading()) {
+      try {
+        if (!(await this.leader.confirm())) break;
+        await this.tick.runOnce(leading);
+        if (!leading()) break;
+        await this.waker.sleep(await this.sleepMs());
+      } catch (error) {
+        this.logger.warn({ msg: 'schedule tick failed', err: (error as Error).message }, 'Tick');
+        await this.waker.sleep(ERROR_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async sleepMs(): Promise<number> {
+    const { delayMs, due, waiting } = await this.schedules.nextWake();
+    this.tick.dueGauge.set(due);
+    const { maxSleepMs, recheckMs } = this.config.tick;
+    return Math.min(delayMs ?? maxSleepMs, maxSleepMs, waiting ? recheckMs : maxSleepMs);
+  }
+}

@@ -1,0 +1,46 @@
+import { deliveryLeaseSeconds, newId, type OccurrenceRow, type OccurrenceTask, type ScheduleAdvance, type DueSchedule } from '@hourglass/db';
+import { jobPriority } from '@hourglass/domain';
+import type { SchedulePlan } from './occurrence-plan.js';
+
+export type PlannedTask = OccurrenceTask & { schedule: DueSchedule };
+
+export function plannedTasks(plans: SchedulePlan[]): PlannedTask[] {
+  return plans.flatMap((plan) => plan.fire.map((fireAt) => ({ id: newId(), scheduleId: plan.schedule.id, fireAt, schedule: plan.schedule })));
+}
+
+/** Tasks per org, in org id order: the usage rows are then locked in one order by every writer. */
+export function countPerOrg(items: { orgId: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const orgId of items.map((i) => i.orgId).sort()) counts.set(orgId, (counts.get(orgId) ?? 0) + 1);
+  return counts;
+}
+
+/** The delivery job of a task a tick created, with the API's options; priority follows plan tier and schedule frequency. */
+export function deliveryJob(task: PlannedTask, tier: number) {
+  const { schedule } = task;
+  return {
+    id: newId(),
+    data: { taskId: task.id, orgId: schedule.orgId },
+    priority: jobPriority(tier, schedule.shortestIntervalMs, schedule.priority),
+    group: { id: schedule.orgId },
+    expireInSeconds: deliveryLeaseSeconds(schedule.timeoutMs),
+  };
+}
+
+/** Fired rows for the tasks this tick created (an occurrence another tick created is its to log), and every skip. */
+export function occurrenceRows(plans: SchedulePlan[], created: PlannedTask[]): OccurrenceRow[] {
+  const fired = created.map((task): OccurrenceRow => ({
+    id: newId(), scheduleId: task.scheduleId, orgId: task.schedule.orgId, fireAt: task.fireAt, outcome: 'fired', reason: null,
+    taskId: task.id, skippedCount: 1,
+  }));
+  const skipped = plans.flatMap((plan) => plan.skipped.map((skip): OccurrenceRow => ({
+    id: newId(), scheduleId: plan.schedule.id, orgId: plan.schedule.orgId, fireAt: skip.fireAt, outcome: 'skipped',
+    reason: skip.reason, taskId: null, skippedCount: skip.count,
+  })));
+  return [...fired, ...skipped];
+}
+
+export function advanceOf(plan: SchedulePlan): ScheduleAdvance {
+  const lastFireAt = plan.fire.length > 0 ? plan.fire[plan.fire.length - 1]! : null;
+  return { id: plan.schedule.id, version: plan.schedule.version, nextRunAt: plan.nextRunAt, lastFireAt };
+}
