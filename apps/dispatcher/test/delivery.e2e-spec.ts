@@ -80,8 +80,11 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
       res.statusCode = ++calls === 1 ? 500 : 200;
       res.end(calls === 1 ? 'boom' : 'fine');
     });
-    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/flaky` });
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/flaky` }, 1_042);
     expect((await finished(org.id, task.id))?.status).toBe('succeeded');
+    // The retry's job keeps the first job's priority (plan tier, schedule frequency, task priority).
+    const jobs: { priority: number }[] = await db.query(`SELECT priority FROM pgboss.job WHERE data->>'taskId' = $1`, [task.id]);
+    expect(jobs.map((j) => j.priority)).toEqual([1_042, 1_042]);
     const hits = sink.requests.filter((r) => r.headers['webhook-id'] === task.id);
     expect(hits.map((r) => r.headers['hourglass-attempt'])).toEqual(['1', '2']);
     const page = await attempts.listForTask(org.id, task.id, 10);

@@ -9,7 +9,8 @@ export type Queue = (typeof Queue)[keyof typeof Queue];
 
 /** The payload each queue carries: ids only; the rows hold the truth. */
 export interface JobPayloads {
-  [Queue.Deliver]: { taskId: string; orgId: string };
+  /** `priority` repeats the job's own, so a retry the dispatcher enqueues keeps it. */
+  [Queue.Deliver]: { taskId: string; orgId: string; priority?: number };
 }
 
 /** Options every queue is created with (see the migrate step). */
@@ -86,4 +87,9 @@ export async function insertJobs<Q extends Queue>(
   em: EntityManager,
 ): Promise<void> {
   if (jobs.length > 0) await boss.insert(queue, jobs, { db: transactionDb(em) });
+}
+
+/** A delivery job's payload and priority: the payload repeats the priority so a retry keeps it. */
+export function deliveryJobFields(taskId: string, orgId: string, priority: number) {
+  return { data: { taskId, orgId, priority } satisfies JobPayloads[typeof Queue.Deliver], priority };
 }

@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import { generateSigningSecret, signingSecretAad, type KeyRing } from '@hourglass/crypto';
 import { nextFireAfter, type ScheduleTiming, shortestIntervalMs, TaskLimits, TaskStatus } from '@hourglass/domain';
 import {
-  Channel, deliveryLeaseSeconds, newId, notify, OrganizationRepository, Queue, sendJob, TaskRepository,
+  Channel, deliveryJobFields, deliveryLeaseSeconds, newId, notify, OrganizationRepository, Queue, sendJob, TaskRepository,
   type NewTask, type OrganizationEntity, ScheduleEntity, type TaskEntity,
 } from '@hourglass/db';
 
@@ -28,7 +28,7 @@ export const make = {
   },
 
   /** A task due now (or at `runAt`) with its delivery job, in one transaction, as the API creates it. */
-  async task(db: DataSource, boss: PgBoss, fields: Partial<NewTask> & { orgId: string; url: string }): Promise<TaskEntity> {
+  async task(db: DataSource, boss: PgBoss, fields: Partial<NewTask> & { orgId: string; url: string }, jobPriority = 0): Promise<TaskEntity> {
     return db.transaction(async (em) => {
       const runAt = fields.runAt ?? new Date();
       const task = await new TaskRepository(db).insert(
@@ -40,8 +40,9 @@ export const make = {
         },
         em,
       );
-      await sendJob(boss, Queue.Deliver, { taskId: task.id, orgId: task.orgId },
-        { id: newId(), startAfter: runAt, group: { id: task.orgId }, expireInSeconds: deliveryLeaseSeconds(task.timeoutMs) }, em);
+      const { data, priority } = deliveryJobFields(task.id, task.orgId, jobPriority);
+      await sendJob(boss, Queue.Deliver, data,
+        { id: newId(), priority, startAfter: runAt, group: { id: task.orgId }, expireInSeconds: deliveryLeaseSeconds(task.timeoutMs) }, em);
       await notify(em, Channel.TasksReady, task.id);
       return task;
     });

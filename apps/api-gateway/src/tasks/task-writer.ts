@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  Channel, deliveryLeaseSeconds, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
+  Channel, deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
 } from '@hourglass/db';
 import { AppError, ErrorCode, jobPriority, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -61,8 +61,8 @@ export class TaskWriter {
     const rows = await this.tasks.insertMany(tasks, em);
     const jobs = rows.map((row) => ({
       id: newId(),
-      data: { taskId: row.id, orgId: row.orgId },
-      priority: jobPriority(planFor(this.config, usage.get(row.orgId)!.plan).tier, scheduleIntervals.get(row.id) ?? null, row.priority),
+      ...deliveryJobFields(row.id, row.orgId,
+        jobPriority(planFor(this.config, usage.get(row.orgId)!.plan).tier, scheduleIntervals.get(row.id) ?? null, row.priority)),
       group: { id: row.orgId },
       expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
       // A due task's job gets no startAfter: pg-boss then uses the database's now().

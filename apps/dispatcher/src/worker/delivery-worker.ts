@@ -3,7 +3,7 @@ import { classifyDelivery, nextStep } from '@hourglass/domain';
 import { Queue, type JobPayloads, type StartedTask, type TaskRepository } from '@hourglass/db';
 import { buildDeliveryHeaders, type AttemptRecord, type HttpDeliveryClient, type OutboundRequest } from '../delivery/index.js';
 import type { CircuitBreakers } from './circuit-breakers.js';
-import type { ResultWriter } from './result-writer.js';
+import type { FetchedJob, ResultWriter } from './result-writer.js';
 import type { SigningSecrets } from './signing-secrets.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { WakeSignal } from './wake-signal.js';
@@ -93,7 +93,7 @@ export class DeliveryWorker {
     const byId = new Map(started.map((task) => [task.id, task]));
     const secrets = await this.deps.secrets.forOrgs(started.map((task) => task.orgId));
     for (const job of jobs) {
-      const attempt = { id: job.id, retryCount: job.retryCount };
+      const attempt = { id: job.id, retryCount: job.retryCount, priority: job.data.priority };
       const task = byId.get(job.data.taskId);
       if (!task) {
         this.deps.writer.add({ job: attempt });
@@ -108,7 +108,7 @@ export class DeliveryWorker {
     this.deps.metrics.inFlight.set(this.inFlight.size);
   }
 
-  private async deliver(job: { id: string; retryCount: number }, task: StartedTask, secrets: string[]): Promise<void> {
+  private async deliver(job: FetchedJob, task: StartedTask, secrets: string[]): Promise<void> {
     try {
       const headers = buildDeliveryHeaders({
         taskHeaders: task.headers,

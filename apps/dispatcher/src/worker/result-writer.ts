@@ -2,15 +2,18 @@ import type { DataSource } from 'typeorm';
 import type { PgBoss, JobAttempt } from 'pg-boss';
 import { TaskStatus, type NextStep } from '@hourglass/domain';
 import {
-  AttemptRepository, deliveryLeaseSeconds, newId, Queue, TaskRepository, transactionDb,
+  AttemptRepository, deliveryJobFields, deliveryLeaseSeconds, newId, Queue, TaskRepository, transactionDb,
   type NewAttempt, type StartedTask, type TaskSettlement,
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
 
 /** One fetched job's end: either an attempt was made, or its task no longer wanted delivering. */
 export type JobResult =
-  | { job: JobAttempt; task: StartedTask; record: AttemptRecord; step: NextStep }
-  | { job: JobAttempt; task?: undefined };
+  | { job: FetchedJob; task: StartedTask; record: AttemptRecord; step: NextStep }
+  | { job: FetchedJob; task?: undefined };
+
+/** The fetched job's claim (id + retryCount, so a lapsed claim is not settled) and its priority. */
+export type FetchedJob = JobAttempt & { priority?: number };
 
 const MAX_BATCH = 500;
 
@@ -92,7 +95,7 @@ export class ResultWriter {
           Queue.Deliver,
           retries.map((r) => ({
             id: newId(),
-            data: { taskId: r.task.id, orgId: r.task.orgId },
+            ...(r.job.priority === undefined ? { data: { taskId: r.task.id, orgId: r.task.orgId } } : deliveryJobFields(r.task.id, r.task.orgId, r.job.priority)),
             startAfter: r.step.retryInMs! / 1_000,
             group: { id: r.task.orgId },
             expireInSeconds: deliveryLeaseSeconds(r.task.timeoutMs),
@@ -101,7 +104,7 @@ export class ResultWriter {
         );
       }
       await this.attempts.insertMany(attempted.map(attemptRow), em);
-      await this.boss.complete(Queue.Deliver, batch.map((r) => r.job), null, { db });
+      await this.boss.complete(Queue.Deliver, batch.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })), null, { db });
       return settled;
     });
   }

@@ -1,4 +1,4 @@
-import { deliveryLeaseSeconds, newId, type OccurrenceRow, type OccurrenceTask, type ScheduleAdvance, type DueSchedule } from '@hourglass/db';
+import { deliveryJobFields, deliveryLeaseSeconds, newId, type OccurrenceRow, type OccurrenceTask, type ScheduleAdvance, type DueSchedule } from '@hourglass/db';
 import { jobPriority } from '@hourglass/domain';
 import type { SchedulePlan } from './occurrence-plan.js';
 
@@ -20,8 +20,7 @@ export function deliveryJob(task: PlannedTask, tier: number) {
   const { schedule } = task;
   return {
     id: newId(),
-    data: { taskId: task.id, orgId: schedule.orgId },
-    priority: jobPriority(tier, schedule.shortestIntervalMs, schedule.priority),
+    ...deliveryJobFields(task.id, schedule.orgId, jobPriority(tier, schedule.shortestIntervalMs, schedule.priority)),
     group: { id: schedule.orgId },
     expireInSeconds: deliveryLeaseSeconds(schedule.timeoutMs),
   };
