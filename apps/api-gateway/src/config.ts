@@ -1,5 +1,4 @@
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-import { parsePlans, type Plan } from '@hourglass/domain';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class ApiGatewayEnv extends CommonEnv {
@@ -16,18 +15,8 @@ export class ApiGatewayEnv extends CommonEnv {
   @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
   HOURGLASS_PUBLIC_URL?: string;
 
-  /** JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and pro. */
-  @IsOptional() @IsString()
-  HOURGLASS_PLANS?: string;
 }
 
-function plansFrom(json: string | undefined): Record<string, Plan> {
-  try {
-    return parsePlans(json);
-  } catch (error) {
-    throw new Error(`Invalid configuration:\n  HOURGLASS_PLANS: ${(error as Error).message}`);
-  }
-}
 
 export function toApiGatewayConfig(env: ApiGatewayEnv) {
   return {
@@ -35,7 +24,6 @@ export function toApiGatewayConfig(env: ApiGatewayEnv) {
     http: { port: env.PORT ?? 8080, publicUrl: env.HOURGLASS_PUBLIC_URL ?? null },
     auth: { adminToken: env.HOURGLASS_ADMIN_TOKEN, keyCacheTtlMs: 10_000 },
     encryptionKeys: env.ENCRYPTION_KEYS,
-    plans: plansFrom(env.HOURGLASS_PLANS),
   };
 }
 export type ApiGatewayConfig = ReturnType<typeof toApiGatewayConfig>;

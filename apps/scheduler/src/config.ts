@@ -1,5 +1,4 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { parsePlans, type Plan } from '@hourglass/domain';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class SchedulerEnv extends CommonEnv {
@@ -39,18 +38,8 @@ export class SchedulerEnv extends CommonEnv {
   @IsOptional() @IsInt() @Min(50) @Max(60_000)
   SCHEDULE_RECHECK_MS?: number;
 
-  /** JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and pro. */
-  @IsOptional() @IsString()
-  HOURGLASS_PLANS?: string;
 }
 
-function plansFrom(json: string | undefined): Record<string, Plan> {
-  try {
-    return parsePlans(json);
-  } catch (error) {
-    throw new Error(`Invalid configuration:\n  HOURGLASS_PLANS: ${(error as Error).message}`);
-  }
-}
 
 export function toSchedulerConfig(env: SchedulerEnv) {
   return {
@@ -65,12 +54,7 @@ export function toSchedulerConfig(env: SchedulerEnv) {
       maxSleepMs: env.SCHEDULE_MAX_SLEEP_MS ?? 30_000,
       recheckMs: env.SCHEDULE_RECHECK_MS ?? 1_000,
     },
-    plans: plansFrom(env.HOURGLASS_PLANS),
   };
 }
 export type SchedulerConfig = ReturnType<typeof toSchedulerConfig>;
 
-/** An org whose plan was removed from HOURGLASS_PLANS gets `free` (as the API does). */
-export function planFor(config: Pick<SchedulerConfig, 'plans'>, name: string): Plan {
-  return config.plans[name] ?? config.plans['free']!;
-}

@@ -41,3 +41,11 @@ export function jobPriority(tier: number, scheduleIntervalMs: number | null, tas
   const frequency = scheduleIntervalMs === null ? 9 : Math.max(0, 9 - Math.floor(Math.log10(Math.max(1, scheduleIntervalMs / 1_000)) * 2));
   return tier * 1_000 + frequency * 10 + Math.min(9, Math.max(0, taskPriority - 1));
 }
+
+/**
+ * The limits of an org's plan. An org whose plan was since removed from HOURGLASS_PLANS gets
+ * `free` rather than failing every request: the operator's fix is to re-add the plan or move the org.
+ */
+export function planFor(plans: Readonly<Record<string, Plan>>, name: string): Plan {
+  return plans[name] ?? plans['free'] ?? DEFAULT_PLANS['free']!;
+}

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid, newId, OrganizationRepository, UsageRepository } from '@hourglass/db';
 import { generateSigningSecret, KeyRing } from '@hourglass/crypto';
-import { AppError, ErrorCode } from '@hourglass/domain';
+import { AppError, ErrorCode, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import {
   type CreatedOrgResponse, type CreateOrgDto, type OrgResponse, type OwnOrgResponse, toOrgResponse, type UpdateOrgDto,
 } from './orgs.dto.js';
-import { planExists, planFor } from './plans.js';
 
 /** The AAD a sealed signing secret is bound to (the dispatcher opens it with the same string). */
 export const signingSecretAad = (orgId: string) => `org:${orgId}:signing-secret`;
@@ -29,7 +28,7 @@ export class OrgsService {
       id,
       name: dto.name,
       plan,
-      retentionDays: dto.retentionDays ?? planFor(this.config, plan).retentionDays,
+      retentionDays: dto.retentionDays ?? planFor(this.config.plans, plan).retentionDays,
       signingSecrets: [this.keyRing.seal(signingSecret, signingSecretAad(id))],
     });
     return { ...toOrgResponse(org), signingSecret };
@@ -38,7 +37,7 @@ export class OrgsService {
   /** A plan change keeps an explicit retentionDays; without one the org takes the new plan's. */
   async update(orgId: string, dto: UpdateOrgDto): Promise<OrgResponse> {
     const plan = dto.plan === undefined ? undefined : this.knownPlan(dto.plan);
-    const retentionDays = dto.retentionDays ?? (plan === undefined ? undefined : planFor(this.config, plan).retentionDays);
+    const retentionDays = dto.retentionDays ?? (plan === undefined ? undefined : planFor(this.config.plans, plan).retentionDays);
     const changes = Object.fromEntries(Object.entries({ name: dto.name, plan, retentionDays }).filter(([, v]) => v !== undefined));
     const org = isUuid(orgId) ? await this.orgs.updateSettings(orgId, changes) : null;
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
@@ -48,11 +47,11 @@ export class OrgsService {
   async get(orgId: string): Promise<OwnOrgResponse> {
     const [org, usage] = await Promise.all([this.orgs.findById(orgId), this.usage.tasksThisMonth([orgId])]);
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
-    return { ...toOrgResponse(org), quotas: { ...planFor(this.config, org.plan) }, usage: { tasksThisMonth: usage.get(orgId) ?? 0 } };
+    return { ...toOrgResponse(org), quotas: { ...planFor(this.config.plans, org.plan) }, usage: { tasksThisMonth: usage.get(orgId) ?? 0 } };
   }
 
   private knownPlan(name: string): string {
-    if (planExists(this.config, name)) return name;
+    if (Object.hasOwn(this.config.plans, name)) return name;
     const known = Object.keys(this.config.plans).join(', ');
     throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [{ field: 'plan', message: `must be one of: ${known}` }]);
   }

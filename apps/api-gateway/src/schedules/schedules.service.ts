@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Channel, isUuid, newId, notify, type Page, type ScheduleChanges, type ScheduleEntity, ScheduleRepository } from '@hourglass/db';
-import { AppError, ErrorCode, nextFireTimes } from '@hourglass/domain';
+import { AppError, ErrorCode, nextFireTimes, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
-import { planFor } from '../orgs/plans.js';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
 import { TaskWriter } from '../tasks/task-writer.js';
 import { type TaskResponse, toTaskResponse } from '../tasks/tasks.dto.js';
@@ -35,7 +34,7 @@ export class SchedulesService {
       // The org row stays locked until commit: concurrent creates for one org count one after another.
       const planName = await this.schedules.lockOrgPlan(orgId, em);
       if (planName === null) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
-      const plan = planFor(this.config, planName);
+      const plan = planFor(this.config.plans, planName);
       assertPlanAllows(plan, planName, row);
       if (await this.schedules.hasAtLeast(orgId, plan.maxSchedules, em)) {
         throw new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${planName}" plan allows ${plan.maxSchedules} schedules`);
@@ -139,7 +138,7 @@ export class SchedulesService {
 
   private async assertPlanAllows(orgId: string, timing: Pick<ScheduleEntity, 'cron' | 'shortestIntervalMs'>, em: EntityManager): Promise<void> {
     const planName = (await this.schedules.lockOrgPlan(orgId, em)) ?? 'free';
-    assertPlanAllows(planFor(this.config, planName), planName, timing);
+    assertPlanAllows(planFor(this.config.plans, planName), planName, timing);
   }
 
   private async record(em: EntityManager, schedule: ScheduleEntity, change: Change): Promise<void> {

@@ -4,10 +4,9 @@ import { PgBoss } from 'pg-boss';
 import {
   Channel, deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
 } from '@hourglass/db';
-import { AppError, ErrorCode, jobPriority, TaskStatus } from '@hourglass/domain';
+import { AppError, ErrorCode, jobPriority, planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
-import { planFor } from '../orgs/plans.js';
 
 const MAX_BATCH = 500;
 /** Concurrent batch transactions; the rest of the pool stays free for reads. */
@@ -62,7 +61,7 @@ export class TaskWriter {
     const jobs = rows.map((row) => ({
       id: newId(),
       ...deliveryJobFields(row.id, row.orgId,
-        jobPriority(planFor(this.config, usage.get(row.orgId)!.plan).tier, scheduleIntervals.get(row.id) ?? null, row.priority)),
+        jobPriority(planFor(this.config.plans, usage.get(row.orgId)!.plan).tier, scheduleIntervals.get(row.id) ?? null, row.priority)),
       group: { id: row.orgId },
       expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
       // A due task's job gets no startAfter: pg-boss then uses the database's now().
@@ -75,7 +74,7 @@ export class TaskWriter {
 
   private assertWithinQuota(usage: Map<string, OrgUsage>): void {
     for (const { tasksThisMonth, plan } of usage.values()) {
-      const limit = planFor(this.config, plan).tasksPerMonth;
+      const limit = planFor(this.config.plans, plan).tasksPerMonth;
       if (tasksThisMonth > limit) {
         throw new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${plan}" plan allows ${limit} tasks a month, and this month's are used up`);
       }

@@ -3,7 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import { Channel, insertJobs, notify, Queue, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
 import { APP_CONFIG, Metrics } from '@hourglass/platform';
-import { planFor, type SchedulerConfig } from '../config.js';
+import type { SchedulerConfig } from '../config.js';
+import { planFor } from '@hourglass/domain';
 import { FireTimes } from './due-occurrences.js';
 import { applyQuota, planSchedule, type SchedulePlan } from './occurrence-plan.js';
 import { advanceOf, countPerOrg, deliveryJob, occurrenceRows, plannedTasks, type PlannedTask } from './tick-rows.js';
@@ -75,7 +76,7 @@ export class TickService {
     const planned = plannedTasks(plans);
     const insertedIds = new Set((await this.schedules.insertTasks(em, planned)).map((task) => task.id));
     const created = planned.filter((task) => insertedIds.has(task.id));
-    await insertJobs(this.boss, Queue.Deliver, created.map((task) => deliveryJob(task, planFor(this.config, task.schedule.plan).tier)), em);
+    await insertJobs(this.boss, Queue.Deliver, created.map((task) => deliveryJob(task, planFor(this.config.plans, task.schedule.plan).tier)), em);
     await this.correctUsage(em, reserved, created);
     const logged = await this.schedules.insertOccurrences(em, occurrenceRows(plans, created));
     await this.schedules.advance(em, plans.map(advanceOf));
@@ -96,7 +97,7 @@ export class TickService {
     const remaining = new Map<string, number>();
     for (const [orgId, count] of wanted) {
       const { tasksThisMonth, plan } = usage.get(orgId)!;
-      remaining.set(orgId, Math.max(0, planFor(this.config, plan).tasksPerMonth - (tasksThisMonth - count)));
+      remaining.set(orgId, Math.max(0, planFor(this.config.plans, plan).tasksPerMonth - (tasksThisMonth - count)));
     }
     applyQuota(plans, remaining);
     return wanted;

@@ -1,3 +1,4 @@
+import { parsePlans, type Plan } from '@hourglass/domain';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Variables every service reads. Each app's Env extends this. */
@@ -20,6 +21,10 @@ export class CommonEnv {
 
   @IsOptional() @IsString()
   HOURGLASS_INSTANCE?: string;
+
+  /** JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and pro. */
+  @IsOptional() @IsString()
+  HOURGLASS_PLANS?: string;
 }
 
 export interface CommonConfig {
@@ -27,6 +32,15 @@ export interface CommonConfig {
   log: { level: string };
   shutdownGraceMs: number;
   localMode: boolean;
+  plans: Record<string, Plan>;
+}
+
+function plansFrom(json: string | undefined): Record<string, Plan> {
+  try {
+    return parsePlans(json);
+  } catch (error) {
+    throw new Error(`Invalid configuration:\n  HOURGLASS_PLANS: ${(error as Error).message}`);
+  }
 }
 
 export function toCommonConfig(env: CommonEnv, defaultPoolMax = 10): CommonConfig {
@@ -35,5 +49,6 @@ export function toCommonConfig(env: CommonEnv, defaultPoolMax = 10): CommonConfi
     log: { level: env.LOG_LEVEL ?? 'info' },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 30_000,
     localMode: env.HOURGLASS_LOCAL_MODE === 'true',
+    plans: plansFrom(env.HOURGLASS_PLANS),
   };
 }
