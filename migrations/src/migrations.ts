@@ -1,6 +1,16 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { AddSchedules1764100000000 } from './1764100000000-add-schedules.js';
 import { AddIdempotencyKeys1764200000000 } from './1764200000000-add-idempotency-keys.js';
+import { TaskEditingAndAssertions1764300000000 } from './1764300000000-task-editing-and-assertions.js';
+import { SigningRotationAndCallbacks1764400000000 } from './1764400000000-signing-rotation-and-callbacks.js';
+import { NamedQueues1764500000000 } from './1764500000000-named-queues.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000, AddSchedules1764100000000, AddIdempotencyKeys1764200000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  AddSchedules1764100000000,
+  AddIdempotencyKeys1764200000000,
+  TaskEditingAndAssertions1764300000000,
+  SigningRotationAndCallbacks1764400000000,
+  NamedQueues1764500000000,
+];
