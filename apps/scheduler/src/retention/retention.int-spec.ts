@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
-import { AttemptRepository, createBoss, createDataSource, newId } from '@hourglass/db';
+import { AttemptRepository, createBoss, createDataSource, IdempotencyRepository, newId } from '@hourglass/db';
 import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
 
 describe('attempt retention', () => {
@@ -43,5 +43,15 @@ describe('attempt retention', () => {
     expect(deleted).toBe(5);
     const left: { org_id: string; n: string }[] = await db.query('SELECT org_id, count(*) AS n FROM attempts GROUP BY org_id');
     expect(Object.fromEntries(left.map((r) => [r.org_id, Number(r.n)]))).toEqual({ [shortLived.id]: 1, [longLived.id]: 4 });
+  });
+
+  it('deletes idempotency keys past their 24 h, and keeps the fresh ones', async () => {
+    const keys = new IdempotencyRepository(db);
+    for (const key of ['old-1', 'old-2', 'fresh']) await keys.claim('org-x', key, Buffer.from(key));
+    await db.query(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key LIKE 'old-%'`);
+    expect(await keys.deleteExpired(1)).toBe(1);
+    expect(await keys.deleteExpired(10)).toBe(1);
+    const left: { key: string }[] = await db.query('SELECT key FROM idempotency_keys');
+    expect(left.map((r) => r.key)).toEqual(['fresh']);
   });
 });

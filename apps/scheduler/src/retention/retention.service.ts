@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AttemptRepository } from '@hourglass/db';
+import { AttemptRepository, IdempotencyRepository } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { LeaderService } from '../leader/leader.service.js';
@@ -14,11 +14,12 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
+    @Inject(IdempotencyRepository) private readonly idempotencyKeys: IdempotencyRepository,
     @Inject(LeaderService) private readonly leader: LeaderService,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
-    this.deleted = metrics.counter('hourglass_retention_deleted_total', 'Attempt rows deleted by retention');
+    this.deleted = metrics.counter('hourglass_retention_deleted_total', 'Rows deleted by retention', ['table']);
   }
 
   onApplicationBootstrap(): void {
@@ -31,13 +32,19 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     await this.running;
   }
 
-  /** One full pass: batches until a short one comes back. Callable from tests. */
+  /** One full pass over attempts past their org's retention and idempotency keys past 24 h. Callable from tests. */
   async runOnce(): Promise<number> {
+    const attempts = await this.inBatches((size) => this.attempts.deleteExpired(size), 'attempts');
+    return attempts + (await this.inBatches((size) => this.idempotencyKeys.deleteExpired(size), 'idempotency_keys'));
+  }
+
+  /** Batches until a short one comes back, so locks and WAL bursts stay small. */
+  private async inBatches(deleteBatch: (size: number) => Promise<number>, table: string): Promise<number> {
     let total = 0;
     for (;;) {
-      const count = await this.attempts.deleteExpired(this.config.retention.batchSize);
+      const count = await deleteBatch(this.config.retention.batchSize);
       total += count;
-      this.deleted.inc(count);
+      this.deleted.inc({ table }, count);
       if (count < this.config.retention.batchSize || !this.leader.leading) return total;
     }
   }
