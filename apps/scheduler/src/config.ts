@@ -34,6 +34,13 @@ export class SchedulerEnv extends CommonEnv {
   @IsOptional() @IsInt() @Min(100) @Max(300_000)
   SCHEDULE_MAX_SLEEP_MS?: number;
 
+  /**
+   * How far ahead occurrences of `overlap: allow` schedules are prepared: their tasks and delayed
+   * jobs are written before the fire time and released by pg-boss at it (docs/decisions/0007).
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  SCHEDULE_LOOKAHEAD_MS?: number;
+
   /** How soon a `queue` occurrence waiting for its previous run is checked again. */
   @IsOptional() @IsInt() @Min(50) @Max(60_000)
   SCHEDULE_RECHECK_MS?: number;
@@ -53,6 +60,7 @@ export function toSchedulerConfig(env: SchedulerEnv) {
       parallel: env.SCHEDULE_PARALLEL ?? 1,
       maxSleepMs: env.SCHEDULE_MAX_SLEEP_MS ?? 30_000,
       recheckMs: env.SCHEDULE_RECHECK_MS ?? 1_000,
+      lookaheadMs: env.SCHEDULE_LOOKAHEAD_MS ?? 2_000,
     },
   };
 }

@@ -39,4 +39,7 @@ export const SCHEDULES_METHOD = `- (d) one scheduler and one dispatcher process;
   (clock_timestamp() when the occurrence is logged, after its task and job are written, minus fire_at; the
   commit follows); "received" is when the receiver got the request, minus fire_at (same machine clock). Lost =
   fire times from the first to next_run_at with neither a task nor a skipped row; duplicated = tasks with more
-  than one \`deliver\` job.`;
+  than one \`deliver\` job. The scheduler prepares \`overlap: allow\` occurrences up to SCHEDULE_LOOKAHEAD_MS
+  (2 s) ahead: their task and job are written before the fire time and pg-boss releases the job at it, so a
+  negative "enqueued" figure says how long before its fire time the occurrence was ready
+  (docs/decisions/0007-prepare-schedule-occurrences-ahead.md).`;

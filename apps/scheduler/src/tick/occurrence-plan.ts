@@ -24,10 +24,12 @@ const MAX_ON_TIME = 1_000;
  * first, then the overlap policy. A `queue` schedule fires one occurrence and keeps next_run_at on
  * the next due one, which the claim then holds back until this run finished.
  */
-export function planSchedule(schedule: DueSchedule, graceMs: number, times: FireTimes): SchedulePlan {
+export function planSchedule(schedule: DueSchedule, graceMs: number, times: FireTimes, lookaheadMs = 0): SchedulePlan {
   const now = schedule.dbNow;
-  const onTime = Math.min(MAX_ON_TIME, Math.ceil(graceMs / Math.max(1, schedule.shortestIntervalMs)) + 1);
-  const { due, gap, next } = dueOccurrences(timingOf(schedule), schedule.nextRunAt, now, RUN_ALL_CAP + onTime, times);
+  // `allow` schedules are prepared ahead: occurrences up to the horizon fire (their jobs wait for fire_at).
+  const horizon = schedule.overlap === 'allow' ? new Date(now.getTime() + lookaheadMs) : now;
+  const onTime = Math.min(MAX_ON_TIME, Math.ceil((graceMs + lookaheadMs) / Math.max(1, schedule.shortestIntervalMs)) + 1);
+  const { due, gap, next } = dueOccurrences(timingOf(schedule), schedule.nextRunAt, horizon, RUN_ALL_CAP + onTime, times);
   // An occurrence a `queue` schedule held back while its previous run was busy was deferred, not
   // missed: it fires however late, with its own fire time.
   const deferred = schedule.overlap === 'queue' && gap === null && schedule.previousFinishedAt !== null &&

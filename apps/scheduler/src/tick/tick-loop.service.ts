@@ -19,6 +19,8 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly listener: Listener;
   private running?: Promise<void>;
   private active = false;
+  /** One timer per distinct prepared fire time, to wake the dispatchers at that instant. */
+  private readonly releases = new Map<number, NodeJS.Timeout>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
@@ -55,6 +57,8 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
 
   private async stop(): Promise<void> {
     this.active = false;
+    for (const timer of this.releases.values()) clearTimeout(timer);
+    this.releases.clear();
     this.waker.wake();
     await this.listener.stop();
     await this.running;
@@ -65,7 +69,7 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
     while (leading()) {
       try {
         if (!(await this.leader.confirm())) break;
-        await this.tick.runOnce(leading);
+        this.scheduleReleases((await this.tick.runOnce(leading)).prepared);
         if (!leading()) break;
         await this.waker.sleep(await this.sleepMs());
       } catch (error) {
@@ -75,8 +79,19 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
+  private scheduleReleases(fireTimes: Date[]): void {
+    for (const at of new Set(fireTimes.map((d) => d.getTime()))) {
+      if (this.releases.has(at)) continue;
+      const timer = setTimeout(() => {
+        this.releases.delete(at);
+        this.tick.releaseDue().catch((error: Error) => this.logger.warn({ msg: 'release notify failed', err: error.message }, 'Tick'));
+      }, Math.max(0, at - Date.now()));
+      this.releases.set(at, timer);
+    }
+  }
+
   private async sleepMs(): Promise<number> {
-    const { delayMs, due, waiting } = await this.schedules.nextWake();
+    const { delayMs, due, waiting } = await this.schedules.nextWake(this.config.tick.lookaheadMs);
     this.tick.dueGauge.set(due);
     const { maxSleepMs, recheckMs } = this.config.tick;
     return Math.min(delayMs ?? maxSleepMs, maxSleepMs, waiting ? recheckMs : maxSleepMs);

@@ -23,6 +23,8 @@ export function deliveryJob(task: PlannedTask, tier: number) {
     ...deliveryJobFields(task.id, schedule.orgId, jobPriority(tier, schedule.shortestIntervalMs, schedule.priority)),
     group: { id: schedule.orgId },
     expireInSeconds: deliveryLeaseSeconds(schedule.timeoutMs),
+    // Prepared ahead: pg-boss releases the job at the fire time.
+    ...(task.fireAt > schedule.dbNow ? { startAfter: task.fireAt } : {}),
   };
 }
 

@@ -23,7 +23,8 @@ describe('TickService (real Postgres)', () => {
     db = await createDataSource({ url: database.url, poolMax: 4 }).initialize();
     boss = createBoss(database.url, 'producer');
     await boss.start();
-    const config = toSchedulerConfig({ DATABASE_URL: database.url, HOURGLASS_PLANS: PLANS } as SchedulerEnv);
+    // Policies at the due instant; preparing ahead has its own test below.
+    const config = toSchedulerConfig({ DATABASE_URL: database.url, HOURGLASS_PLANS: PLANS, SCHEDULE_LOOKAHEAD_MS: 0 } as SchedulerEnv);
     tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new UsageRepository(db), new Metrics('scheduler'));
     orgId = (await make.org(db, keys)).org.id;
   });
@@ -128,5 +129,23 @@ describe('TickService (real Postgres)', () => {
     await tick.runOnce();
     const tasks = await tasksOf(schedule.id);
     expect(tasks[1]!.fire_at).toEqual(waitingAt);
+  });
+
+  it('prepares `allow` occurrences ahead (task scheduled, job released at fire_at), but not `skip`/`queue` ones', async () => {
+    const ahead = new TickService(
+      toSchedulerConfig({ DATABASE_URL: database.url, SCHEDULE_LOOKAHEAD_MS: 2_000 } as SchedulerEnv),
+      db, boss, new ScheduleTickRepository(db), new UsageRepository(db), new Metrics('scheduler-ahead'),
+    );
+    const allow = await dueSince(-1.5, { intervalMs: 60_000 });
+    const skip = await dueSince(-1.5, { intervalMs: 60_000, overlap: 'skip' } as Partial<ScheduleFields>);
+    const result = await ahead.runOnce();
+    const [task] = await tasksOf(allow.id);
+    expect(task).toMatchObject({ status: 'scheduled' });
+    expect(result.prepared.map((d) => d.getTime())).toContain(task!.fire_at.getTime());
+    const [job] = await db.query(`SELECT start_after FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task!.id]);
+    expect((job.start_after as Date).getTime()).toBe(task!.fire_at.getTime());
+    const [occurrence] = await occurrencesOf(allow.id);
+    expect(occurrence!.lateness_ms).toBeLessThan(0);
+    expect(await tasksOf(skip.id)).toHaveLength(0);
   });
 });

@@ -14,6 +14,8 @@ export interface TickResult {
   schedules: number;
   fired: number;
   skipped: number;
+  /** Fire times still ahead of tasks this tick prepared: dispatchers are woken at each. */
+  prepared: Date[];
 }
 
 type Logged = Awaited<ReturnType<ScheduleTickRepository['insertOccurrences']>>;
@@ -45,7 +47,7 @@ export class TickService {
 
   /** Everything due now, batch after batch, until batches come back short or `proceed` says stop. Callable from tests. */
   async runOnce(proceed: () => boolean = () => true): Promise<TickResult> {
-    const total: TickResult = { schedules: 0, fired: 0, skipped: 0 };
+    const total: TickResult = { schedules: 0, fired: 0, skipped: 0, prepared: [] };
     // Concurrent batch transactions (SKIP LOCKED keeps their claims disjoint): a thousand schedules
     // due in one second are written by several backends at once instead of one after the other.
     await Promise.all(Array.from({ length: this.config.tick.parallel }, () => this.drain(total, proceed)));
@@ -54,8 +56,9 @@ export class TickService {
 
   private async drain(total: TickResult, proceed: () => boolean): Promise<void> {
     for (;;) {
-      const { schedules, logged } = await this.db.transaction((em) => this.runBatch(em));
+      const { schedules, logged, prepared } = await this.db.transaction((em) => this.runBatch(em));
       total.schedules += schedules;
+      total.prepared.push(...prepared);
       for (const row of logged) {
         const skipped = row.outcome === 'skipped';
         if (skipped) total.skipped += row.skippedCount;
@@ -67,11 +70,12 @@ export class TickService {
     }
   }
 
-  private async runBatch(em: EntityManager): Promise<{ schedules: number; logged: Logged }> {
-    const claimed = await this.schedules.claimDue(em, this.config.tick.batchSize);
-    if (claimed.length === 0) return { schedules: 0, logged: [] };
+  private async runBatch(em: EntityManager): Promise<{ schedules: number; logged: Logged; prepared: Date[] }> {
+    const { batchSize, graceMs, lookaheadMs } = this.config.tick;
+    const claimed = await this.schedules.claimDue(em, batchSize, lookaheadMs);
+    if (claimed.length === 0) return { schedules: 0, logged: [], prepared: [] };
     const times = new FireTimes();
-    const plans = claimed.map((schedule) => planSchedule(schedule, this.config.tick.graceMs, times));
+    const plans = claimed.map((schedule) => planSchedule(schedule, graceMs, times, lookaheadMs));
     const reserved = await this.reserveQuota(em, plans);
     const planned = plannedTasks(plans);
     const insertedIds = new Set((await this.schedules.insertTasks(em, planned)).map((task) => task.id));
@@ -82,7 +86,13 @@ export class TickService {
     await this.schedules.advance(em, plans.map(advanceOf));
     // One hint wakes every dispatcher's fetch loop; they take the whole batch from the queue.
     if (created.length > 0) await notify(em, Channel.TasksReady, created[0]!.id);
-    return { schedules: claimed.length, logged };
+    const prepared = created.filter((task) => task.fireAt > task.schedule.dbNow).map((task) => task.fireAt);
+    return { schedules: claimed.length, logged, prepared };
+  }
+
+  /** Wakes the dispatchers: prepared jobs have become due (NOTIFY is a hint; their poll would find them too). */
+  async releaseDue(): Promise<void> {
+    await notify(this.db.manager, Channel.TasksReady, 'due');
   }
 
   /**

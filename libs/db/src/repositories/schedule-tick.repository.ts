@@ -78,8 +78,10 @@ export class ScheduleTickRepository {
    * Locks up to `limit` due schedules (`next_run_at <= now()`, decided by the database's clock)
    * with FOR UPDATE SKIP LOCKED: concurrent ticks (two leaders during a failover) take disjoint
    * rows, and a schedule's row stays locked until its occurrences and new next_run_at commit.
+   * `overlap: allow` schedules are claimed up to `lookaheadMs` early, so their occurrences are
+   * prepared before the fire time (the others need the previous run's state at fire time).
    */
-  claimDue(em: EntityManager, limit: number): Promise<DueSchedule[]> {
+  claimDue(em: EntityManager, limit: number, lookaheadMs = 0): Promise<DueSchedule[]> {
     return queryRows<DueSchedule>(em,
       `SELECT s.id, s.org_id AS "orgId", s.cron, s.interval_ms::float8 AS "intervalMs", s.timezone, s.url, s.method, s.headers,
               s.body, s.timeout_ms AS "timeoutMs", s.max_attempts AS "maxAttempts", s.labels, s.priority,
@@ -89,11 +91,12 @@ export class ScheduleTickRepository {
          FROM schedules s
          JOIN organizations o ON o.id = s.org_id
          LEFT JOIN LATERAL (${PREVIOUS_RUN}) prev ON true
-        WHERE s.enabled AND s.next_run_at <= now() AND NOT (${BLOCKED})
+        WHERE s.enabled AND s.next_run_at <= now() + $3 * interval '1 millisecond'
+          AND (s.overlap = 'allow' OR s.next_run_at <= now()) AND NOT (${BLOCKED})
         ORDER BY s.next_run_at
         LIMIT $2
         FOR UPDATE OF s SKIP LOCKED`,
-      [FINISHED_STATUSES, limit],
+      [FINISHED_STATUSES, limit, lookaheadMs],
     );
   }
 
@@ -107,7 +110,7 @@ export class ScheduleTickRepository {
     return queryRows<OccurrenceTask>(em,
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority,
                           schedule_id, fire_at)
-       SELECT u.id, u.org_id, $1, u.url, u.method, u.headers, u.body, u.timeout_ms, u.fire_at, u.max_attempts, u.labels,
+       SELECT u.id, u.org_id, CASE WHEN u.fire_at > now() THEN $14 ELSE $1 END, u.url, u.method, u.headers, u.body, u.timeout_ms, u.fire_at, u.max_attempts, u.labels,
               u.priority, u.schedule_id, u.fire_at
          FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[], $9::int[],
                      $10::jsonb[], $11::smallint[], $12::uuid[], $13::timestamptz[])
@@ -117,7 +120,7 @@ export class ScheduleTickRepository {
       [TaskStatus.Queued, col((r) => r.id), col((r) => r.schedule.orgId), col((r) => r.schedule.url), col((r) => r.schedule.method),
         col((r) => JSON.stringify(r.schedule.headers)), col((r) => r.schedule.body), col((r) => r.schedule.timeoutMs),
         col((r) => r.schedule.maxAttempts), col((r) => JSON.stringify(r.schedule.labels)), col((r) => r.schedule.priority),
-        col((r) => r.scheduleId), col((r) => r.fireAt)],
+        col((r) => r.scheduleId), col((r) => r.fireAt), TaskStatus.Scheduled],
     );
   }
 
@@ -159,16 +162,22 @@ export class ScheduleTickRepository {
     );
   }
 
-  /** When to tick next, by the database's clock; walks the due index from its first entry. */
-  async nextWake(): Promise<NextWake> {
+  /**
+   * When to tick next, by the database's clock; walks the due index from its first entry. An
+   * `overlap: allow` schedule is due `lookaheadMs` early (its occurrences are prepared ahead).
+   */
+  async nextWake(lookaheadMs = 0): Promise<NextWake> {
     const [row] = await queryRows<{ delay_ms: number | null; due: string; waiting: boolean }>(this.db.manager,
-      `SELECT (SELECT GREATEST(0, EXTRACT(EPOCH FROM (s.next_run_at - now())) * 1000)::float8
-                 FROM schedules s
-                WHERE s.enabled AND s.next_run_at IS NOT NULL AND NOT (s.next_run_at <= now() AND ${BLOCKED})
-                ORDER BY s.next_run_at LIMIT 1) AS delay_ms,
+      `SELECT (SELECT CASE WHEN m IS NULL THEN NULL ELSE GREATEST(0, m) END FROM (SELECT LEAST(
+                (SELECT EXTRACT(EPOCH FROM (s.next_run_at - now())) * 1000 - $2 FROM schedules s
+                  WHERE s.enabled AND s.next_run_at IS NOT NULL AND s.overlap = 'allow'
+                  ORDER BY s.next_run_at LIMIT 1),
+                (SELECT EXTRACT(EPOCH FROM (s.next_run_at - now())) * 1000 FROM schedules s
+                  WHERE s.enabled AND s.next_run_at IS NOT NULL AND s.overlap <> 'allow' AND NOT (s.next_run_at <= now() AND ${BLOCKED})
+                  ORDER BY s.next_run_at LIMIT 1)) AS m) w)::float8 AS delay_ms,
               (SELECT count(*) FROM schedules s WHERE s.enabled AND s.next_run_at <= now()) AS due,
               EXISTS (SELECT 1 FROM schedules s WHERE s.enabled AND s.next_run_at <= now() AND ${BLOCKED}) AS waiting`,
-      [FINISHED_STATUSES],
+      [FINISHED_STATUSES, lookaheadMs],
     );
     return { delayMs: row!.delay_ms, due: Number(row!.due), waiting: row!.waiting };
   }
