@@ -9,6 +9,9 @@ import { TasksModule } from './tasks/tasks.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { DocsModule } from './docs/docs.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { SigningSecretsModule } from './signing-secrets/signing-secrets.module.js';
+import { QueuesModule } from './queues/queues.module.js';
+import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
 /** Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots. */
@@ -27,6 +30,9 @@ export class ApiGatewayModule {
         SchedulesModule,
         DocsModule,
         IdempotencyModule,
+        DeadLettersModule,
+        SigningSecretsModule,
+        QueuesModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -21,6 +21,14 @@ export class DispatcherEnv extends CommonEnv {
   @IsOptional() @IsInt() @Min(50) @Max(60_000)
   DISPATCHER_POLL_MS?: number;
 
+  /** Deliveries one org may hold in this process while others have due jobs (default: a quarter of the pool). */
+  @IsOptional() @IsInt() @Min(1) @Max(10_000)
+  DISPATCHER_ORG_CONCURRENCY?: number;
+
+  /** How often named queues are checked for tasks to admit, besides NOTIFY wake-ups. */
+  @IsOptional() @IsInt() @Min(20) @Max(60_000)
+  DISPATCHER_QUEUE_POLL_MS?: number;
+
   /** Consecutive failures (5xx, 429, timeouts) that pause a destination origin. */
   @IsOptional() @IsInt() @Min(1) @Max(1_000)
   DISPATCHER_CIRCUIT_THRESHOLD?: number;
@@ -36,10 +44,12 @@ export function toDispatcherConfig(env: DispatcherEnv) {
     http: { port: env.PORT ?? 8082 },
     encryptionKeys: env.ENCRYPTION_KEYS,
     circuit: { failureThreshold: env.DISPATCHER_CIRCUIT_THRESHOLD ?? 10, baseOpenMs: 5_000, maxOpenMs: 300_000 },
+    queues: { pollMs: env.DISPATCHER_QUEUE_POLL_MS ?? 200 },
     delivery: {
       concurrency: env.DISPATCHER_CONCURRENCY ?? 200,
       batchSize: env.DISPATCHER_BATCH_SIZE ?? 100,
       pollMs: env.DISPATCHER_POLL_MS ?? 500,
+      orgConcurrency: env.DISPATCHER_ORG_CONCURRENCY ?? Math.ceil((env.DISPATCHER_CONCURRENCY ?? 200) / 4),
       allowPrivateTargets: env.HOURGLASS_ALLOW_PRIVATE_TARGETS ?? '',
     },
   };

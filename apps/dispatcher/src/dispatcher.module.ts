@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
 import type { DispatcherConfig } from './config.js';
 import { DeliveryService } from './worker/delivery.service.js';
+import { QueueAdmissionService } from './worker/queue-admission.service.js';
 
 @Module({})
 export class DispatcherModule {
@@ -9,8 +10,8 @@ export class DispatcherModule {
     return {
       module: DispatcherModule,
       imports: [PlatformModule.forRoot({ service: 'dispatcher', config, bossRole: 'worker' })],
-      providers: [{ provide: APP_CONFIG, useValue: config }, DeliveryService],
-      exports: [DeliveryService],
+      providers: [{ provide: APP_CONFIG, useValue: config }, DeliveryService, QueueAdmissionService],
+      exports: [DeliveryService, QueueAdmissionService],
     };
   }
 }

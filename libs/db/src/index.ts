@@ -17,3 +17,7 @@ export * from './repositories/usage.repository.js';
 export * from './repositories/schedule.repository.js';
 export * from './repositories/schedule-tick.repository.js';
 export * from './repositories/idempotency.repository.js';
+export * from './repositories/signing-secret.repository.js';
+export * from './repositories/task-action.repository.js';
+export * from './repositories/queue.repository.js';
+export * from './repositories/queue-admission.repository.js';

@@ -7,6 +7,8 @@ export const Channel = {
   TasksReady: 'hourglass_tasks_ready',
   /** A schedule was created, changed, paused, resumed or deleted (payload: schedule id). The scheduler re-plans its sleep. */
   SchedulesChanged: 'hourglass_schedules_changed',
+  /** An org's signing secrets were rotated or revoked (payload: org id). Dispatchers drop their cached copy. */
+  SigningSecretsChanged: 'hourglass_signing_secrets_changed',
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 

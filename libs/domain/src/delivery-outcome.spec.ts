@@ -1,4 +1,4 @@
-import { classifyDelivery, nextStep } from './delivery-outcome.js';
+import { classifyDelivery, classifyForTask, nextStep } from './delivery-outcome.js';
 import { parseRetryAfter, retryDelayMs, MAX_RETRY_AFTER_MS } from './backoff.js';
 
 const response = (statusCode: number, retryAfter?: string) => ({ kind: 'response' as const, statusCode, retryAfter });
@@ -40,6 +40,24 @@ describe('nextStep', () => {
   it('ignores Retry-After on other statuses and never retries permanent outcomes', () => {
     expect(nextStep(response(500, '7'), 1, 3, now).retryInMs).not.toBe(7_000);
     expect(nextStep(response(410), 1, 3, now)).toEqual({ outcome: 'permanent' });
+  });
+});
+
+describe('task delivery rules', () => {
+  it('retries 4xx other than 410 when the task opts in with retryOn4xx', () => {
+    expect(nextStep(response(404), 1, 3, now, { retryOn4xx: true }).outcome).toBe('retryable');
+    expect(nextStep(response(422), 1, 3, now, { retryOn4xx: true }).retryInMs).toBeGreaterThan(0);
+    expect(nextStep(response(410), 1, 3, now, { retryOn4xx: true })).toEqual({ outcome: 'permanent' });
+    expect(nextStep(response(404), 1, 3, now)).toEqual({ outcome: 'permanent' });
+    expect(nextStep(response(404), 3, 3, now, { retryOn4xx: true })).toEqual({ outcome: 'retryable' });
+  });
+
+  it('treats expectedStatusCodes as delivered and an unexpected 2xx as retryable', () => {
+    expect(classifyForTask(response(404), { expectedStatusCodes: [404] })).toBe('delivered');
+    expect(classifyForTask(response(200), { expectedStatusCodes: [201] })).toBe('retryable');
+    expect(classifyForTask(response(500), { expectedStatusCodes: [201] })).toBe('retryable');
+    expect(classifyForTask(response(400), { expectedStatusCodes: [201] })).toBe('permanent');
+    expect(classifyDelivery({ kind: 'error', error: 'assertion_failed' })).toBe('retryable');
   });
 });
 

@@ -1,12 +1,14 @@
 import { parseDuration } from './durations.js';
-import { initialStatus, isFinished, TaskStatus, TaskTransition } from './task-status.js';
+import { EDITABLE_STATUSES, initialStatus, isFinished, TaskStatus, TaskTransition } from './task-status.js';
 
 describe('task state machine', () => {
-  it('never leaves a finished status, except that start may retake a lapsed running lease', () => {
-    for (const transition of Object.values(TaskTransition)) {
-      for (const from of transition.from) expect(isFinished(from)).toBe(false);
+  it('never leaves a finished status but by replaying a failed task; start may retake a lapsed running lease', () => {
+    for (const [name, transition] of Object.entries(TaskTransition)) {
+      if (name !== 'replay') for (const from of transition.from) expect(isFinished(from)).toBe(false);
     }
+    expect(TaskTransition.replay.from).toEqual([TaskStatus.Failed]);
     expect(TaskTransition.start.from).toContain(TaskStatus.Running);
+    expect(EDITABLE_STATUSES).not.toContain(TaskStatus.Running);
   });
 
   it('starts scheduled when due later, queued when due now', () => {

@@ -24,6 +24,12 @@ export const TaskTransition = {
   retry: { from: [TaskStatus.Running], to: TaskStatus.Retrying },
   fail: { from: [TaskStatus.Running], to: TaskStatus.Failed },
   cancel: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running], to: TaskStatus.Cancelled },
+  /** Run now (and edits, which keep their own status): only while no attempt is under way. */
+  runNow: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying], to: TaskStatus.Queued },
+  /** Bulk cancel leaves running tasks alone: those are cancelled one by one, knowing an attempt is in flight. */
+  bulkCancel: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying], to: TaskStatus.Cancelled },
+  /** A dead letter gets a fresh run: a new retry budget, attempt numbers continuing. */
+  replay: { from: [TaskStatus.Failed], to: TaskStatus.Queued },
 } as const satisfies Record<string, { from: readonly TaskStatus[]; to: TaskStatus }>;
 export type TaskTransition = keyof typeof TaskTransition;
 
@@ -35,3 +41,6 @@ export function isFinished(status: TaskStatus): boolean {
 export function initialStatus(runAt: Date, now: Date): TaskStatus {
   return runAt.getTime() > now.getTime() ? TaskStatus.Scheduled : TaskStatus.Queued;
 }
+
+/** Statuses in which a task may be edited, run now or bulk-cancelled: no attempt is under way. */
+export const EDITABLE_STATUSES: readonly TaskStatus[] = TaskTransition.runNow.from;

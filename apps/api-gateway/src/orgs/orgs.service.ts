@@ -1,15 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid, newId, OrganizationRepository, UsageRepository } from '@hourglass/db';
-import { generateSigningSecret, KeyRing } from '@hourglass/crypto';
+import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
 import { AppError, ErrorCode, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import {
   type CreatedOrgResponse, type CreateOrgDto, type OrgResponse, type OwnOrgResponse, toOrgResponse, type UpdateOrgDto,
 } from './orgs.dto.js';
-
-/** The AAD a sealed signing secret is bound to (the dispatcher opens it with the same string). */
-export const signingSecretAad = (orgId: string) => `org:${orgId}:signing-secret`;
 
 @Injectable()
 export class OrgsService {
@@ -20,6 +17,7 @@ export class OrgsService {
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
+  /** The secret goes into the legacy array; the migration's insert trigger copies it into org_signing_secrets. */
   async create(dto: CreateOrgDto): Promise<CreatedOrgResponse> {
     const id = newId();
     const plan = this.knownPlan(dto.plan ?? 'free');

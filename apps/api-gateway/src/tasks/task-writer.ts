@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  Channel, deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
+  Channel, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
 } from '@hourglass/db';
-import { AppError, ErrorCode, jobPriority, planFor, TaskStatus } from '@hourglass/domain';
+import { AppError, ErrorCode, planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
+import { deliveryJobsFor } from './task-jobs.js';
 
 const MAX_BATCH = 500;
 /** Concurrent batch transactions; the rest of the pool stays free for reads. */
@@ -57,17 +58,10 @@ export class TaskWriter {
   async insertBatch(em: EntityManager, tasks: NewTask[], scheduleIntervals: ReadonlyMap<string, number> = new Map()): Promise<TaskEntity[]> {
     const usage = await this.usage.addTasks(countPerOrg(tasks), em);
     this.assertWithinQuota(usage);
-    const rows = await this.tasks.insertMany(tasks, em);
-    const jobs = rows.map((row) => ({
-      id: newId(),
-      ...deliveryJobFields(row.id, row.orgId,
-        jobPriority(planFor(this.config.plans, usage.get(row.orgId)!.plan).tier, scheduleIntervals.get(row.id) ?? null, row.priority)),
-      group: { id: row.orgId },
-      expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
-      // A due task's job gets no startAfter: pg-boss then uses the database's now().
-      ...(row.status === TaskStatus.Scheduled ? { startAfter: row.runAt } : {}),
-    }));
-    await insertJobs(this.boss, Queue.Deliver, jobs, em);
+    const rows = await this.tasks.insertMany(tasks.map((task) => ({ ...task, jobId: newId() })), em);
+    const tierOf = (orgId: string) => planFor(this.config.plans, usage.get(orgId)!.plan).tier;
+    // A task in a named queue gets its job when a dispatcher admits it (docs/decisions/0006).
+    await insertJobs(this.boss, Queue.Deliver, deliveryJobsFor(rows.filter((row) => row.queue === null), tierOf, scheduleIntervals), em);
     await notifyMany(em, Channel.TasksReady, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
     return rows;
   }

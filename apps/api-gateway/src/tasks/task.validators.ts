@@ -1,4 +1,5 @@
 import { registerDecorator, type ValidationArguments, type ValidationOptions } from 'class-validator';
+import { RE2JS } from 're2js';
 import { HEADER_NAME, parseDuration, RESERVED_HEADERS } from '@hourglass/domain';
 
 type Check = (value: unknown, args: ValidationArguments) => string | undefined;
@@ -75,3 +76,15 @@ export const MaxUtf8Bytes = (max: number) =>
 export const ExclusiveWith = (other: string) =>
   constraint('exclusiveWith', (_v, args) =>
     (args.object as Record<string, unknown>)[other] !== undefined ? `cannot be combined with ${other}` : undefined);
+
+/** Compiled with RE2 (linear time, no backreferences or lookaround), as the dispatcher will. */
+export const IsRe2Pattern = () =>
+  constraint('isRe2Pattern', (v) => {
+    if (typeof v !== 'string') return undefined;
+    try {
+      RE2JS.compile(v);
+      return undefined;
+    } catch (error) {
+      return `must be a valid RE2 pattern (${(error as Error).message})`;
+    }
+  });

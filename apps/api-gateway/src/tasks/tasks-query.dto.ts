@@ -29,3 +29,14 @@ export class ListTasksQuery extends PageQuery {
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
+
+export class DeadLettersQuery extends PageQuery {
+  @ApiPropertyOptional({ example: 'tenant:acme' }) @IsOptional() @Matches(/^[^:]{1,100}:.{0,1000}$/s, { message: 'must be key:value' })
+  label?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
+  createdAfter?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
+  createdBefore?: string;
+}

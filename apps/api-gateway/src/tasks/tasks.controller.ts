@@ -3,6 +3,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import type { Page } from '@hourglass/db';
 import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import { type AttemptResponse, CreateTaskDto, type TaskResponse } from './tasks.dto.js';
+import { CreateTaskBatchDto, type TaskBatchResponse } from './tasks-edit.dto.js';
 import { ListTasksQuery, PageQuery } from './tasks-query.dto.js';
 import { TasksService } from './tasks.service.js';
 import { traceparentFor } from './traceparent.js';
@@ -15,6 +16,18 @@ export class TasksController {
   @ApiOperation({ summary: 'Create a task: run now, after `delay`, or at `runAt`' })
   create(@Auth() auth: AuthContext, @Body() dto: CreateTaskDto, @Headers('traceparent') traceparent?: string): Promise<TaskResponse> {
     return this.tasks.create(auth.orgId, dto, traceparentFor(traceparent));
+  }
+
+  @Post('batch')
+  @ApiOperation({ summary: 'Create up to 1,000 tasks, all or nothing (400 names the failing item, e.g. tasks[3].request.url)' })
+  createBatch(@Auth() auth: AuthContext, @Body() dto: CreateTaskBatchDto, @Headers('traceparent') traceparent?: string): Promise<TaskBatchResponse> {
+    return this.tasks.createBatch(auth.orgId, dto, traceparentFor(traceparent));
+  }
+
+  @Post(':id/clone')
+  @ApiOperation({ summary: 'A new task with the same request and settings, due now' })
+  clone(@Auth() auth: AuthContext, @Param('id') id: string, @Headers('traceparent') traceparent?: string): Promise<TaskResponse> {
+    return this.tasks.clone(auth.orgId, id, traceparentFor(traceparent));
   }
 
   @Get()

@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsRFC3339, IsString, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsObject, IsOptional, IsRFC3339, IsString, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
 import { HTTP_METHODS, type HttpMethod, TaskLimits, type TaskStatus } from '@hourglass/domain';
-import type { AttemptEntity, TaskEntity } from '@hourglass/db';
-import { ExclusiveWith, IsDuration, IsHeaderMap, IsHttpUrl, IsStringMap, MaxUtf8Bytes } from './task.validators.js';
+import type { AttemptEntity, TaskEntity, TaskKind } from '@hourglass/db';
+import { ExclusiveWith, IsDuration, IsHeaderMap, IsHttpUrl, IsRe2Pattern, IsStringMap, MaxUtf8Bytes } from './task.validators.js';
 
 export class TaskRequestDto {
   @ApiProperty({ example: 'https://example.com/hook' }) @IsHttpUrl()
@@ -24,6 +26,10 @@ export class RetryDto {
   @ApiPropertyOptional({ minimum: TaskLimits.minAttempts, maximum: TaskLimits.maxAttempts, default: TaskLimits.defaultMaxAttempts })
   @IsOptional() @IsInt() @Min(TaskLimits.minAttempts) @Max(TaskLimits.maxAttempts)
   maxAttempts?: number;
+
+  @ApiPropertyOptional({ default: false, description: 'Retry 4xx responses other than 410 (by default they fail the task at once)' })
+  @IsOptional() @IsBoolean()
+  retryOn4xx?: boolean;
 }
 
 export class CreateTaskDto {
@@ -52,8 +58,24 @@ export class CreateTaskDto {
   @IsOptional() @IsInt() @Min(TaskLimits.minPriority) @Max(TaskLimits.maxPriority)
   priority?: number;
 
+  @ApiPropertyOptional({ type: [Number], example: [200, 202], description: 'Status codes that count as delivered (default: any 2xx)' })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsInt({ each: true }) @Min(100, { each: true }) @Max(599, { each: true })
+  expectedStatusCodes?: number[] | null;
+
+  @ApiPropertyOptional({ maxLength: 1000, example: '"ok":\\s*true', description: 'RE2 pattern the response body must contain' })
+  @IsOptional() @IsString() @MaxLength(1000) @IsRe2Pattern()
+  expectedBodyPattern?: string | null;
+
   @ApiPropertyOptional({ example: 'https://example.com/done' }) @IsOptional() @IsHttpUrl()
   callbackUrl?: string;
+
+  @ApiPropertyOptional({ example: 'https://example.com/failed', description: 'Receives the outcome only when the task failed after its retries' })
+  @IsOptional() @IsHttpUrl()
+  failureCallbackUrl?: string;
+
+  @ApiPropertyOptional({ example: 'billing-sync', description: 'A named queue of this organization (POST /v1/queues); unknown → 400' })
+  @IsOptional() @IsString() @MaxLength(64)
+  queue?: string;
 }
 
 export interface LastAttemptResponse {
@@ -71,7 +93,11 @@ export interface TaskResponse {
   request: { url: string; method: HttpMethod; headers: Record<string, string>; body: string | null };
   runAt: string;
   timeoutMs: number;
-  retry: { maxAttempts: number; backoff: 'exponential' };
+  retry: { maxAttempts: number; backoff: 'exponential'; retryOn4xx: boolean };
+  expectedStatusCodes: number[] | null;
+  expectedBodyPattern: string | null;
+  /** Bumped by every edit; send it back as `If-Match: "N"` to edit only the version you read. */
+  version: number;
   attemptCount: number;
   labels: Record<string, string>;
   priority: number;
@@ -80,6 +106,10 @@ export interface TaskResponse {
   /** The schedule occurrence this task fires; null for one-off tasks and manual triggers. */
   fireAt: string | null;
   callbackUrl: string | null;
+  failureCallbackUrl: string | null;
+  /** 'callback': a delivery of another task's outcome to its callback URL (`parentTaskId`). */
+  kind: TaskKind;
+  parentTaskId: string | null;
   createdAt: string;
   updatedAt: string;
   lastAttempt: LastAttemptResponse | null;
@@ -108,7 +138,10 @@ export function toTaskResponse(task: TaskEntity, lastAttempt: AttemptEntity | nu
     request: { url: task.url, method: task.method, headers: task.headers, body: task.body },
     runAt: task.runAt.toISOString(),
     timeoutMs: task.timeoutMs,
-    retry: { maxAttempts: task.maxAttempts, backoff: 'exponential' },
+    retry: { maxAttempts: task.maxAttempts, backoff: 'exponential', retryOn4xx: task.retryOn4xx },
+    expectedStatusCodes: task.expectedStatusCodes,
+    expectedBodyPattern: task.expectedBodyPattern,
+    version: task.version,
     attemptCount: task.attemptCount,
     labels: task.labels,
     priority: task.priority,
@@ -116,6 +149,9 @@ export function toTaskResponse(task: TaskEntity, lastAttempt: AttemptEntity | nu
     scheduleId: task.scheduleId,
     fireAt: task.fireAt?.toISOString() ?? null,
     callbackUrl: task.callbackUrl,
+    failureCallbackUrl: task.failureCallbackUrl,
+    kind: task.kind,
+    parentTaskId: task.parentTaskId,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),
     lastAttempt: lastAttempt && {

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { Counter } from 'prom-client';
-import { AttemptRepository, isUuid, newId, type NewTask, type Page, type TaskEntity, type TaskFilter, TaskRepository } from '@hourglass/db';
-import { AppError, ErrorCode, initialStatus, isFinished, parseDuration, TaskLimits } from '@hourglass/domain';
+import { AttemptRepository, isUuid, newId, type NewTask, type Page, QueueRepository, type TaskEntity, type TaskFilter, TaskRepository } from '@hourglass/db';
+import { AppError, ErrorCode, initialStatus, isFinished, parseDuration, TaskLimits, TaskStatus } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
 import { type AttemptResponse, type CreateTaskDto, type TaskResponse, toAttemptResponse, toTaskResponse } from './tasks.dto.js';
 import { TaskWriter } from './task-writer.js';
+import type { CreateTaskBatchDto, TaskBatchResponse } from './tasks-edit.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery, type PageQuery } from './tasks-query.dto.js';
 
 @Injectable()
@@ -12,16 +14,40 @@ export class TasksService {
   private readonly created: Counter;
 
   constructor(
+    @Inject(DataSource) private readonly db: DataSource,
     @Inject(TaskWriter) private readonly writer: TaskWriter,
     @Inject(TaskRepository) private readonly tasks: TaskRepository,
     @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
     @Inject(Metrics) metrics: Metrics,
+    @Inject(QueueRepository) private readonly queues: QueueRepository,
   ) {
     this.created = metrics.counter('hourglass_tasks_created_total', 'Tasks created through the API');
   }
 
   async create(orgId: string, dto: CreateTaskDto, traceParent: string): Promise<TaskResponse> {
-    const task = await this.writer.write(newTask(orgId, dto, traceParent, new Date()));
+    if (dto.queue !== undefined && !(await this.queues.find(orgId, dto.queue))) throw unknownQueue(dto.queue);
+    // The foreign key closes the race with a queue deleted meanwhile.
+    const task = await this.writer.write(newTask(orgId, dto, traceParent, new Date())).catch((error: unknown) => {
+      throw isQueueKeyViolation(error) ? unknownQueue(dto.queue!) : error;
+    });
+    this.created.inc();
+    return toTaskResponse(task);
+  }
+
+  /** All or nothing: one transaction, one multi-row INSERT, one job insert; the quota counts the whole batch. */
+  async createBatch(orgId: string, dto: CreateTaskBatchDto, traceParent: string): Promise<TaskBatchResponse> {
+    const now = new Date();
+    const rows = await this.db.transaction((em) => this.writer.insertBatch(em, dto.tasks.map((task) => newTask(orgId, task, traceParent, now))));
+    this.created.inc(rows.length);
+    return { data: rows.map((row) => toTaskResponse(row)) };
+  }
+
+  /** A new task with the same request and settings, due now; the source may be in any status. */
+  async clone(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
+    const source = await this.findOrThrow(orgId, id);
+    const task = await this.writer.write({
+      ...source, id: newId(), status: TaskStatus.Queued, runAt: new Date(), scheduleId: null, fireAt: null, jobId: null, traceParent,
+    });
     this.created.inc();
     return toTaskResponse(task);
   }
@@ -72,26 +98,42 @@ export function newTask(orgId: string, dto: CreateTaskDto, traceParent: string, 
     id: newId(), orgId, status: initialStatus(runAt, now), url: dto.request.url, method: dto.request.method ?? 'POST',
     headers: dto.request.headers ?? {}, body: dto.request.body ?? null, timeoutMs: dto.timeoutMs ?? TaskLimits.defaultTimeoutMs,
     runAt, maxAttempts: dto.retry?.maxAttempts ?? TaskLimits.defaultMaxAttempts, labels: dto.labels ?? {},
-    priority: dto.priority ?? TaskLimits.defaultPriority, queue: null, callbackUrl: dto.callbackUrl ?? null,
+    priority: dto.priority ?? TaskLimits.defaultPriority, queue: dto.queue ?? null, callbackUrl: dto.callbackUrl ?? null,
+    failureCallbackUrl: dto.failureCallbackUrl ?? null,
+    retryOn4xx: dto.retry?.retryOn4xx ?? false, expectedStatusCodes: dto.expectedStatusCodes ?? null,
+    expectedBodyPattern: dto.expectedBodyPattern ?? null,
     scheduleId: null, fireAt: null, traceParent,
   };
 }
 
-function resolveRunAt(dto: CreateTaskDto, now: Date): Date {
+export function resolveRunAt(dto: Pick<CreateTaskDto, 'runAt' | 'delay'>, now: Date): Date {
   if (dto.runAt) return new Date(Math.max(Date.parse(dto.runAt), now.getTime()));
   if (dto.delay) return new Date(now.getTime() + parseDuration(dto.delay)!);
   return now;
 }
 
+/** `key:value` (validated by the DTO) into its parts. */
+export function parseLabel(label: string | undefined): { key: string; value: string } | undefined {
+  const colon = label?.indexOf(':') ?? -1;
+  return label && colon > 0 ? { key: label.slice(0, colon), value: label.slice(colon + 1) } : undefined;
+}
+
 function toFilter(query: ListTasksQuery): TaskFilter {
-  const colon = query.label?.indexOf(':') ?? -1;
   return {
     limit: query.limit ?? DEFAULT_PAGE_SIZE,
     cursor: query.cursor,
     status: query.status,
     queue: query.queue,
-    label: query.label && colon > 0 ? { key: query.label.slice(0, colon), value: query.label.slice(colon + 1) } : undefined,
+    label: parseLabel(query.label),
     createdAfter: query.createdAfter ? new Date(query.createdAfter) : undefined,
     createdBefore: query.createdBefore ? new Date(query.createdBefore) : undefined,
   };
+}
+
+const unknownQueue = (name: string) =>
+  new AppError(ErrorCode.VALIDATION_FAILED, `No queue "${name}" in this organization`, [{ field: 'queue', message: `no queue named "${name}"` }]);
+
+function isQueueKeyViolation(error: unknown): boolean {
+  const driver = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driver?.code === '23503' && driver.constraint === 'tasks_queue_fk';
 }

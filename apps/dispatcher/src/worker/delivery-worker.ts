@@ -7,6 +7,8 @@ import type { FetchedJob, ResultWriter } from './result-writer.js';
 import type { SigningSecrets } from './signing-secrets.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { WakeSignal } from './wake-signal.js';
+import { OrgSlots } from './org-slots.js';
+import { checkAssertions, deliveryRules } from './assertions.js';
 
 type DeliverJob = Job<JobPayloads[typeof Queue.Deliver]>;
 
@@ -14,6 +16,8 @@ export interface DeliveryWorkerOptions {
   concurrency: number;
   batchSize: number;
   pollMs: number;
+  /** Deliveries one org may hold in this process while other orgs have due jobs (see OrgSlots). */
+  orgConcurrency: number;
   userAgent: string;
 }
 
@@ -36,13 +40,16 @@ export interface DeliveryWorkerDeps {
 export class DeliveryWorker {
   private readonly signal = new WakeSignal();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly orgSlots: OrgSlots;
   private stopping = false;
   private loopDone?: Promise<void>;
 
   constructor(
     private readonly options: DeliveryWorkerOptions,
     private readonly deps: DeliveryWorkerDeps,
-  ) {}
+  ) {
+    this.orgSlots = new OrgSlots(options.orgConcurrency, options.pollMs);
+  }
 
   start(): void {
     this.stopping = false;
@@ -51,6 +58,7 @@ export class DeliveryWorker {
 
   /** A hint that jobs are ready (NOTIFY, a retry coming due). */
   wake(): void {
+    this.orgSlots.hint();
     this.signal.wake();
   }
 
@@ -78,9 +86,12 @@ export class DeliveryWorker {
         continue;
       }
       try {
-        const jobs = await this.deps.boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, { batchSize: Math.min(free, batchSize) });
-        if (jobs.length === 0) await this.signal.wait(pollMs);
-        else await this.startBatch(jobs);
+        const size = Math.min(free, batchSize);
+        const plan = this.orgSlots.plan(Date.now());
+        const jobs = await this.deps.boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, { batchSize: size, ...plan });
+        const lend = this.orgSlots.fetched(plan, size, jobs.length, Date.now());
+        if (jobs.length > 0) await this.startBatch(jobs);
+        else if (!lend) await this.signal.wait(pollMs);
       } catch (error) {
         this.deps.onError(error as Error, 'fetch');
         await this.signal.wait(Math.max(pollMs, 1_000));
@@ -99,8 +110,10 @@ export class DeliveryWorker {
         this.deps.writer.add({ job: attempt });
         continue;
       }
+      this.orgSlots.take(task.orgId);
       const delivery = this.deliver(attempt, task, secrets.get(task.orgId) ?? []).finally(() => {
         this.inFlight.delete(delivery);
+        this.orgSlots.release(task.orgId);
         this.signal.wake();
       });
       this.inFlight.add(delivery);
@@ -121,8 +134,9 @@ export class DeliveryWorker {
         userAgent: this.options.userAgent,
         nowSeconds: Math.floor(Date.now() / 1_000),
       });
-      const record = await this.send({ url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs });
-      const step = nextStep(record.result, task.attemptNumber, task.maxAttempts, new Date());
+      const record = checkAssertions(await this.send({ url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs }), task);
+      // Counted from the last replay: the budget and the backoff restart, attempt numbers do not.
+      const step = nextStep(record.result, task.attemptNumber - task.attemptOffset, task.maxAttempts, new Date(), deliveryRules(task));
       this.deps.metrics.observeAttempt(step.outcome, record.durationMs);
       this.deps.writer.add({ job, task, record, step });
     } catch (error) {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
-import { AttemptRepository, Channel, Listener, OrganizationRepository, TaskRepository } from '@hourglass/db';
+import { AttemptRepository, Channel, Listener, SigningSecretRepository, TaskRepository } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { DispatcherConfig } from '../config.js';
 import { HttpDeliveryClient, SsrfGuard, parseAllowList } from '../delivery/index.js';
@@ -27,7 +27,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(PgBoss) boss: PgBoss,
     @Inject(TaskRepository) tasks: TaskRepository,
     @Inject(AttemptRepository) attempts: AttemptRepository,
-    @Inject(OrganizationRepository) orgs: OrganizationRepository,
+    @Inject(SigningSecretRepository) signingSecrets: SigningSecretRepository,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
@@ -36,19 +36,23 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     const guard = new SsrfGuard(config.localMode ? 'all' : parseAllowList(config.delivery.allowPrivateTargets));
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
     const onError = (error: Error, where: string) => this.logger.warn({ msg: `delivery ${where} failed`, err: error.message }, 'Delivery');
+    const secrets = new SigningSecrets(signingSecrets, new KeyRing(config.encryptionKeys));
     const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
       deliveryMetrics.settleErrors.inc();
       onError(error, `settle of ${size}`);
     });
     this.worker = new DeliveryWorker(
       { ...config.delivery, userAgent: USER_AGENT },
-      { boss, tasks, client: this.client, secrets: new SigningSecrets(orgs, new KeyRing(config.encryptionKeys)), writer, circuits, metrics: deliveryMetrics, onError },
+      { boss, tasks, client: this.client, secrets, writer, circuits, metrics: deliveryMetrics, onError },
     );
     this.listener = new Listener({
       url: config.db.url,
-      channels: [Channel.TasksReady],
-      onNotify: () => this.worker.wake(),
-      onConnect: () => this.worker.wake(),
+      channels: [Channel.TasksReady, Channel.SigningSecretsChanged],
+      onNotify: (channel, payload) => (channel === Channel.SigningSecretsChanged ? secrets.forget(payload) : this.worker.wake()),
+      onConnect: () => {
+        secrets.forgetAll();
+        this.worker.wake();
+      },
       onError: (error) => onError(error, 'listen'),
     });
   }

@@ -6,6 +6,7 @@ import {
   type NewAttempt, type StartedTask, type TaskSettlement,
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
+import { createCallbacks, type FinishedTask } from './callbacks.js';
 
 /** One fetched job's end: either an attempt was made, or its task no longer wanted delivering. */
 export type JobResult =
@@ -15,16 +16,18 @@ export type JobResult =
 /** The fetched job's claim (id + retryCount, so a lapsed claim is not settled) and its priority. */
 export type FetchedJob = JobAttempt & { priority?: number };
 
+type AttemptedResult = Extract<JobResult, { task: StartedTask }>;
+
 const MAX_BATCH = 500;
 
-function settlementOf(result: Extract<JobResult, { task: StartedTask }>): TaskSettlement {
+function settlementOf(result: AttemptedResult): TaskSettlement {
   const { outcome, retryInMs } = result.step;
   if (outcome === 'delivered') return { id: result.task.id, status: TaskStatus.Succeeded };
   if (retryInMs !== undefined) return { id: result.task.id, status: TaskStatus.Retrying, retryInMs };
   return { id: result.task.id, status: TaskStatus.Failed };
 }
 
-function attemptRow(result: Extract<JobResult, { task: StartedTask }>): NewAttempt {
+function attemptRow(result: AttemptedResult): NewAttempt {
   const { task, record, step } = result;
   return {
     id: newId(), taskId: task.id, orgId: task.orgId, number: task.attemptNumber, outcome: step.outcome,
@@ -34,11 +37,17 @@ function attemptRow(result: Extract<JobResult, { task: StartedTask }>): NewAttem
   };
 }
 
+function finishedTask(result: AttemptedResult): FinishedTask[] {
+  if (result.step.retryInMs !== undefined) return [];
+  return [{ task: result.task, record: result.record, outcome: result.step.outcome, jobPriority: result.job.priority ?? 0 }];
+}
+
 /**
  * Writes results in batches: whatever accumulated while the previous write ran goes in the next
  * one, so an idle system writes each result at once and a busy one amortises the round trips.
- * One transaction per batch settles the tasks, enqueues retries, records attempts and completes
- * the jobs, so a crash leaves either all of it or none (the job then expires and is redelivered).
+ * One transaction per batch settles the tasks, enqueues retries, records attempts, creates the
+ * callbacks of finished tasks and completes the jobs, so a crash leaves either all of it or none
+ * (the job then expires and is redelivered).
  */
 export class ResultWriter {
   private pending: JobResult[] = [];
@@ -85,7 +94,7 @@ export class ResultWriter {
   }
 
   private async write(batch: JobResult[]): Promise<Set<string>> {
-    const attempted = batch.filter((r): r is Extract<JobResult, { task: StartedTask }> => r.task !== undefined);
+    const attempted = batch.filter((r): r is AttemptedResult => r.task !== undefined);
     return this.db.transaction(async (em) => {
       const db = transactionDb(em);
       const settled = await this.tasks.settleMany(attempted.map(settlementOf), em);
@@ -104,6 +113,7 @@ export class ResultWriter {
         );
       }
       await this.attempts.insertMany(attempted.map(attemptRow), em);
+      await createCallbacks(em, this.boss, this.tasks, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
       await this.boss.complete(Queue.Deliver, batch.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })), null, { db });
       return settled;
     });

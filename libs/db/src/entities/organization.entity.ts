@@ -6,7 +6,10 @@ export class OrganizationEntity {
   @Column('text') name!: string;
   @Column('text') plan!: string;
   @Column('int') retentionDays!: number;
-  /** Sealed (KeyRing) signing secrets, newest first; the first one signs. */
+  /**
+   * Sealed (KeyRing) signing secrets, newest first. Written at creation (a trigger copies them into
+   * `org_signing_secrets`, the source of truth); kept equal to the active set for N-1 services only.
+   */
   @Column('text', { array: true }) signingSecrets!: string[];
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;

@@ -1,6 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { HttpMethod, TaskStatus } from '@hourglass/domain';
 
+export type TaskKind = 'task' | 'callback';
+
 @Entity('tasks')
 export class TaskEntity {
   @PrimaryColumn('uuid') id!: string;
@@ -24,4 +26,19 @@ export class TaskEntity {
   @Column('timestamptz') createdAt!: Date;
   @Column('timestamptz') updatedAt!: Date;
   @Column('timestamptz', { nullable: true }) finishedAt!: Date | null;
+  @Column('int') version!: number;
+  /** The task's current delivery job; null when written by code that does not track it. */
+  @Column('uuid', { nullable: true }) jobId!: string | null;
+  /** null: any 2xx. */
+  @Column('smallint', { array: true, nullable: true }) expectedStatusCodes!: number[] | null;
+  @Column('text', { nullable: true }) expectedBodyPattern!: string | null;
+  @Column('boolean', { name: 'retry_on_4xx' }) retryOn4xx!: boolean;
+  /** attempt_count when last replayed: the retry budget counts from here. */
+  @Column('int') attemptOffset!: number;
+  /** 'callback': created by the dispatcher to report a finished task to its callback URL (never has callbacks itself). */
+  @Column('text') kind!: TaskKind;
+  /** For a callback: the task it reports on. */
+  @Column('uuid', { nullable: true }) parentTaskId!: string | null;
+  /** Receives the outcome only when the task failed after its retries (callbackUrl receives every outcome). */
+  @Column('text', { nullable: true }) failureCallbackUrl!: string | null;
 }

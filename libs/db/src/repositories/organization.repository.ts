@@ -17,13 +17,4 @@ export class OrganizationRepository {
     if (Object.keys(changes).length > 0) await this.db.manager.update(OrganizationEntity, { id }, changes);
     return this.findById(id);
   }
-
-  /** Sealed signing secrets for many orgs at once (the dispatcher signs a whole batch). */
-  async signingSecrets(orgIds: string[]): Promise<Map<string, string[]>> {
-    const rows: { id: string; signing_secrets: string[] }[] = await this.db.query(
-      'SELECT id, signing_secrets FROM organizations WHERE id = ANY($1::uuid[])',
-      [orgIds],
-    );
-    return new Map(rows.map((row) => [row.id, row.signing_secrets]));
-  }
 }

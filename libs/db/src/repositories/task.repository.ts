@@ -1,10 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { TaskStatus, TaskTransition } from '@hourglass/domain';
-import { TaskEntity } from '../entities/task.entity.js';
+import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { queryRows } from '../sql.js';
 
-export type NewTask = Omit<TaskEntity, 'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt'>;
+type TaskExtras = 'jobId' | 'expectedStatusCodes' | 'expectedBodyPattern' | 'retryOn4xx' | 'kind' | 'parentTaskId' | 'failureCallbackUrl';
+export type NewTask = Omit<TaskEntity, 'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'version' | 'attemptOffset' | TaskExtras>
+  & Partial<Pick<TaskEntity, TaskExtras>>;
 
 export interface TaskFilter {
   status?: TaskStatus;
@@ -29,6 +31,13 @@ export interface StartedTask {
   attemptNumber: number;
   scheduleId: string | null;
   traceParent: string | null;
+  expectedStatusCodes: number[] | null;
+  expectedBodyPattern: string | null;
+  retryOn4xx: boolean;
+  attemptOffset: number;
+  kind: TaskKind;
+  callbackUrl: string | null;
+  failureCallbackUrl: string | null;
 }
 
 export interface TaskSettlement {
@@ -38,14 +47,18 @@ export interface TaskSettlement {
   retryInMs?: number;
 }
 
-/** Every column, aliased to the entity's property names, for RETURNING clauses. */
-const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers, body, timeout_ms AS "timeoutMs", run_at AS "runAt",
+/** Every column, aliased to the entity's property names, for RETURNING clauses (shared with TaskActionRepository). */
+export const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers, body, timeout_ms AS "timeoutMs", run_at AS "runAt",
   max_attempts AS "maxAttempts", attempt_count AS "attemptCount", labels, priority, queue, callback_url AS "callbackUrl",
   schedule_id AS "scheduleId", fire_at AS "fireAt", trace_parent AS "traceParent", created_at AS "createdAt",
-  updated_at AS "updatedAt", finished_at AS "finishedAt"`;
+  updated_at AS "updatedAt", finished_at AS "finishedAt", version, job_id AS "jobId",
+  expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
+  attempt_offset AS "attemptOffset", kind, parent_task_id AS "parentTaskId", failure_callback_url AS "failureCallbackUrl"`;
 
 const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
-  max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent"`;
+  max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent",
+  expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
+  attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl"`;
 
 export class TaskRepository {
   constructor(private readonly db: DataSource) {}
@@ -53,12 +66,14 @@ export class TaskRepository {
   async insert(row: NewTask, em: EntityManager = this.db.manager): Promise<TaskEntity> {
     const rows = await queryRows<TaskEntity>(em,
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
-                          priority, queue, callback_url, schedule_id, fire_at, trace_parent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                          priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
+                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
        RETURNING ${ALL_COLUMNS}`,
       [row.id, row.orgId, row.status, row.url, row.method, JSON.stringify(row.headers), row.body, row.timeoutMs, row.runAt,
        row.maxAttempts, JSON.stringify(row.labels), row.priority, row.queue, row.callbackUrl, row.scheduleId, row.fireAt,
-       row.traceParent],
+       row.traceParent, row.jobId ?? null, row.expectedStatusCodes ?? null, row.expectedBodyPattern ?? null, row.retryOn4xx ?? false,
+       row.kind ?? 'task', row.parentTaskId ?? null, row.failureCallbackUrl ?? null],
     );
     return rows[0]!;
   }
@@ -69,14 +84,26 @@ export class TaskRepository {
     const column = <K extends keyof NewTask>(key: K) => rows.map((row) => row[key]);
     const inserted: TaskEntity[] = await em.query(
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
-                          priority, queue, callback_url, schedule_id, fire_at, trace_parent)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[],
-                            $9::timestamptz[], $10::int[], $11::jsonb[], $12::smallint[], $13::text[], $14::text[], $15::uuid[],
-                            $16::timestamptz[], $17::text[])
+                          priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
+                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
+       SELECT u.id, u.org_id, u.status, u.url, u.method, u.headers, u.body, u.timeout_ms, u.run_at, u.max_attempts, u.labels,
+              u.priority, u.queue, u.callback_url, u.schedule_id, u.fire_at, u.trace_parent, u.job_id,
+              -- unnest flattens a 2-D array, so each row's status codes travel as a JSON array.
+              CASE WHEN u.codes IS NULL THEN NULL ELSE ARRAY(
+                SELECT c::smallint FROM jsonb_array_elements_text(u.codes) WITH ORDINALITY AS e(c, n) ORDER BY n) END,
+              u.pattern, u.retry_on_4xx, u.kind, u.parent_task_id, u.failure_callback_url
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[],
+                     $9::timestamptz[], $10::int[], $11::jsonb[], $12::smallint[], $13::text[], $14::text[], $15::uuid[],
+                     $16::timestamptz[], $17::text[], $18::uuid[], $19::jsonb[], $20::text[], $21::boolean[], $22::text[], $23::uuid[], $24::text[])
+           AS u(id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority, queue,
+                callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
        RETURNING ${ALL_COLUMNS}`,
       [column('id'), column('orgId'), column('status'), column('url'), column('method'), rows.map((r) => JSON.stringify(r.headers)),
        column('body'), column('timeoutMs'), column('runAt'), column('maxAttempts'), rows.map((r) => JSON.stringify(r.labels)),
-       column('priority'), column('queue'), column('callbackUrl'), column('scheduleId'), column('fireAt'), column('traceParent')],
+       column('priority'), column('queue'), column('callbackUrl'), column('scheduleId'), column('fireAt'), column('traceParent'),
+       rows.map((r) => r.jobId ?? null), rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)),
+       rows.map((r) => r.expectedBodyPattern ?? null), rows.map((r) => r.retryOn4xx ?? false),
+       rows.map((r) => r.kind ?? 'task'), rows.map((r) => r.parentTaskId ?? null), rows.map((r) => r.failureCallbackUrl ?? null)],
     );
     const byId = new Map(inserted.map((task) => [task.id, task]));
     return rows.map((row) => byId.get(row.id)!);

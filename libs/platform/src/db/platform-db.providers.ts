@@ -3,12 +3,13 @@ import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
   ApiKeyRepository, AttemptRepository, createBoss, createDataSource, EXPECTED_MIGRATION, OrganizationRepository,
-  IdempotencyRepository, ScheduleRepository, ScheduleTickRepository, TaskRepository, UsageRepository, type BossRole,
+  IdempotencyRepository, ScheduleRepository, ScheduleTickRepository, SigningSecretRepository, TaskRepository, UsageRepository,
+  QueueRepository, QueueAdmissionRepository, type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
 
 const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository, UsageRepository,
-  ScheduleRepository, ScheduleTickRepository, IdempotencyRepository] as const;
+  ScheduleRepository, ScheduleTickRepository, IdempotencyRepository, SigningSecretRepository, QueueRepository, QueueAdmissionRepository] as const;
 
 export function dbProviders(url: string, poolMax: number, service: string, bossRole: BossRole): Provider[] {
   return [

@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { CreateQueueDto, type QueueResponse, UpdateQueueDto } from './queues.dto.js';
+import { QueuesService } from './queues.service.js';
+
+@Controller('v1/queues')
+export class QueuesController {
+  constructor(@Inject(QueuesService) private readonly queues: QueuesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a named queue: parallelism (1 = strict FIFO) and an optional rate limit' })
+  create(@Auth() auth: AuthContext, @Body() dto: CreateQueueDto): Promise<QueueResponse> {
+    return this.queues.create(auth.orgId, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List queues by name' })
+  list(@Auth() auth: AuthContext): Promise<{ data: QueueResponse[] }> {
+    return this.queues.list(auth.orgId);
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'One queue with its stats: queued, running, retrying, succeeded and failed in the last hour' })
+  get(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
+    return this.queues.get(auth.orgId, name);
+  }
+
+  @Patch(':name')
+  @ApiOperation({ summary: 'Change parallelism or the rate limit (rateLimit: null removes it)' })
+  update(@Auth() auth: AuthContext, @Param('name') name: string, @Body() dto: UpdateQueueDto): Promise<QueueResponse> {
+    return this.queues.update(auth.orgId, name, dto);
+  }
+
+  @Post(':name/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pause: no task of the queue starts until resumed' })
+  pause(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
+    return this.queues.pause(auth.orgId, name);
+  }
+
+  @Post(':name/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume starting tasks' })
+  resume(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
+    return this.queues.resume(auth.orgId, name);
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an empty queue (409 QUEUE_NOT_EMPTY while it has unfinished tasks)' })
+  delete(@Auth() auth: AuthContext, @Param('name') name: string): Promise<void> {
+    return this.queues.delete(auth.orgId, name);
+  }
+}

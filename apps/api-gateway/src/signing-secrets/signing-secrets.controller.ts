@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import { type CreatedSigningSecretResponse, RotateSigningSecretDto, type SigningSecretResponse } from './signing-secrets.dto.js';
+import { SigningSecretsService } from './signing-secrets.service.js';
+
+@RequireScope('admin')
+@Controller('v1/org/signing-secrets')
+export class SigningSecretsController {
+  constructor(@Inject(SigningSecretsService) private readonly secrets: SigningSecretsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The organization's webhook signing secrets, newest first (never the secrets themselves)" })
+  list(@Auth() auth: AuthContext): Promise<{ data: SigningSecretResponse[]; nextCursor: null }> {
+    return this.secrets.list(auth.orgId);
+  }
+
+  @Post('rotate')
+  @ApiOperation({ summary: 'Create a signing secret that signs from now on; the current ones keep signing for the overlap (default 24h)' })
+  rotate(@Auth() auth: AuthContext, @Body() dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
+    return this.secrets.rotate(auth.orgId, dto);
+  }
+
+  @Post('revoke-previous')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke every secret but the newest: from now on only the newest signs' })
+  revokePrevious(@Auth() auth: AuthContext): Promise<{ data: SigningSecretResponse[] }> {
+    return this.secrets.revokePrevious(auth.orgId);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one secret (409 for the newest active one: rotate first)' })
+  revoke(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
+    return this.secrets.revoke(auth.orgId, id);
+  }
+}

@@ -1,0 +1,49 @@
+import { Body, Controller, Headers, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import type { TaskResponse } from './tasks.dto.js';
+import { BulkActionDto, type BulkActionResponse, UpdateTaskDto } from './tasks-edit.dto.js';
+import { TaskEditsService } from './task-edits.service.js';
+import { TasksBulkService } from './tasks-bulk.service.js';
+
+@Controller('v1/tasks')
+export class TaskActionsController {
+  constructor(
+    @Inject(TaskEditsService) private readonly edits: TaskEditsService,
+    @Inject(TasksBulkService) private readonly bulk: TasksBulkService,
+  ) {}
+
+  @Post('cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel scheduled/queued/retrying tasks matching a filter, in batches; dryRun only counts' })
+  cancelMany(@Auth() auth: AuthContext, @Body() dto: BulkActionDto): Promise<BulkActionResponse> {
+    return this.bulk.cancel(auth.orgId, dto);
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replay failed tasks matching a filter, in batches; dryRun only counts' })
+  replayMany(@Auth() auth: AuthContext, @Body() dto: BulkActionDto): Promise<BulkActionResponse> {
+    return this.bulk.replay(auth.orgId, dto);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Edit a task not yet running (If-Match: "version" optional; 409 on a race or once started)' })
+  edit(@Auth() auth: AuthContext, @Param('id') id: string, @Body() dto: UpdateTaskDto, @Headers('if-match') ifMatch?: string): Promise<TaskResponse> {
+    return this.edits.edit(auth.orgId, id, dto, ifMatch);
+  }
+
+  @Post(':id/run')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Run a scheduled, queued or retrying task now' })
+  runNow(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
+    return this.edits.runNow(auth.orgId, id);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Give a failed task a fresh run: new retry budget, attempt numbers continue' })
+  replay(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
+    return this.edits.replay(auth.orgId, id);
+  }
+}

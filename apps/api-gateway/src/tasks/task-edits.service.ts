@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AttemptRepository, isUuid, newId, type TaskEdit, TaskActionRepository, type TaskEntity, TaskRepository } from '@hourglass/db';
+import { AppError, ErrorCode, initialStatus, isFinished, TaskStatus } from '@hourglass/domain';
+import { type TaskResponse, toTaskResponse } from './tasks.dto.js';
+import type { UpdateTaskDto } from './tasks-edit.dto.js';
+import { resolveRunAt } from './tasks.service.js';
+import { TaskJobs } from './task-jobs.js';
+
+/**
+ * Edit, run now and replay. Each runs in one transaction that locks the task row, replaces its
+ * pending delivery job (delete + insert, so the job always reflects runAt, priority and timeout)
+ * and applies one guarded UPDATE.
+ */
+@Injectable()
+export class TaskEditsService {
+  constructor(
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(TaskActionRepository) private readonly actions: TaskActionRepository,
+    @Inject(TaskRepository) private readonly tasks: TaskRepository,
+    @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
+    @Inject(TaskJobs) private readonly jobs: TaskJobs,
+  ) {}
+
+  async edit(orgId: string, id: string, dto: UpdateTaskDto, ifMatch: string | undefined): Promise<TaskResponse> {
+    const expected = parseIfMatch(ifMatch);
+    const row = await this.db.transaction(async (em) => {
+      const task = await this.lockUnstarted(em, orgId, id);
+      if (expected !== undefined && expected !== task.version) {
+        throw new AppError(ErrorCode.CONFLICT, `Task ${id} is at version ${task.version}, not ${expected}; read it again`);
+      }
+      await this.releaseJob(em, task);
+      const updated = await this.actions.applyEdit(em, orgId, id, task.version, mergeEdit(task, dto, new Date()));
+      return this.enqueued(em, orgId, id, updated);
+    });
+    return this.respond(row);
+  }
+
+  async runNow(orgId: string, id: string): Promise<TaskResponse> {
+    const row = await this.db.transaction(async (em) => {
+      await this.releaseJob(em, await this.lockUnstarted(em, orgId, id));
+      return this.enqueued(em, orgId, id, await this.actions.runNow(em, orgId, id, newId()));
+    });
+    return this.respond(row);
+  }
+
+  async replay(orgId: string, id: string): Promise<TaskResponse> {
+    const row = await this.db.transaction(async (em) => {
+      const replayed = isUuid(id) ? await this.actions.replay(em, orgId, id, newId()) : null;
+      if (!replayed) {
+        const task = isUuid(id) ? await this.tasks.findForOrg(orgId, id, em) : null;
+        if (!task) throw notFound(id);
+        throw new AppError(ErrorCode.CONFLICT, `Task ${id} is ${task.status}; only failed tasks can be replayed`);
+      }
+      return this.enqueued(em, orgId, id, replayed);
+    });
+    return this.respond(row);
+  }
+
+  /** The row, locked; 404 when missing, 409 once an attempt has started or the task has finished. */
+  private async lockUnstarted(em: EntityManager, orgId: string, id: string): Promise<TaskEntity> {
+    const task = isUuid(id) ? await this.actions.lockForOrg(em, orgId, id) : null;
+    if (!task) throw notFound(id);
+    if (isFinished(task.status)) throw new AppError(ErrorCode.TASK_ALREADY_FINISHED, `Task ${id} is already ${task.status}`);
+    if (task.status === TaskStatus.Running) throw new AppError(ErrorCode.CONFLICT, `Task ${id} is running; it can no longer be changed`);
+    return task;
+  }
+
+  private async releaseJob(em: EntityManager, task: TaskEntity): Promise<void> {
+    if ((await this.actions.releasePendingJob(em, task)) === 'active') {
+      throw new AppError(ErrorCode.CONFLICT, `Task ${task.id} is being started by a dispatcher; it can no longer be changed`);
+    }
+  }
+
+  private async enqueued(em: EntityManager, orgId: string, id: string, row: TaskEntity | null): Promise<TaskEntity> {
+    // The row is locked, so the guarded UPDATE losing means a bug or a concurrent schema change, not a race to report as 404.
+    if (!row) throw new AppError(ErrorCode.CONFLICT, `Task ${id} changed meanwhile; retry`);
+    await this.jobs.enqueue(em, orgId, [row]);
+    return row;
+  }
+
+  private async respond(row: TaskEntity): Promise<TaskResponse> {
+    return toTaskResponse(row, await this.attempts.latestForTask(row.id));
+  }
+}
+
+const notFound = (id: string) => new AppError(ErrorCode.TASK_NOT_FOUND, `No task ${id} in this organization`);
+
+/** `"3"`, `W/"3"` or `3`; absent means no version check. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw new AppError(ErrorCode.VALIDATION_FAILED, 'If-Match must be a task version like "3"', [{ field: 'If-Match', message: 'must be a version like "3"' }]);
+  return Number(match[1]);
+}
+
+/** The task with the patch applied; a new runAt/delay also resets the status (scheduled or queued). */
+export function mergeEdit(task: TaskEntity, dto: UpdateTaskDto, now: Date): TaskEdit {
+  const moved = dto.runAt !== undefined || dto.delay !== undefined;
+  const runAt = moved ? resolveRunAt(dto, now) : task.runAt;
+  const request = dto.request ?? {};
+  return {
+    status: moved ? initialStatus(runAt, now) : task.status,
+    url: request.url ?? task.url,
+    method: request.method ?? task.method,
+    headers: request.headers ?? task.headers,
+    body: request.body !== undefined ? request.body : task.body,
+    timeoutMs: dto.timeoutMs ?? task.timeoutMs,
+    runAt,
+    maxAttempts: dto.retry?.maxAttempts ?? task.maxAttempts,
+    retryOn4xx: dto.retry?.retryOn4xx ?? task.retryOn4xx,
+    labels: dto.labels ?? task.labels,
+    priority: dto.priority ?? task.priority,
+    expectedStatusCodes: dto.expectedStatusCodes !== undefined ? dto.expectedStatusCodes : task.expectedStatusCodes,
+    expectedBodyPattern: dto.expectedBodyPattern !== undefined ? dto.expectedBodyPattern : task.expectedBodyPattern,
+    jobId: newId(),
+  };
+}

@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsObject, IsOptional, IsRFC3339, Matches, ValidateNested,
+} from 'class-validator';
+import { TASK_STATUSES, type TaskStatus } from '@hourglass/domain';
+import { CreateTaskDto, TaskRequestDto, type TaskResponse } from './tasks.dto.js';
+
+export const MAX_BATCH_TASKS = 1_000;
+
+export class CreateTaskBatchDto {
+  @ApiProperty({ type: [CreateTaskDto], minItems: 1, maxItems: MAX_BATCH_TASKS })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_BATCH_TASKS) @ValidateNested({ each: true }) @Type(() => CreateTaskDto)
+  tasks!: CreateTaskDto[];
+}
+
+export interface TaskBatchResponse {
+  data: TaskResponse[];
+}
+
+export class UpdateTaskRequestDto extends PartialType(TaskRequestDto) {}
+
+/**
+ * Any subset of the create body but `callbackUrl`. `request` fields are merged into the task's;
+ * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears.
+ */
+export class UpdateTaskDto extends PartialType(OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl'] as const)) {
+  @ApiPropertyOptional({ type: UpdateTaskRequestDto })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => UpdateTaskRequestDto)
+  request?: UpdateTaskRequestDto;
+}
+
+export class BulkFilterDto {
+  @ApiPropertyOptional({ enum: TASK_STATUSES }) @IsOptional() @IsIn(TASK_STATUSES)
+  status?: TaskStatus;
+
+  @ApiPropertyOptional({ example: 'tenant:acme' }) @IsOptional() @Matches(/^[^:]{1,100}:.{0,1000}$/s, { message: 'must be key:value' })
+  label?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
+  createdAfter?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
+  createdBefore?: string;
+}
+
+export class BulkActionDto {
+  @ApiProperty({ type: BulkFilterDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => BulkFilterDto)
+  filter!: BulkFilterDto;
+
+  @ApiPropertyOptional({ default: false, description: 'Only count the tasks the action would touch' }) @IsOptional() @IsBoolean()
+  dryRun?: boolean;
+}
+
+export interface BulkActionResponse {
+  /** Tasks the filter selects that the action may move (bulk cancel: scheduled/queued/retrying; bulk replay: failed). */
+  matched: number;
+  /** Tasks actually moved by this call (0 on a dry run, and on a repeat). */
+  affected: number;
+}

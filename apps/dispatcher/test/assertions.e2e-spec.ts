@@ -1,0 +1,105 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { PgBoss } from 'pg-boss';
+import { KeyRing } from '@hourglass/crypto';
+import { AttemptRepository, TaskRepository } from '@hourglass/db';
+import { createHttpApp } from '@hourglass/platform';
+import { createTestDatabase, make, startHttpSink, type HttpSink, type TestDatabase } from '@hourglass/testing';
+import { DispatcherModule } from '../src/dispatcher.module.js';
+import { toDispatcherConfig } from '../src/config.js';
+
+const keySpec = KeyRing.generateSpec();
+
+describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let sink: HttpSink;
+  let db: DataSource;
+  let boss: PgBoss;
+  let tasks: TaskRepository;
+  let attempts: AttemptRepository;
+  const keys = new KeyRing(keySpec);
+  const calls = new Map<string, number>();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // Each path answers with the scripted status/body of its n-th call (the last one repeats).
+    const script: Record<string, [number, string][]> = {
+      '/lacks-pattern': [[200, '{"ok":false}'], [200, '{"ok": true}']],
+      '/not-found': [[404, 'gone?']],
+      '/flaky-404': [[404, 'not yet'], [200, 'ok']],
+      '/always-500': [[500, 'down']],
+    };
+    sink = await startHttpSink((req, res) => {
+      const n = (calls.get(req.path) ?? 0) + 1;
+      calls.set(req.path, n);
+      const steps = script[req.path] ?? [[200, 'ok']];
+      const [status, body] = steps[Math.min(n, steps.length) - 1]!;
+      res.statusCode = status;
+      res.end(body);
+    });
+    const config = toDispatcherConfig(Object.assign(Object.create(null), {
+      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
+    }));
+    app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
+    await app.init();
+    db = app.get(DataSource);
+    boss = app.get(PgBoss);
+    tasks = app.get(TaskRepository);
+    attempts = app.get(AttemptRepository);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await sink.close();
+    await database.drop();
+  });
+
+  async function finished(orgId: string, id: string) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const task = await tasks.findForOrg(orgId, id);
+      if ((task && ['succeeded', 'failed', 'cancelled'].includes(task.status)) || Date.now() > deadline) return task;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const history = async (orgId: string, id: string) =>
+    (await attempts.listForTask(orgId, id, 10)).data.map((a) => [a.number, a.statusCode, a.outcome, a.error]);
+
+  it('retries a 200 whose body lacks the pattern, recording assertion_failed', async () => {
+    const { org } = await make.org(db, keys);
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/lacks-pattern`, expectedBodyPattern: '"ok":\\s*true' });
+    expect((await finished(org.id, task.id))?.status).toBe('succeeded');
+    expect(await history(org.id, task.id)).toEqual([
+      [2, 200, 'delivered', null],
+      [1, 200, 'retryable', 'assertion_failed: response body does not match /"ok":\\s*true/'],
+    ]);
+  });
+
+  it('counts a listed status code as delivered: expectedStatusCodes [404]', async () => {
+    const { org } = await make.org(db, keys);
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/not-found`, expectedStatusCodes: [404] });
+    expect((await finished(org.id, task.id))?.status).toBe('succeeded');
+    expect(await history(org.id, task.id)).toEqual([[1, 404, 'delivered', null]]);
+  });
+
+  it('retries a 404 only when the task sets retryOn4xx', async () => {
+    const { org } = await make.org(db, keys);
+    const plain = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/not-found` });
+    expect((await finished(org.id, plain.id))?.status).toBe('failed');
+    expect((await history(org.id, plain.id)).map((a) => a[2])).toEqual(['permanent']);
+    const opted = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/flaky-404`, retryOn4xx: true });
+    expect((await finished(org.id, opted.id))?.status).toBe('succeeded');
+    expect((await history(org.id, opted.id)).map((a) => [a[0], a[1], a[2]])).toEqual([[2, 200, 'delivered'], [1, 404, 'retryable']]);
+  });
+
+  it('gives a replayed task a fresh budget while attempt numbers continue', async () => {
+    const { org } = await make.org(db, keys);
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/always-500`, maxAttempts: 2, runAt: new Date(Date.now() + 60_000) });
+    // As if two attempts had failed and the task was replayed (POST /v1/tasks/{id}/replay).
+    await db.query(`UPDATE tasks SET attempt_count = 2, attempt_offset = 2 WHERE id = $1`, [task.id]);
+    await db.query(`UPDATE pgboss.job SET start_after = now() WHERE data->>'taskId' = $1`, [task.id]);
+    expect((await finished(org.id, task.id))?.status).toBe('failed');
+    expect((await history(org.id, task.id)).map((a) => [a[0], a[2]])).toEqual([[4, 'retryable'], [3, 'retryable']]);
+  });
+});

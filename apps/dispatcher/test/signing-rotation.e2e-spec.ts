@@ -1,0 +1,107 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { PgBoss } from 'pg-boss';
+import { Webhook } from 'standardwebhooks';
+import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
+import { Channel, newId, notify, SigningSecretRepository } from '@hourglass/db';
+import { createHttpApp } from '@hourglass/platform';
+import { createTestDatabase, make, startHttpSink, type HttpSink, type ReceivedRequest, type TestDatabase } from '@hourglass/testing';
+import { DispatcherModule } from '../src/dispatcher.module.js';
+import { toDispatcherConfig } from '../src/config.js';
+
+const keySpec = KeyRing.generateSpec();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('signing-secret rotation (dispatcher in process, real Postgres, real HTTP target)', () => {
+  let database: TestDatabase;
+  let app: NestFastifyApplication;
+  let sink: HttpSink;
+  let db: DataSource;
+  let boss: PgBoss;
+  let repo: SigningSecretRepository;
+  const keys = new KeyRing(keySpec);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    sink = await startHttpSink();
+    const config = toDispatcherConfig(Object.assign(Object.create(null), {
+      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
+    }));
+    app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
+    await app.init();
+    db = app.get(DataSource);
+    boss = app.get(PgBoss);
+    repo = app.get(SigningSecretRepository);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await sink.close();
+    await database.drop();
+  });
+
+  /** What the API does: the change and its NOTIFY commit together. */
+  const change = <T>(orgId: string, run: (em: DataSource['manager']) => Promise<T>) =>
+    db.transaction(async (em) => {
+      const result = await run(em);
+      await notify(em, Channel.SigningSecretsChanged, orgId);
+      return result;
+    });
+
+  const rotate = async (orgId: string, overlapMs = 86_400_000) => {
+    const secret = generateSigningSecret();
+    const row = await change(orgId, (em) => repo.rotate(orgId, newId(), keys.seal(secret, signingSecretAad(orgId)), overlapMs, em));
+    return { secret, id: row!.id };
+  };
+
+  const deliver = async (orgId: string): Promise<ReceivedRequest> => {
+    const task = await make.task(db, boss, { orgId, url: `${sink.url}/signed`, body: '{"n":1}' });
+    const [received] = await sink.waitFor(1, (r) => r.headers['webhook-id'] === task.id);
+    return received!;
+  };
+
+  const verifies = (secret: string, r: ReceivedRequest) => {
+    try {
+      new Webhook(secret).verify(r.body, r.headers as Record<string, string>);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('signs with both secrets during the overlap, and only with the new one after revoking the old', async () => {
+    const { org, signingSecret: old } = await make.org(db, keys);
+    expect((await deliver(org.id)).headers['webhook-signature']).toMatch(/^v1,\S+$/);
+    const { secret: fresh } = await rotate(org.id);
+
+    const during = await deliver(org.id);
+    expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect([verifies(old, during), verifies(fresh, during)]).toEqual([true, true]);
+
+    const [previous] = (await repo.listForOrg(org.id)).filter((s) => s.active && s.expiresAt !== null);
+    expect(await change(org.id, (em) => repo.revoke(org.id, previous!.id, em))).toMatchObject({ id: previous!.id, active: false });
+    await sleep(300); // the NOTIFY reaches the dispatcher's listener
+
+    const after = await deliver(org.id);
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect([verifies(old, after), verifies(fresh, after)]).toEqual([false, true]);
+  });
+
+  it('stops signing with the old secret when the overlap ends, without a revoke', async () => {
+    const { org, signingSecret: old } = await make.org(db, keys);
+    const { secret: fresh } = await rotate(org.id, 1_500);
+    const during = await deliver(org.id);
+    expect([verifies(old, during), verifies(fresh, during)]).toEqual([true, true]);
+    await sleep(1_700);
+    const after = await deliver(org.id);
+    expect([verifies(old, after), verifies(fresh, after)]).toEqual([false, true]);
+  });
+
+  it('refuses to revoke the newest secret, so an org always has one to sign with', async () => {
+    const { org } = await make.org(db, keys);
+    const { id } = await rotate(org.id);
+    expect(await change(org.id, (em) => repo.revoke(org.id, id, em))).toBe('newest');
+    expect(await change(org.id, (em) => repo.revokeAllButNewest(org.id, em))).toHaveLength(1);
+    expect((await repo.activeForOrgs([org.id])).get(org.id)?.sealed).toHaveLength(1);
+  });
+});

@@ -1,0 +1,138 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { EDITABLE_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain';
+import type { TaskEntity } from '../entities/task.entity.js';
+import { PGBOSS_SCHEMA, Queue } from '../queues.js';
+import { queryRows } from '../sql.js';
+import { ALL_COLUMNS } from './task.repository.js';
+
+/** The editable fields of a task, all written at once (the service merges the patch into the row). */
+export type TaskEdit = Pick<TaskEntity, 'status' | 'url' | 'method' | 'headers' | 'body' | 'timeoutMs' | 'runAt' | 'maxAttempts'
+  | 'retryOn4xx' | 'labels' | 'priority' | 'expectedStatusCodes' | 'expectedBodyPattern'> & { jobId: string };
+
+/** Which tasks a bulk action touches; `statuses` is already narrowed to the ones the action may move. */
+export interface BulkFilter {
+  statuses: readonly TaskStatus[];
+  label?: { key: string; value: string };
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+export type PendingJob = 'released' | 'active' | 'none';
+
+const JOB = `${PGBOSS_SCHEMA}.job`;
+
+/** Edits, run-now, replays and bulk actions: every one a guarded UPDATE on the task row. */
+export class TaskActionRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Locks the row for the rest of `em`'s transaction, so the edit and the job move see one version. */
+  async lockForOrg(em: EntityManager, orgId: string, id: string): Promise<TaskEntity | null> {
+    const rows = await queryRows<TaskEntity>(em, `SELECT ${ALL_COLUMNS} FROM tasks WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
+    return rows[0] ?? null;
+  }
+
+  /** Wins only if nobody edited the task since `version` was read and no attempt has started. */
+  async applyEdit(em: EntityManager, orgId: string, id: string, version: number, edit: TaskEdit): Promise<TaskEntity | null> {
+    const rows = await queryRows<TaskEntity>(em,
+      `UPDATE tasks SET status = $4, url = $5, method = $6, headers = $7, body = $8, timeout_ms = $9, run_at = $10,
+              max_attempts = $11, retry_on_4xx = $12, labels = $13, priority = $14, expected_status_codes = $15,
+              expected_body_pattern = $16, job_id = $17, version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND version = $3 AND status = ANY($18::text[])
+        RETURNING ${ALL_COLUMNS}`,
+      [orgId, id, version, edit.status, edit.url, edit.method, JSON.stringify(edit.headers), edit.body, edit.timeoutMs, edit.runAt,
+       edit.maxAttempts, edit.retryOn4xx, JSON.stringify(edit.labels), edit.priority, edit.expectedStatusCodes, edit.expectedBodyPattern,
+       edit.jobId, EDITABLE_STATUSES],
+    );
+    return rows[0] ?? null;
+  }
+
+  async runNow(em: EntityManager, orgId: string, id: string, jobId: string): Promise<TaskEntity | null> {
+    const rows = await queryRows<TaskEntity>(em,
+      `UPDATE tasks SET status = $3, run_at = now(), job_id = $4, version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND status = ANY($5::text[])
+        RETURNING ${ALL_COLUMNS}`,
+      [orgId, id, TaskTransition.runNow.to, jobId, TaskTransition.runNow.from],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** failed → queued with a fresh retry budget (counted from `attempt_offset`); the attempts stay. */
+  async replay(em: EntityManager, orgId: string, id: string, jobId: string): Promise<TaskEntity | null> {
+    const rows = await queryRows<TaskEntity>(em,
+      `UPDATE tasks SET status = $3, run_at = now(), finished_at = NULL, attempt_offset = attempt_count, job_id = $4,
+              version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND status = ANY($5::text[])
+        RETURNING ${ALL_COLUMNS}`,
+      [orgId, id, TaskTransition.replay.to, jobId, TaskTransition.replay.from],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Deletes the task's pending delivery job so a new one can replace it. Found by `job_id` (primary
+   * key), else by payload (a scan of the queue's jobs: only tasks whose writer did not record the job).
+   * A fetch locks the job before it marks it active; this DELETE waits for that lock and then skips
+   * the now-active job, and a separate statement (fresh snapshot) reports it: `active` means a
+   * dispatcher is starting the task, so the caller must not enqueue a second job.
+   */
+  async releasePendingJob(em: EntityManager, task: Pick<TaskEntity, 'id' | 'jobId'>): Promise<PendingJob> {
+    const byId = task.jobId !== null;
+    const match = byId ? 'id = $2::uuid' : `data->>'taskId' = $2`;
+    const key = byId ? task.jobId : task.id;
+    const gone = await queryRows(em, `DELETE FROM ${JOB} WHERE name = $1 AND ${match} AND state IN ('created', 'retry') RETURNING id`, [Queue.Deliver, key]);
+    if (gone.length > 0) return 'released';
+    const active = await queryRows(em, `SELECT 1 FROM ${JOB} WHERE name = $1 AND ${match} AND state = 'active'`, [Queue.Deliver, key]);
+    if (active.length > 0) return 'active';
+    // A recorded job that is already done (a retry enqueued by code that does not record it): look by payload.
+    return byId ? this.releasePendingJob(em, { id: task.id, jobId: null }) : 'none';
+  }
+
+  async countMatching(orgId: string, filter: BulkFilter): Promise<number> {
+    const params: unknown[] = [];
+    const rows = await queryRows<{ n: number }>(this.db.manager, `SELECT count(*)::int AS n FROM tasks WHERE ${where(orgId, filter, params)}`, params);
+    return rows[0]!.n;
+  }
+
+  /**
+   * Cancels up to `limit` matching tasks with ids below `before` (newest first). Rows another
+   * transaction holds (a dispatcher starting them) are skipped, not waited for. Their pending jobs
+   * stay: the dispatcher completes a cancelled task's job without delivering.
+   */
+  async cancelBatch(em: EntityManager, orgId: string, filter: BulkFilter, before: string | null, limit: number): Promise<string[]> {
+    const rows = await this.updateBatch<{ id: string }>(em, orgId, filter, before, limit,
+      `status = '${TaskTransition.bulkCancel.to}', finished_at = now()`, 'id');
+    return rows.map((row) => row.id);
+  }
+
+  /** Replays up to `limit` matching failed tasks (see `replay`); each gets a new job id to enqueue. */
+  replayBatch(em: EntityManager, orgId: string, filter: BulkFilter, before: string | null, limit: number): Promise<TaskEntity[]> {
+    return this.updateBatch<TaskEntity>(em, orgId, filter, before, limit,
+      `status = '${TaskTransition.replay.to}', run_at = now(), finished_at = NULL, attempt_offset = attempt_count, job_id = gen_random_uuid()`,
+      ALL_COLUMNS);
+  }
+
+  private updateBatch<T>(em: EntityManager, orgId: string, filter: BulkFilter, before: string | null, limit: number, set: string, returning: string): Promise<T[]> {
+    const params: unknown[] = [];
+    const conditions = where(orgId, filter, params);
+    params.push(before, limit);
+    return queryRows<T>(em,
+      `WITH batch AS (
+         SELECT id AS batch_id FROM tasks WHERE ${conditions} AND ($${params.length - 1}::uuid IS NULL OR id < $${params.length - 1}::uuid)
+          ORDER BY id DESC LIMIT $${params.length} FOR UPDATE SKIP LOCKED)
+       UPDATE tasks SET ${set}, version = version + 1, updated_at = now()
+         FROM batch WHERE tasks.id = batch.batch_id
+       RETURNING ${returning}`,
+      params,
+    );
+  }
+}
+
+/** The shared WHERE clause of a bulk action; appends its values to `params`. */
+function where(orgId: string, filter: BulkFilter, params: unknown[]): string {
+  const add = (value: unknown) => `$${params.push(value)}`;
+  const conditions = [`org_id = ${add(orgId)}`, `status = ANY(${add(filter.statuses)}::text[])`];
+  if (filter.label) conditions.push(`labels @> ${add(JSON.stringify({ [filter.label.key]: filter.label.value }))}::jsonb`);
+  if (filter.createdAfter) conditions.push(`created_at >= ${add(filter.createdAfter)}`);
+  if (filter.createdBefore) conditions.push(`created_at < ${add(filter.createdBefore)}`);
+  return conditions.join(' AND ');
+}
