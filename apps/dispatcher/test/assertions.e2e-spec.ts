@@ -1,28 +1,21 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { PgBoss } from 'pg-boss';
+import type { DataSource } from 'typeorm';
+import type { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
-import { AttemptRepository, TaskRepository } from '@hourglass/db';
-import { createHttpApp } from '@hourglass/platform';
-import { createTestDatabase, make, startHttpSink, type HttpSink, type TestDatabase } from '@hourglass/testing';
-import { DispatcherModule } from '../src/dispatcher.module.js';
-import { toDispatcherConfig } from '../src/config.js';
+import { AttemptRepository } from '@hourglass/db';
+import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
+import { startDispatcher, type Dispatcher } from './harness.js';
 
-const keySpec = KeyRing.generateSpec();
 
 describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  let dispatcher: Dispatcher;
   let sink: HttpSink;
   let db: DataSource;
   let boss: PgBoss;
-  let tasks: TaskRepository;
   let attempts: AttemptRepository;
-  const keys = new KeyRing(keySpec);
+  let keys: KeyRing;
   const calls = new Map<string, number>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     // Each path answers with the scripted status/body of its n-th call (the last one repeats).
     const script: Record<string, [number, string][]> = {
       '/lacks-pattern': [[200, '{"ok":false}'], [200, '{"ok": true}']],
@@ -38,31 +31,17 @@ describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => 
       res.statusCode = status;
       res.end(body);
     });
-    const config = toDispatcherConfig(Object.assign(Object.create(null), {
-      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
-    }));
-    app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
-    await app.init();
-    db = app.get(DataSource);
-    boss = app.get(PgBoss);
-    tasks = app.get(TaskRepository);
-    attempts = app.get(AttemptRepository);
+    dispatcher = await startDispatcher();
+    ({ db, boss, keys } = dispatcher);
+    attempts = dispatcher.attempts;
   });
 
   afterAll(async () => {
-    await app.close();
+    await dispatcher.close();
     await sink.close();
-    await database.drop();
   });
 
-  async function finished(orgId: string, id: string) {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const task = await tasks.findForOrg(orgId, id);
-      if ((task && ['succeeded', 'failed', 'cancelled'].includes(task.status)) || Date.now() > deadline) return task;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const finished = (orgId: string, id: string) => dispatcher.finished(orgId, id);
   const history = async (orgId: string, id: string) =>
     (await attempts.listForTask(orgId, id, 10)).data.map((a) => [a.number, a.statusCode, a.outcome, a.error]);
 

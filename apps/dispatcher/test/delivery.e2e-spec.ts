@@ -1,57 +1,36 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { PgBoss } from 'pg-boss';
+import type { DataSource } from 'typeorm';
+import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
 import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskRepository } from '@hourglass/db';
-import { createHttpApp } from '@hourglass/platform';
-import { createTestDatabase, make, startHttpSink, type HttpSink, type TestDatabase } from '@hourglass/testing';
-import { DispatcherModule } from '../src/dispatcher.module.js';
-import { toDispatcherConfig } from '../src/config.js';
+import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
+import { startDispatcher, type Dispatcher } from './harness.js';
 
-const keySpec = KeyRing.generateSpec();
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('dispatcher delivery (in process, real Postgres, real HTTP target)', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  let dispatcher: Dispatcher;
   let sink: HttpSink;
   let db: DataSource;
   let boss: PgBoss;
   let tasks: TaskRepository;
   let attempts: AttemptRepository;
-  const keys = new KeyRing(keySpec);
+  let keys: KeyRing;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     sink = await startHttpSink();
-    const config = toDispatcherConfig(Object.assign(Object.create(null), {
-      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn', DISPATCHER_CIRCUIT_THRESHOLD: 3,
-    }));
-    app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
-    await app.init();
-    db = app.get(DataSource);
-    boss = app.get(PgBoss);
-    tasks = app.get(TaskRepository);
-    attempts = app.get(AttemptRepository);
+    dispatcher = await startDispatcher({ DISPATCHER_CIRCUIT_THRESHOLD: 3 });
+    ({ db, boss, keys } = dispatcher);
+    tasks = dispatcher.tasks;
+    attempts = dispatcher.attempts;
   });
 
   afterAll(async () => {
-    await app.close();
+    await dispatcher.close();
     await sink.close();
-    await database.drop();
   });
 
-  const finished = (orgId: string, id: string) =>
-    waitFor(() => tasks.findForOrg(orgId, id), (t) => t !== null && ['succeeded', 'failed', 'cancelled'].includes(t.status));
+  const finished = (orgId: string, id: string) => dispatcher.finished(orgId, id);
 
   it('delivers a signed request that standardwebhooks verifies, and records the attempt', async () => {
     const { org, signingSecret } = await make.org(db, keys);

@@ -1,43 +1,31 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
-import { PgBoss } from 'pg-boss';
+import type { DataSource } from 'typeorm';
+import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
 import { Channel, newId, notify, SigningSecretRepository } from '@hourglass/db';
-import { createHttpApp } from '@hourglass/platform';
-import { createTestDatabase, make, startHttpSink, type HttpSink, type ReceivedRequest, type TestDatabase } from '@hourglass/testing';
-import { DispatcherModule } from '../src/dispatcher.module.js';
-import { toDispatcherConfig } from '../src/config.js';
+import { make, startHttpSink, type HttpSink, type ReceivedRequest } from '@hourglass/testing';
+import { startDispatcher, type Dispatcher } from './harness.js';
 
-const keySpec = KeyRing.generateSpec();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('signing-secret rotation (dispatcher in process, real Postgres, real HTTP target)', () => {
-  let database: TestDatabase;
-  let app: NestFastifyApplication;
+  let dispatcher: Dispatcher;
   let sink: HttpSink;
   let db: DataSource;
   let boss: PgBoss;
   let repo: SigningSecretRepository;
-  const keys = new KeyRing(keySpec);
+  let keys: KeyRing;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     sink = await startHttpSink();
-    const config = toDispatcherConfig(Object.assign(Object.create(null), {
-      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
-    }));
-    app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
-    await app.init();
-    db = app.get(DataSource);
-    boss = app.get(PgBoss);
-    repo = app.get(SigningSecretRepository);
+    dispatcher = await startDispatcher();
+    ({ db, boss, keys } = dispatcher);
+    repo = dispatcher.app.get(SigningSecretRepository);
   });
 
   afterAll(async () => {
-    await app.close();
+    await dispatcher.close();
     await sink.close();
-    await database.drop();
   });
 
   /** What the API does: the change and its NOTIFY commit together. */
