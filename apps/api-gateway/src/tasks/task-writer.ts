@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  Channel, insertJobs, newId, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
+  Channel, insertJobs, newId, OrganizationRepository, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
 } from '@hourglass/db';
 import { AppError, ErrorCode, planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -10,8 +10,12 @@ import type { ApiGatewayConfig } from '../config.js';
 import { deliveryJobsFor } from './task-jobs.js';
 
 const MAX_BATCH = 500;
-/** Concurrent batch transactions; the rest of the pool stays free for reads. */
-const MAX_IN_FLIGHT = 4;
+const PLAN_CACHE_MS = 10_000;
+/**
+ * Concurrent batch transactions. Batches of one org serialize on its usage row at commit, so more
+ * in flight only makes them smaller: 2 measured best (docs/benchmarks.md, phase b).
+ */
+const MAX_IN_FLIGHT = 2;
 
 interface Waiting {
   task: NewTask;
@@ -31,12 +35,14 @@ export class TaskWriter {
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly planCache = new Map<string, { plan: string; expires: number }>();
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(TaskRepository) private readonly tasks: TaskRepository,
     @Inject(UsageRepository) private readonly usage: UsageRepository,
+    @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
@@ -51,19 +57,35 @@ export class TaskWriter {
   /**
    * Inserts the rows, their delivery jobs and the wake-up hints through `em`, so all of it commits
    * or rolls back together: a task without its job (or a job without its task) cannot exist.
-   * The monthly counters are bumped first, in the same transaction: over quota throws, and nothing
-   * of the batch stays. Their result also carries each org's plan, so the job priority (plan tier)
-   * costs no query of its own and always follows the org's current plan.
+   * The monthly counters are bumped in the same transaction: over quota throws, and nothing of the
+   * batch stays. The job priority follows each org's current plan (plan tier).
    */
   async insertBatch(em: EntityManager, tasks: NewTask[], scheduleIntervals: ReadonlyMap<string, number> = new Map()): Promise<TaskEntity[]> {
-    const usage = await this.usage.addTasks(countPerOrg(tasks), em);
-    this.assertWithinQuota(usage);
+    const counts = countPerOrg(tasks);
+    const plans = await this.plansOf([...counts.keys()], em);
     const rows = await this.tasks.insertMany(tasks.map((task) => ({ ...task, jobId: newId() })), em);
-    const tierOf = (orgId: string) => planFor(this.config.plans, usage.get(orgId)!.plan).tier;
+    const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
     // A task in a named queue gets its job when a dispatcher admits it (docs/decisions/0006).
     await insertJobs(this.boss, Queue.Deliver, deliveryJobsFor(rows.filter((row) => row.queue === null), tierOf, scheduleIntervals), em);
     await notifyMany(em, Channel.TasksReady, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
+    // Counted last: the org's counter row stays locked only until this commit, so concurrent
+    // batches of one org overlap instead of queueing behind each other for their whole length.
+    this.assertWithinQuota(await this.usage.addTasks(counts, em));
     return rows;
+  }
+
+  /**
+   * Org plans for the job priority, cached 10 s: a plan change reorders new jobs within seconds,
+   * and a busy org's batches skip a query (the quota itself is always checked against the row).
+   */
+  private async plansOf(orgIds: string[], em: EntityManager): Promise<Map<string, string>> {
+    const now = Date.now();
+    const missing = orgIds.filter((id) => (this.planCache.get(id)?.expires ?? 0) <= now);
+    if (missing.length > 0) {
+      if (this.planCache.size > 10_000) this.planCache.clear();
+      for (const [id, plan] of await this.orgs.plansOf(missing, em)) this.planCache.set(id, { plan, expires: now + PLAN_CACHE_MS });
+    }
+    return new Map(orgIds.map((id) => [id, this.planCache.get(id)?.plan ?? 'free']));
   }
 
   private assertWithinQuota(usage: Map<string, OrgUsage>): void {

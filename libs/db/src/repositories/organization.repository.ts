@@ -8,6 +8,12 @@ export class OrganizationRepository {
     return em.save(OrganizationEntity, em.create(OrganizationEntity, row));
   }
 
+  /** Each org's plan name, read without locking (the dispatch tier of a batch of new jobs). */
+  async plansOf(orgIds: string[], em: EntityManager = this.db.manager): Promise<Map<string, string>> {
+    const rows: { id: string; plan: string }[] = await em.query('SELECT id, plan FROM organizations WHERE id = ANY($1::uuid[])', [orgIds]);
+    return new Map(rows.map((row) => [row.id, row.plan]));
+  }
+
   findById(id: string, em: EntityManager = this.db.manager): Promise<OrganizationEntity | null> {
     return em.findOneBy(OrganizationEntity, { id });
   }
