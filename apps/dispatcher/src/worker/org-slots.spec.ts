@@ -22,4 +22,22 @@ describe('OrgSlots', () => {
     expect(slots.plan(602)).toEqual({});
     expect(slots.countOf('a')).toBe(1);
   });
+
+  it('lends for longer while consecutive walks find nobody else, and starts over after a hint', () => {
+    const slots = new OrgSlots(1, 500, 2_000);
+    slots.take('a');
+    const walk = (now: number) => slots.fetched({ ignoreGroups: ['a'] }, 10, 0, now);
+    walk(0);
+    expect(slots.plan(499)).toEqual({});
+    expect(slots.plan(500)).toEqual({ ignoreGroups: ['a'] });
+    walk(500);
+    expect(slots.plan(1_499)).toEqual({});
+    walk(1_500);
+    walk(3_500);
+    expect(slots.plan(5_499)).toEqual({});
+    expect(slots.plan(5_500)).toEqual({ ignoreGroups: ['a'] }); // capped at 2 s
+    slots.hint();
+    walk(6_000);
+    expect(slots.plan(6_500)).toEqual({ ignoreGroups: ['a'] });
+  });
 });
