@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  Channel, insertJobs, newId, OrganizationRepository, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
+  Channel, countPerOrg, insertJobs, newId, OrganizationRepository, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
 } from '@hourglass/db';
 import { AppError, ErrorCode, planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -61,7 +61,7 @@ export class TaskWriter {
    * batch stays. The job priority follows each org's current plan (plan tier).
    */
   async insertBatch(em: EntityManager, tasks: NewTask[], scheduleIntervals: ReadonlyMap<string, number> = new Map()): Promise<TaskEntity[]> {
-    const counts = countPerOrg(tasks);
+    const counts = countPerOrg(tasks.map((task) => task.orgId));
     const plans = await this.plansOf([...counts.keys()], em);
     const rows = await this.tasks.insertMany(tasks.map((task) => ({ ...task, jobId: newId() })), em);
     const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
@@ -127,9 +127,3 @@ export class TaskWriter {
   }
 }
 
-/** Tasks per org, in org id order: concurrent batches then lock the counter rows in one order and cannot deadlock. */
-function countPerOrg(tasks: NewTask[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const orgId of tasks.map((t) => t.orgId).sort()) counts.set(orgId, (counts.get(orgId) ?? 0) + 1);
-  return counts;
-}

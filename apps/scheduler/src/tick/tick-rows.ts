@@ -8,13 +8,6 @@ export function plannedTasks(plans: SchedulePlan[]): PlannedTask[] {
   return plans.flatMap((plan) => plan.fire.map((fireAt) => ({ id: newId(), scheduleId: plan.schedule.id, fireAt, schedule: plan.schedule })));
 }
 
-/** Tasks per org, in org id order: the usage rows are then locked in one order by every writer. */
-export function countPerOrg(items: { orgId: string }[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const orgId of items.map((i) => i.orgId).sort()) counts.set(orgId, (counts.get(orgId) ?? 0) + 1);
-  return counts;
-}
-
 /** The delivery job of a task a tick created, with the API's options; priority follows plan tier and schedule frequency. */
 export function deliveryJob(task: PlannedTask, tier: number) {
   const { schedule } = task;

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import { Channel, insertJobs, notify, Queue, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
+import { Channel, countPerOrg, insertJobs, notify, Queue, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
 import { APP_CONFIG, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { planFor } from '@hourglass/domain';
 import { FireTimes } from './due-occurrences.js';
 import { applyQuota, planSchedule, type SchedulePlan } from './occurrence-plan.js';
-import { advanceOf, countPerOrg, deliveryJob, occurrenceRows, plannedTasks, type PlannedTask } from './tick-rows.js';
+import { advanceOf, deliveryJob, occurrenceRows, plannedTasks, type PlannedTask } from './tick-rows.js';
 import { tickMetrics, type TickMetrics } from './tick-metrics.js';
 
 export interface TickResult {
@@ -101,7 +101,7 @@ export class TickService {
    * the plan: those occurrences are logged as skipped with reason 'quota'.
    */
   private async reserveQuota(em: EntityManager, plans: SchedulePlan[]): Promise<Map<string, number>> {
-    const wanted = countPerOrg(plans.flatMap((plan) => plan.fire.map(() => ({ orgId: plan.schedule.orgId }))));
+    const wanted = countPerOrg(plans.flatMap((plan) => plan.fire.map(() => plan.schedule.orgId)));
     if (wanted.size === 0) return wanted;
     const usage = await this.usage.addTasks(wanted, em);
     const remaining = new Map<string, number>();
@@ -115,7 +115,7 @@ export class TickService {
 
   /** Gives back what was reserved but not created (refused for quota, or created by another tick). */
   private async correctUsage(em: EntityManager, reserved: Map<string, number>, created: PlannedTask[]): Promise<void> {
-    const actual = countPerOrg(created.map((task) => ({ orgId: task.schedule.orgId })));
+    const actual = countPerOrg(created.map((task) => task.schedule.orgId));
     const corrections = new Map([...reserved].map(([orgId, n]) => [orgId, (actual.get(orgId) ?? 0) - n] as const).filter(([, d]) => d !== 0));
     if (corrections.size > 0) await this.usage.addTasks(corrections, em);
   }

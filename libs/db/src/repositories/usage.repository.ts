@@ -1,6 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../sql.js';
 
+/** How many tasks each org gets from a list of the orgs of new tasks. */
+export function countPerOrg(orgIds: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const orgId of orgIds) counts.set(orgId, (counts.get(orgId) ?? 0) + 1);
+  return counts;
+}
+
 export interface OrgUsage {
   /** Tasks created this calendar month (UTC), including the ones just added. */
   tasksThisMonth: number;
@@ -17,6 +24,8 @@ export class UsageRepository {
 
   async addTasks(counts: Map<string, number>, em: EntityManager): Promise<Map<string, OrgUsage>> {
     if (counts.size === 0) return new Map();
+    // One lock order for every writer (API batches, scheduler ticks): concurrent ones cannot deadlock.
+    const orgIds = [...counts.keys()].sort();
     const rows = await queryRows<{ org_id: string; tasks_created: string; plan: string }>(
       em,
       `WITH added AS (
@@ -26,7 +35,7 @@ export class UsageRepository {
          ON CONFLICT (org_id, month) DO UPDATE SET tasks_created = org_usage.tasks_created + EXCLUDED.tasks_created
          RETURNING org_id, tasks_created)
        SELECT a.org_id, a.tasks_created, o.plan FROM added a JOIN organizations o ON o.id = a.org_id`,
-      [[...counts.keys()], [...counts.values()]],
+      [orgIds, orgIds.map((id) => counts.get(id)!)],
     );
     return new Map(rows.map((r) => [r.org_id, { tasksThisMonth: Number(r.tasks_created), plan: r.plan }]));
   }
