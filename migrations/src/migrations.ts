@@ -4,6 +4,7 @@ import { AddIdempotencyKeys1764200000000 } from './1764200000000-add-idempotency
 import { TaskEditingAndAssertions1764300000000 } from './1764300000000-task-editing-and-assertions.js';
 import { SigningRotationAndCallbacks1764400000000 } from './1764400000000-signing-rotation-and-callbacks.js';
 import { NamedQueues1764500000000 } from './1764500000000-named-queues.js';
+import { QuotaCheck1764600000000 } from './1764600000000-quota-check.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   TaskEditingAndAssertions1764300000000,
   SigningRotationAndCallbacks1764400000000,
   NamedQueues1764500000000,
+  QuotaCheck1764600000000,
 ];

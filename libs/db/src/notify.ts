@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 
 /** NOTIFY channels. A notification is a latency hint carrying an id; polling is the truth. */
 export const Channel = {
-  /** A task's delivery job is ready now (payload: task id). Dispatchers wake their fetch loop. */
+  /** Delivery jobs are ready now (payload: a task id, or 'created' for a batch; not read). Dispatchers wake their fetch loop. */
   TasksReady: 'hourglass_tasks_ready',
   /** A schedule was created, changed, paused, resumed or deleted (payload: schedule id). The scheduler re-plans its sleep. */
   SchedulesChanged: 'hourglass_schedules_changed',

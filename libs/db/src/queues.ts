@@ -89,6 +89,45 @@ export async function insertJobs<Q extends Queue>(
   if (jobs.length > 0) await boss.insert(queue, jobs, { db: transactionDb(em) });
 }
 
+/** A statement with its parameters, as node-postgres takes it. */
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * The statement pg-boss would run for `call`, taken instead of run, so a caller can embed it in a
+ * statement of its own and spare the round trips (docs/decisions/0009). Only a single plain
+ * INSERT is accepted: anything else means pg-boss changed, and embedding it would be wrong.
+ */
+export async function bossStatement(call: (db: Db) => Promise<unknown>): Promise<SqlStatement> {
+  const taken: SqlStatement[] = [];
+  await call({
+    executeSql: async (text: string, values?: unknown[]) => {
+      taken.push({ text, values: values ?? [] });
+      return { rows: [] };
+    },
+  });
+  if (taken.length !== 1 || !/^\s*INSERT INTO\b/.test(taken[0]!.text)) {
+    throw new Error(`pg-boss no longer inserts jobs with one plain INSERT (${taken.length} statements); see docs/decisions/0009`);
+  }
+  return taken[0]!;
+}
+
+/** The pg-boss INSERT of `jobs` into `queue`, to run inside a statement of ours (see `bossStatement`). */
+export function jobsInsertStatement<Q extends Queue>(
+  boss: PgBoss,
+  queue: Q,
+  jobs: (Omit<JobInsert, 'data'> & { data: JobPayloads[Q] })[],
+): Promise<SqlStatement> {
+  return bossStatement((db) => boss.insert(queue, jobs, { db }));
+}
+
+/** `text` with each `$n` parameter renumbered to `$(n + offset)`, to follow `offset` parameters of the host statement. */
+export function shiftParameters(text: string, offset: number): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
+
 /** A delivery job's payload and priority: the payload repeats the priority so a retry keeps it. */
 export function deliveryJobFields(taskId: string, orgId: string, priority: number) {
   return { data: { taskId, orgId, priority } satisfies JobPayloads[typeof Queue.Deliver], priority };

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import {
-  Channel, countPerOrg, insertJobs, newId, OrganizationRepository, type NewTask, notifyMany, type OrgUsage, Queue, type TaskEntity, TaskRepository, UsageRepository,
-} from '@hourglass/db';
-import { AppError, ErrorCode, planFor, TaskStatus } from '@hourglass/domain';
+import { insertTaskBatch, jobsInsertStatement, newId, OrganizationRepository, type NewTask, Queue, type TaskEntity } from '@hourglass/db';
+import { planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { deliveryJobsFor } from './task-jobs.js';
@@ -12,8 +10,8 @@ import { deliveryJobsFor } from './task-jobs.js';
 const MAX_BATCH = 500;
 const PLAN_CACHE_MS = 10_000;
 /**
- * Concurrent batch transactions. Batches of one org serialize on its usage row at commit, so more
- * in flight only makes them smaller: 2 measured best (docs/benchmarks.md, phase b).
+ * Concurrent batch statements. Batches of one org serialize on its usage row, so more in flight
+ * only makes them smaller: 2 measured best (docs/benchmarks.md, phase b).
  */
 const MAX_IN_FLIGHT = 2;
 
@@ -26,8 +24,8 @@ interface Waiting {
 
 /**
  * Group commit for task creation. Each database round trip costs far more than the SQL it
- * carries, so concurrent creates are written together: one transaction per batch with one
- * multi-row INSERT, one pg-boss insert of all the jobs and one NOTIFY statement. A request
+ * carries, so concurrent creates are written together: one statement per batch holds the
+ * multi-row INSERT, pg-boss's insert of all the jobs, the quota count and the NOTIFY. A request
  * waits at most for the batch in flight ahead of it. Every row still commits with its own job.
  */
 @Injectable()
@@ -36,15 +34,16 @@ export class TaskWriter {
   private inFlight = 0;
   private scheduled = false;
   private readonly planCache = new Map<string, { plan: string; expires: number }>();
+  private readonly tasksPerMonth: Record<string, number>;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
-    @Inject(TaskRepository) private readonly tasks: TaskRepository,
-    @Inject(UsageRepository) private readonly usage: UsageRepository,
     @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
-  ) {}
+  ) {
+    this.tasksPerMonth = Object.fromEntries(Object.entries(config.plans).map(([name, plan]) => [name, plan.tasksPerMonth]));
+  }
 
   /** `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task. */
   write(task: NewTask, scheduleIntervalMs: number | null = null): Promise<TaskEntity> {
@@ -55,23 +54,23 @@ export class TaskWriter {
   }
 
   /**
-   * Inserts the rows, their delivery jobs and the wake-up hints through `em`, so all of it commits
-   * or rolls back together: a task without its job (or a job without its task) cannot exist.
-   * The monthly counters are bumped in the same transaction: over quota throws, and nothing of the
-   * batch stays. The job priority follows each org's current plan (plan tier).
+   * Inserts the rows, their delivery jobs, the monthly counts and the wake-up hint in one statement
+   * through `em` (docs/decisions/0009): a task without its job (or a job without its task) cannot
+   * exist, and an org over its quota throws with nothing of the batch kept. The job priority
+   * follows each org's current plan (plan tier).
    */
   async insertBatch(em: EntityManager, tasks: NewTask[], scheduleIntervals: ReadonlyMap<string, number> = new Map()): Promise<TaskEntity[]> {
-    const counts = countPerOrg(tasks.map((task) => task.orgId));
-    const plans = await this.plansOf([...counts.keys()], em);
-    const rows = await this.tasks.insertMany(tasks.map((task) => ({ ...task, jobId: newId() })), em);
+    const plans = await this.plansOf([...new Set(tasks.map((task) => task.orgId))], em);
+    const rows = tasks.map((task) => ({ ...task, jobId: newId() }));
     const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
     // A task in a named queue gets its job when a dispatcher admits it (docs/decisions/0006).
-    await insertJobs(this.boss, Queue.Deliver, deliveryJobsFor(rows.filter((row) => row.queue === null), tierOf, scheduleIntervals), em);
-    await notifyMany(em, Channel.TasksReady, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
-    // Counted last: the org's counter row stays locked only until this commit, so concurrent
-    // batches of one org overlap instead of queueing behind each other for their whole length.
-    this.assertWithinQuota(await this.usage.addTasks(counts, em));
-    return rows;
+    const jobs = deliveryJobsFor(rows.filter((row) => row.queue === null), tierOf, scheduleIntervals);
+    return insertTaskBatch(em, {
+      tasks: rows,
+      jobs: jobs.length > 0 ? await jobsInsertStatement(this.boss, Queue.Deliver, jobs) : null,
+      wake: rows.some((row) => row.status === TaskStatus.Queued),
+      tasksPerMonth: this.tasksPerMonth,
+    });
   }
 
   /**
@@ -86,15 +85,6 @@ export class TaskWriter {
       for (const [id, plan] of await this.orgs.plansOf(missing, em)) this.planCache.set(id, { plan, expires: now + PLAN_CACHE_MS });
     }
     return new Map(orgIds.map((id) => [id, this.planCache.get(id)?.plan ?? 'free']));
-  }
-
-  private assertWithinQuota(usage: Map<string, OrgUsage>): void {
-    for (const { tasksThisMonth, plan } of usage.values()) {
-      const limit = planFor(this.config.plans, plan).tasksPerMonth;
-      if (tasksThisMonth > limit) {
-        throw new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${plan}" plan allows ${limit} tasks a month, and this month's are used up`);
-      }
-    }
   }
 
   private schedule(): void {
@@ -117,7 +107,8 @@ export class TaskWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     try {
       const intervals = new Map(batch.flatMap((w) => (w.scheduleIntervalMs === null ? [] : [[w.task.id, w.scheduleIntervalMs] as const])));
-      const rows = await this.dataSource.transaction((em) => this.insertBatch(em, batch.map((w) => w.task), intervals));
+      // One statement, so no transaction around it: autocommit is its own, one round trip less each way.
+      const rows = await this.insertBatch(this.dataSource.manager, batch.map((w) => w.task), intervals);
       batch.forEach((w, i) => w.resolve(rows[i]!));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);

@@ -3,6 +3,7 @@ import { TaskStatus, TaskTransition } from '@hourglass/domain';
 import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { queryRows } from '../sql.js';
+import type { SqlStatement } from '../queues.js';
 
 type TaskExtras = 'jobId' | 'expectedStatusCodes' | 'expectedBodyPattern' | 'retryOn4xx' | 'kind' | 'parentTaskId' | 'failureCallbackUrl';
 export type NewTask = Omit<TaskEntity, 'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'version' | 'attemptOffset' | TaskExtras>
@@ -60,6 +61,42 @@ const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
   attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl"`;
 
+/** The INSERT of `rows` (with their ids), returning every column: $1…$24 are its parameters. */
+export function tasksInsertStatement(rows: NewTask[]): SqlStatement {
+  const column = <K extends keyof NewTask>(key: K) => rows.map((row) => row[key]);
+  return {
+    text: `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
+                          priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
+                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
+       SELECT u.id, u.org_id, u.status, u.url, u.method, u.headers, u.body, u.timeout_ms, u.run_at, u.max_attempts, u.labels,
+              u.priority, u.queue, u.callback_url, u.schedule_id, u.fire_at, u.trace_parent, u.job_id,
+              -- unnest flattens a 2-D array, so each row's status codes travel as a JSON array.
+              CASE WHEN u.codes IS NULL THEN NULL ELSE ARRAY(
+                SELECT c::smallint FROM jsonb_array_elements_text(u.codes) WITH ORDINALITY AS e(c, n) ORDER BY n) END,
+              u.pattern, u.retry_on_4xx, u.kind, u.parent_task_id, u.failure_callback_url
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[],
+                     $9::timestamptz[], $10::int[], $11::jsonb[], $12::smallint[], $13::text[], $14::text[], $15::uuid[],
+                     $16::timestamptz[], $17::text[], $18::uuid[], $19::jsonb[], $20::text[], $21::boolean[], $22::text[], $23::uuid[], $24::text[])
+           AS u(id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority, queue,
+                callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
+       RETURNING ${ALL_COLUMNS}`,
+    values: [
+      column('id'), column('orgId'), column('status'), column('url'), column('method'), rows.map((r) => JSON.stringify(r.headers)),
+      column('body'), column('timeoutMs'), column('runAt'), column('maxAttempts'), rows.map((r) => JSON.stringify(r.labels)),
+      column('priority'), column('queue'), column('callbackUrl'), column('scheduleId'), column('fireAt'), column('traceParent'),
+      rows.map((r) => r.jobId ?? null), rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)),
+      rows.map((r) => r.expectedBodyPattern ?? null), rows.map((r) => r.retryOn4xx ?? false),
+      rows.map((r) => r.kind ?? 'task'), rows.map((r) => r.parentTaskId ?? null), rows.map((r) => r.failureCallbackUrl ?? null),
+    ],
+  };
+}
+
+/** Inserted rows back in the order the new tasks were given (RETURNING promises no order). */
+export function inOrderOf(given: NewTask[], inserted: TaskEntity[]): TaskEntity[] {
+  const byId = new Map(inserted.map((task) => [task.id, task]));
+  return given.map((row) => byId.get(row.id)!);
+}
+
 export class TaskRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -81,32 +118,8 @@ export class TaskRepository {
   /** One multi-row INSERT for a batch of new tasks; rows come back in the order given. */
   async insertMany(rows: NewTask[], em: EntityManager): Promise<TaskEntity[]> {
     if (rows.length === 0) return [];
-    const column = <K extends keyof NewTask>(key: K) => rows.map((row) => row[key]);
-    const inserted: TaskEntity[] = await em.query(
-      `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
-                          priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
-                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
-       SELECT u.id, u.org_id, u.status, u.url, u.method, u.headers, u.body, u.timeout_ms, u.run_at, u.max_attempts, u.labels,
-              u.priority, u.queue, u.callback_url, u.schedule_id, u.fire_at, u.trace_parent, u.job_id,
-              -- unnest flattens a 2-D array, so each row's status codes travel as a JSON array.
-              CASE WHEN u.codes IS NULL THEN NULL ELSE ARRAY(
-                SELECT c::smallint FROM jsonb_array_elements_text(u.codes) WITH ORDINALITY AS e(c, n) ORDER BY n) END,
-              u.pattern, u.retry_on_4xx, u.kind, u.parent_task_id, u.failure_callback_url
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[],
-                     $9::timestamptz[], $10::int[], $11::jsonb[], $12::smallint[], $13::text[], $14::text[], $15::uuid[],
-                     $16::timestamptz[], $17::text[], $18::uuid[], $19::jsonb[], $20::text[], $21::boolean[], $22::text[], $23::uuid[], $24::text[])
-           AS u(id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority, queue,
-                callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
-       RETURNING ${ALL_COLUMNS}`,
-      [column('id'), column('orgId'), column('status'), column('url'), column('method'), rows.map((r) => JSON.stringify(r.headers)),
-       column('body'), column('timeoutMs'), column('runAt'), column('maxAttempts'), rows.map((r) => JSON.stringify(r.labels)),
-       column('priority'), column('queue'), column('callbackUrl'), column('scheduleId'), column('fireAt'), column('traceParent'),
-       rows.map((r) => r.jobId ?? null), rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)),
-       rows.map((r) => r.expectedBodyPattern ?? null), rows.map((r) => r.retryOn4xx ?? false),
-       rows.map((r) => r.kind ?? 'task'), rows.map((r) => r.parentTaskId ?? null), rows.map((r) => r.failureCallbackUrl ?? null)],
-    );
-    const byId = new Map(inserted.map((task) => [task.id, task]));
-    return rows.map((row) => byId.get(row.id)!);
+    const { text, values } = tasksInsertStatement(rows);
+    return inOrderOf(rows, await em.query(text, values));
   }
 
   findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
