@@ -5,6 +5,8 @@ import { TaskEditingAndAssertions1764300000000 } from './1764300000000-task-edit
 import { SigningRotationAndCallbacks1764400000000 } from './1764400000000-signing-rotation-and-callbacks.js';
 import { NamedQueues1764500000000 } from './1764500000000-named-queues.js';
 import { QuotaCheck1764600000000 } from './1764600000000-quota-check.js';
+import { AttemptsWithoutForeignKeys1764700000000 } from './1764700000000-attempts-without-foreign-keys.js';
+import { LeanTaskIndexes1764800000000 } from './1764800000000-lean-task-indexes.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   SigningRotationAndCallbacks1764400000000,
   NamedQueues1764500000000,
   QuotaCheck1764600000000,
+  AttemptsWithoutForeignKeys1764700000000,
+  LeanTaskIndexes1764800000000,
 ];

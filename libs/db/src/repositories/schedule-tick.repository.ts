@@ -115,7 +115,7 @@ export class ScheduleTickRepository {
          FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[], $9::int[],
                      $10::jsonb[], $11::smallint[], $12::uuid[], $13::timestamptz[])
               AS u(id, org_id, url, method, headers, body, timeout_ms, max_attempts, labels, priority, schedule_id, fire_at)
-       ON CONFLICT (schedule_id, fire_at) DO NOTHING
+       ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL DO NOTHING
        RETURNING id, schedule_id AS "scheduleId", fire_at AS "fireAt"`,
       [TaskStatus.Queued, col((r) => r.id), col((r) => r.schedule.orgId), col((r) => r.schedule.url), col((r) => r.schedule.method),
         col((r) => JSON.stringify(r.schedule.headers)), col((r) => r.schedule.body), col((r) => r.schedule.timeoutMs),
@@ -138,7 +138,7 @@ export class ScheduleTickRepository {
               CASE WHEN u.outcome = 'fired' THEN round(EXTRACT(EPOCH FROM clock_timestamp() - u.fire_at) * 1000)::int END
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $6::text[], $7::uuid[], $8::int[])
               AS u(id, schedule_id, org_id, fire_at, outcome, reason, task_id, skipped_count)
-       ON CONFLICT (schedule_id, fire_at) DO NOTHING
+       ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL DO NOTHING
        RETURNING outcome, reason, skipped_count AS "skippedCount", lateness_ms AS "latenessMs"`,
       [col((r) => r.id), col((r) => r.scheduleId), col((r) => r.orgId), col((r) => r.fireAt), col((r) => r.outcome),
         col((r) => r.reason), col((r) => r.taskId), col((r) => r.skippedCount)],

@@ -131,7 +131,7 @@ export class TaskActionRepository {
 function where(orgId: string, filter: BulkFilter, params: unknown[]): string {
   const add = (value: unknown) => `$${params.push(value)}`;
   const conditions = [`org_id = ${add(orgId)}`, `status = ANY(${add(filter.statuses)}::text[])`];
-  if (filter.label) conditions.push(`labels @> ${add(JSON.stringify({ [filter.label.key]: filter.label.value }))}::jsonb`);
+  if (filter.label) conditions.push(`labels @> ${add(JSON.stringify({ [filter.label.key]: filter.label.value }))}::jsonb AND labels <> '{}'::jsonb`);
   if (filter.createdAfter) conditions.push(`created_at >= ${add(filter.createdAfter)}`);
   if (filter.createdBefore) conditions.push(`created_at < ${add(filter.createdBefore)}`);
   return conditions.join(' AND ');
