@@ -9,7 +9,7 @@ export class DispatcherModule {
   static forRoot(config: DispatcherConfig): DynamicModule {
     return {
       module: DispatcherModule,
-      imports: [PlatformModule.forRoot({ service: 'dispatcher', config, bossRole: 'worker' })],
+      imports: [PlatformModule.forRoot({ service: 'dispatcher', config, bossRole: 'worker', asyncCommit: true })],
       providers: [{ provide: APP_CONFIG, useValue: config }, DeliveryService, QueueAdmissionService],
       exports: [DeliveryService, QueueAdmissionService],
     };

@@ -32,6 +32,12 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
 
   const finished = (orgId: string, id: string) => dispatcher.finished(orgId, id);
 
+  it("commits without waiting for the WAL flush on its own sessions, typeorm's and pg-boss's (decision 0011)", async () => {
+    const sql = `SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'`;
+    expect(await db.query(sql)).toEqual([{ setting: 'off', source: 'client' }]);
+    expect((await boss.getDb().executeSql(sql)).rows).toEqual([{ setting: 'off', source: 'client' }]);
+  });
+
   it('delivers a signed request that standardwebhooks verifies, and records the attempt', async () => {
     const { org, signingSecret } = await make.org(db, keys);
     const body = JSON.stringify({ hello: 'world' });

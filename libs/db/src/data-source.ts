@@ -7,7 +7,17 @@ export interface DbOptions {
   poolMax?: number;
   applicationName?: string;
   migrations?: DataSourceOptions['migrations'];
+  /** Commit without waiting for the WAL flush (see ASYNC_COMMIT). */
+  asyncCommit?: boolean;
 }
+
+/**
+ * Session settings for a connection whose commits need not wait for the WAL flush
+ * (`synchronous_commit=off`, docs/decisions/0011). A PostgreSQL crash may then lose its last
+ * fraction of a second of commits, never a commit in the middle: for the dispatcher that means
+ * redelivery of the affected tasks, not loss.
+ */
+export const ASYNC_COMMIT = { options: '-c synchronous_commit=off' } as const;
 
 /** The one way every service builds its DataSource: never synchronize, never run migrations implicitly. */
 export function createDataSource(options: DbOptions): DataSource {
@@ -24,6 +34,7 @@ export function createDataSource(options: DbOptions): DataSource {
       max: options.poolMax ?? 10,
       application_name: options.applicationName ?? 'hourglass',
       connectionTimeoutMillis: 5_000,
+      ...(options.asyncCommit ? ASYNC_COMMIT : {}),
     },
   });
 }

@@ -16,6 +16,8 @@ export interface PlatformOptions {
   service: string;
   config: Pick<CommonConfig, 'db' | 'log'>;
   bossRole: BossRole;
+  /** Commit without waiting for the WAL flush, for services whose writes are all recoverable (docs/decisions/0011). */
+  asyncCommit?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export class PlatformModule implements OnApplicationShutdown {
       { provide: Readiness, useValue: new Readiness() },
       { provide: APP_FILTER, useClass: ProblemFilter },
       { provide: APP_PIPE, useFactory: createValidationPipe },
-      ...dbProviders(options.config.db.url, options.config.db.poolMax, options.service, options.bossRole),
+      ...dbProviders(options.config.db.url, options.config.db.poolMax, options.service, options.bossRole, options.asyncCommit ?? false),
     ];
     return {
       module: PlatformModule,

@@ -6,7 +6,7 @@
  */
 import { Agent, request } from 'undici';
 import type { Job, PgBoss } from 'pg-boss';
-import { createBoss, Queue, type JobPayloads } from '@hourglass/db';
+import { ASYNC_COMMIT, createBoss, Queue, type JobPayloads } from '@hourglass/db';
 
 type DeliverJob = Job<JobPayloads[typeof Queue.Deliver]>;
 
@@ -45,8 +45,8 @@ class Completer {
 async function main(): Promise<void> {
   const [target, total, concurrency, batchSize] = [env('BASELINE_TARGET'), Number(env('BASELINE_TASKS')),
     Number(env('BASELINE_CONCURRENCY')), Number(env('BASELINE_BATCH'))];
-  // The same pg-boss role (pool of 4, supervising) and Agent settings as the dispatcher's.
-  const boss = createBoss(env('BASELINE_URL'), 'worker');
+  // The same pg-boss role (pool of 4, supervising), commit mode and Agent settings as the dispatcher's.
+  const boss = createBoss(env('BASELINE_URL'), 'worker', ASYNC_COMMIT);
   boss.on('error', (error) => console.error('pg-boss:', error.message));
   await boss.start();
   const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 4_000 });

@@ -83,11 +83,13 @@ const METHOD = `## How it is measured
   when each \`webhook-id\` first arrived.
 - (a) N due tasks and their \`deliver\` jobs (same job options as the API) are inserted 1,000 per transaction
   (not timed), then ANALYZE. One dispatcher process (\`apps/dispatcher/dist/main.js\`, defaults: 200 in flight,
-  fetch batches of 100) delivers them. Time runs from the first request at the receiver until a poll (SQL, every
-  200 ms) sees every task \`succeeded\` with one attempts row. The ceiling drains the same N jobs from a fresh
-  queue with a bare loop in its own child process (\`tools/bench/dist/baseline-worker.js\`): pg-boss fetch (≤ 100,
-  refilled as slots free) → undici request (Agent as the dispatcher's: 128 sockets, keep-alive; 200 in flight) →
-  \`boss.complete\` in batches; same pg-boss role and pool; timed and polled the same way (completed jobs).
+  fetch batches of 100) delivers them. Time runs from the first request at the receiver until every task is
+  \`succeeded\` with one attempts row (SQL, polled every 20 ms once the receiver has seen every task, not before,
+  so the poll stays out of the measured work). The ceiling drains the same N jobs from a fresh queue with a bare
+  loop in its own child process (\`tools/bench/dist/baseline-worker.js\`): pg-boss fetch (≤ 100, refilled as
+  slots free) → undici request (Agent as the dispatcher's: 128 sockets, keep-alive; 200 in flight) →
+  \`boss.complete\` in batches; same pg-boss role, pool and commit mode (asynchronous, docs/decisions/0011);
+  timed and polled the same way (completed jobs).
 - (b) api-gateway alone (no dispatcher); an org and a key made through the admin API; a 2 s warm-up with 10
   connections, then autocannon posts \`{"request":{…},"delay":"1h"}\`. The baseline runs in the bench process: 50
   concurrent loops over a pool of 20 (the gateway's default) each doing BEGIN; INSERT task; pg-boss send; COMMIT.

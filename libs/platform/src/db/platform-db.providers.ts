@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  ApiKeyRepository, AttemptRepository, createBoss, createDataSource, EXPECTED_MIGRATION, OrganizationRepository,
+  ApiKeyRepository, ASYNC_COMMIT, AttemptRepository, createBoss, createDataSource, EXPECTED_MIGRATION, OrganizationRepository,
   IdempotencyRepository, ScheduleRepository, ScheduleTickRepository, SigningSecretRepository, TaskRepository, UsageRepository,
   QueueRepository, QueueAdmissionRepository, type BossRole,
 } from '@hourglass/db';
@@ -11,17 +11,17 @@ import type { Readiness } from '../health/readiness.js';
 const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository, UsageRepository,
   ScheduleRepository, ScheduleTickRepository, IdempotencyRepository, SigningSecretRepository, QueueRepository, QueueAdmissionRepository] as const;
 
-export function dbProviders(url: string, poolMax: number, service: string, bossRole: BossRole): Provider[] {
+export function dbProviders(url: string, poolMax: number, service: string, bossRole: BossRole, asyncCommit: boolean): Provider[] {
   return [
     {
       provide: DataSource,
-      useFactory: async () => createDataSource({ url, poolMax, applicationName: `hourglass-${service}` }).initialize(),
+      useFactory: async () => createDataSource({ url, poolMax, applicationName: `hourglass-${service}`, asyncCommit }).initialize(),
     },
     ...REPOSITORIES.map((Repo) => ({ provide: Repo, useFactory: (ds: DataSource) => new Repo(ds), inject: [DataSource] })),
     {
       provide: PgBoss,
       useFactory: async () => {
-        const boss = createBoss(url, bossRole);
+        const boss = createBoss(url, bossRole, asyncCommit ? ASYNC_COMMIT : {});
         boss.on('error', () => undefined); // surfaced through readiness and metrics, not as a crash
         return boss.start();
       },
