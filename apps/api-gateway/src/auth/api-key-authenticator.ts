@@ -21,6 +21,7 @@ const MAX_CACHED_KEYS = 10_000;
 @Injectable()
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, CachedKey>();
+  private readonly lookups = new Map<string, Promise<AuthContext | undefined>>();
   private readonly ttlMs: number;
 
   constructor(
@@ -39,9 +40,19 @@ export class ApiKeyAuthenticator {
     const cached = this.cache.get(cacheKey);
     if (cached && cached.validUntil > now) return cached.context;
     this.cache.delete(cacheKey);
+    // One lookup per key at a time: when a busy key's entry expires, the requests arriving
+    // meanwhile share it instead of each taking a pool connection (and its last-used write).
+    let lookup = this.lookups.get(cacheKey);
+    if (!lookup) {
+      lookup = this.lookUp(cacheKey, parsed.keyId, parsed.secret, now).finally(() => this.lookups.delete(cacheKey));
+      this.lookups.set(cacheKey, lookup);
+    }
+    return lookup;
+  }
 
-    const row = await this.keys.findActiveByKeyId(parsed.keyId);
-    if (!row || !secretMatches(parsed.secret, row.secretHash)) return undefined;
+  private async lookUp(cacheKey: string, keyId: string, secret: string, now: number): Promise<AuthContext | undefined> {
+    const row = await this.keys.findActiveByKeyId(keyId);
+    if (!row || !secretMatches(secret, row.secretHash)) return undefined;
     const context: AuthContext = { orgId: row.orgId, keyId: row.id, scopes: row.scopes };
     const validUntil = Math.min(now + this.ttlMs, row.expiresAt?.getTime() ?? Infinity);
     if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();

@@ -1,0 +1,49 @@
+import { DataSource } from 'typeorm';
+import { generateApiKey, KeyRing } from '@hourglass/crypto';
+import { ApiKeyRepository, createDataSource, newId } from '@hourglass/db';
+import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
+import type { ApiGatewayConfig } from '../config.js';
+import { ApiKeyAuthenticator } from './api-key-authenticator.js';
+
+/** The real repository, counting its lookups. */
+class CountedKeys extends ApiKeyRepository {
+  lookups = 0;
+  override findActiveByKeyId(keyId: string) {
+    this.lookups++;
+    return super.findActiveByKeyId(keyId);
+  }
+}
+
+describe('ApiKeyAuthenticator (real repository)', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await createDataSource({ url: database.url }).initialize();
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await database.drop();
+  });
+
+  it('looks a key up once for a burst of requests that all miss the cache, and never caches a wrong secret', async () => {
+    const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
+    const created = generateApiKey();
+    const keys = new CountedKeys(db);
+    const row = await keys.insert({
+      id: newId(), orgId: org.id, keyId: created.keyId, secretHash: created.secretHash, name: 'burst', scopes: ['write'], expiresAt: null,
+    });
+    const authenticator = new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig);
+
+    const contexts = await Promise.all(Array.from({ length: 30 }, () => authenticator.authenticate(created.key)));
+    expect(keys.lookups).toBe(1);
+    expect(new Set(contexts.map((c) => c?.keyId))).toEqual(new Set([row.id]));
+
+    const wrong = `hg_${created.keyId}_${'x'.repeat(43)}`;
+    expect(await authenticator.authenticate(wrong)).toBeUndefined();
+    expect(await authenticator.authenticate(wrong)).toBeUndefined();
+    expect(keys.lookups).toBe(3);
+    expect(await authenticator.authenticate(created.key)).toEqual(contexts[0]);
+    expect(keys.lookups).toBe(3);
+  });
+});
