@@ -7,6 +7,7 @@ import { NamedQueues1764500000000 } from './1764500000000-named-queues.js';
 import { QuotaCheck1764600000000 } from './1764600000000-quota-check.js';
 import { AttemptsWithoutForeignKeys1764700000000 } from './1764700000000-attempts-without-foreign-keys.js';
 import { LeanTaskIndexes1764800000000 } from './1764800000000-lean-task-indexes.js';
+import { VerbatimIdempotentReplays1764900000000 } from './1764900000000-verbatim-idempotent-replays.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   QuotaCheck1764600000000,
   AttemptsWithoutForeignKeys1764700000000,
   LeanTaskIndexes1764800000000,
+  VerbatimIdempotentReplays1764900000000,
 ];

@@ -18,6 +18,7 @@ describe('Idempotency-Key', () => {
     const again = await post('replay-1', task(1)).expect(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.id).toBe(first.body.id);
+    expect(again.text).toBe(first.text);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
   });
 
