@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskRepository } from '@hourglass/db';
 import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
-import { startDispatcher, type Dispatcher } from './harness.js';
+import { startDispatcher, waitFor, type Dispatcher } from './harness.js';
 
 
 
@@ -101,6 +101,23 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     await finished(org.id, control.id);
     expect(sink.requests.filter((r) => r.headers['webhook-id'] === task.id)).toHaveLength(0);
     expect((await tasks.findForOrg(org.id, task.id))?.attemptCount).toBe(0);
+  });
+
+  it('keeps the job of a task whose running mark was lost (a database crash under async commit), so it is delivered again', async () => {
+    const { org } = await make.org(db, keys);
+    sink.reply(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      res.end('ok');
+    });
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/lost-mark` });
+    await waitFor(() => tasks.findForOrg(org.id, task.id), (t) => t?.status === 'running');
+    // What PostgreSQL would hand back after losing the last asynchronous commits: the task as it was before it started.
+    await db.query(`UPDATE tasks SET status = 'queued', attempt_count = attempt_count - 1 WHERE id = $1`, [task.id]);
+    await waitFor(() => attempts.listForTask(org.id, task.id, 10), (page) => page.data.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('queued');
+    const jobs = await db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task.id]);
+    expect(jobs).toEqual([{ state: 'active' }]);
   });
 
   it('pauses an origin that keeps failing: later tasks are not sent, and their attempts say why', async () => {

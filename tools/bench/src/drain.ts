@@ -54,8 +54,9 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
     for (;;) {
       // CPU is measured from the first check after deliveries began, so the child's start-up is not in it.
       if (!meter && receiver.firstAt !== undefined) meter = { cpu: new CpuMeter(child.pid), at: performance.now() };
-      if (!child.alive) throw new Error(`${child.name} exited with ${done}/${tasks} done:\n${child.output()}`);
-      if (performance.now() > deadline) throw new Error(`${child.name}: only ${done}/${tasks} done within ${options.timeoutMs} ms`);
+      const progress = `${receiver.receivedAt.size}/${tasks} received, ${done} recorded`;
+      if (!child.alive) throw new Error(`${child.name} exited with ${progress}:\n${child.output()}`);
+      if (performance.now() > deadline) throw new Error(`${child.name}: only ${progress} within ${options.timeoutMs} ms`);
       // Nothing is recorded before it was received, so the database is asked only once every task
       // reached the receiver, and then often: the poll stays out of the measured work, and the end is
       // known within POLL_MS.

@@ -46,4 +46,22 @@ describe('ApiKeyAuthenticator (real repository)', () => {
     expect(await authenticator.authenticate(created.key)).toEqual(contexts[0]);
     expect(keys.lookups).toBe(3);
   });
+
+  it('does not cache what a lookup overlapping a revocation read, and starts later requests afresh', async () => {
+    const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
+    const created = generateApiKey();
+    const keys = new CountedKeys(db);
+    const row = await keys.insert({
+      id: newId(), orgId: org.id, keyId: created.keyId, secretHash: created.secretHash, name: 'revoked', scopes: ['write'], expiresAt: null,
+    });
+    const authenticator = new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig);
+    const before = authenticator.authenticate(created.key);
+    await keys.revoke(org.id, row.id);
+    authenticator.forget(row.id);
+    const after = authenticator.authenticate(created.key);
+    await before;
+    expect(await after).toBeUndefined();
+    expect(await authenticator.authenticate(created.key)).toBeUndefined();
+    expect(keys.lookups).toBe(3);
+  });
 });

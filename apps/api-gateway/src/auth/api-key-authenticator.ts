@@ -22,6 +22,8 @@ const MAX_CACHED_KEYS = 10_000;
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, CachedKey>();
   private readonly lookups = new Map<string, Promise<AuthContext | undefined>>();
+  /** Bumped by every `forget`: a lookup that overlapped one does not cache what it read. */
+  private generation = 0;
   private readonly ttlMs: number;
 
   constructor(
@@ -51,12 +53,13 @@ export class ApiKeyAuthenticator {
   }
 
   private async lookUp(cacheKey: string, keyId: string, secret: string, now: number): Promise<AuthContext | undefined> {
+    const generation = this.generation;
     const row = await this.keys.findActiveByKeyId(keyId);
     if (!row || !secretMatches(secret, row.secretHash)) return undefined;
     const context: AuthContext = { orgId: row.orgId, keyId: row.id, scopes: row.scopes };
     const validUntil = Math.min(now + this.ttlMs, row.expiresAt?.getTime() ?? Infinity);
     if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-    this.cache.set(cacheKey, { context, validUntil });
+    if (generation === this.generation) this.cache.set(cacheKey, { context, validUntil });
     // Last-used is a hint: once per cache miss, never awaited by the request.
     this.keys.touch(row.id).catch(() => undefined);
     return context;
@@ -64,6 +67,9 @@ export class ApiKeyAuthenticator {
 
   /** Drops a revoked key from this process's cache at once (other replicas wait out the TTL). */
   forget(apiKeyId: string): void {
+    this.generation++;
+    // Requests from now on look the key up afresh rather than join a lookup that began before.
+    this.lookups.clear();
     for (const [cacheKey, entry] of this.cache) {
       if (entry.context.keyId === apiKeyId) this.cache.delete(cacheKey);
     }

@@ -114,7 +114,14 @@ export class ResultWriter {
       }
       await this.attempts.insertMany(attempted.map(attemptRow), em);
       await createCallbacks(em, this.boss, this.tasks, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
-      await this.boss.complete(Queue.Deliver, batch.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })), null, { db });
+      // A job is completed only once its task is done with it: settled here, finished anyway
+      // (cancelled mid-attempt, settled by a redelivery) or not startable at all. A task that is
+      // neither lost its running mark in a database crash (docs/decisions/0011): its job stays
+      // active, the lease lapses and the task is delivered again instead of being stranded.
+      const unsettled = attempted.filter((r) => !settled.has(r.task.id)).map((r) => r.task.id);
+      const finished = await this.tasks.finishedAmong(unsettled, em);
+      const done = batch.filter((r) => r.task === undefined || settled.has(r.task.id) || finished.has(r.task.id));
+      if (done.length > 0) await this.boss.complete(Queue.Deliver, done.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })), null, { db });
       return settled;
     });
   }

@@ -30,24 +30,31 @@ const QUOTA_EXCEEDED_STATE = 'HGQ01';
 export async function insertTaskBatch(em: EntityManager, batch: TaskBatch): Promise<TaskEntity[]> {
   if (batch.tasks.length === 0) return [];
   const insert = tasksInsertStatement(batch.tasks);
-  const counts = countPerOrg(batch.tasks.map((task) => task.orgId));
+  const perOrg = countPerOrg(batch.tasks.map((task) => task.orgId));
   // One lock order for every writer of org_usage (API batches, scheduler ticks): no deadlocks.
-  const orgIds = [...counts.keys()].sort();
-  const values = [...insert.values, orgIds, orgIds.map((id) => counts.get(id)!), JSON.stringify(batch.tasksPerMonth), batch.wake, Channel.TasksReady];
+  const orgIds = [...perOrg.keys()].sort();
+  const values: unknown[] = [...insert.values];
+  /** Adds a parameter after the ones already there and names it ($n). */
+  const param = (value: unknown) => `$${values.push(value)}`;
+  const ids = param(orgIds);
+  const counts = param(orgIds.map((id) => perOrg.get(id)!));
+  const quotas = param(JSON.stringify(batch.tasksPerMonth));
+  const wake = param(batch.wake);
+  const channel = param(Channel.TasksReady);
   const jobs = batch.jobs ? `, jobs AS (${shiftParameters(batch.jobs.text, values.length)})` : '';
   if (batch.jobs) values.push(...batch.jobs.values);
   const sql = `
     WITH inserted AS (${insert.text}),
     usage AS (
       INSERT INTO org_usage (org_id, month, tasks_created)
-      SELECT u.org_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, u.n FROM unnest($25::uuid[], $26::int[]) AS u(org_id, n)
+      SELECT u.org_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, u.n FROM unnest(${ids}::uuid[], ${counts}::int[]) AS u(org_id, n)
       ON CONFLICT (org_id, month) DO UPDATE SET tasks_created = org_usage.tasks_created + EXCLUDED.tasks_created
       RETURNING org_id, tasks_created),
     within_quota AS (
       SELECT hourglass_check_quota(u.org_id, o.plan, u.tasks_created,
-               COALESCE(($27::jsonb ->> o.plan)::bigint, ($27::jsonb ->> 'free')::bigint))
+               COALESCE((${quotas}::jsonb ->> o.plan)::bigint, (${quotas}::jsonb ->> 'free')::bigint))
         FROM usage u JOIN organizations o ON o.id = u.org_id),
-    woken AS (SELECT pg_notify($29, 'created') WHERE $28::boolean)${jobs}
+    woken AS (SELECT pg_notify(${channel}, 'created') WHERE ${wake}::boolean)${jobs}
     SELECT * FROM inserted WHERE (SELECT count(*) FROM within_quota) >= 0 AND (SELECT count(*) FROM woken) >= 0`;
   try {
     return inOrderOf(batch.tasks, await queryRows<TaskEntity>(em, sql, values));

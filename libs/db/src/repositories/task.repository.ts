@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { TaskStatus, TaskTransition } from '@hourglass/domain';
+import { FINISHED_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain';
 import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { queryRows } from '../sql.js';
@@ -163,6 +163,14 @@ export class TaskRepository {
         RETURNING ${TASK_COLUMNS}`,
       [ids, TaskTransition.start.to, TaskTransition.start.from],
     );
+  }
+
+  /** Which of `ids` are finished (succeeded, failed or cancelled). */
+  async finishedAmong(ids: string[], em: EntityManager): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await queryRows<{ id: string }>(em, 'SELECT id FROM tasks WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[])',
+      [ids, FINISHED_STATUSES]);
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
