@@ -26,14 +26,19 @@ describe('ApiKeyAuthenticator (real repository)', () => {
     await database.drop();
   });
 
-  it('looks a key up once for a burst of requests that all miss the cache, and never caches a wrong secret', async () => {
+  /** An org with one write key, and an authenticator over the counting repository. */
+  async function newKey() {
     const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
     const created = generateApiKey();
     const keys = new CountedKeys(db);
     const row = await keys.insert({
-      id: newId(), orgId: org.id, keyId: created.keyId, secretHash: created.secretHash, name: 'burst', scopes: ['write'], expiresAt: null,
+      id: newId(), orgId: org.id, keyId: created.keyId, secretHash: created.secretHash, name: 'test', scopes: ['write'], expiresAt: null,
     });
-    const authenticator = new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig);
+    return { org, created, keys, row, authenticator: new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig) };
+  }
+
+  it('looks a key up once for a burst of requests that all miss the cache, and never caches a wrong secret', async () => {
+    const { created, keys, row, authenticator } = await newKey();
 
     const contexts = await Promise.all(Array.from({ length: 30 }, () => authenticator.authenticate(created.key)));
     expect(keys.lookups).toBe(1);
@@ -48,13 +53,7 @@ describe('ApiKeyAuthenticator (real repository)', () => {
   });
 
   it('does not cache what a lookup overlapping a revocation read, and starts later requests afresh', async () => {
-    const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
-    const created = generateApiKey();
-    const keys = new CountedKeys(db);
-    const row = await keys.insert({
-      id: newId(), orgId: org.id, keyId: created.keyId, secretHash: created.secretHash, name: 'revoked', scopes: ['write'], expiresAt: null,
-    });
-    const authenticator = new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig);
+    const { org, created, keys, row, authenticator } = await newKey();
     const before = authenticator.authenticate(created.key);
     await keys.revoke(org.id, row.id);
     authenticator.forget(row.id);
