@@ -1,10 +1,8 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsObject, IsOptional, IsRFC3339, Matches, ValidateNested,
-} from 'class-validator';
-import { TASK_STATUSES, type TaskStatus } from '@hourglass/domain';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { CreateTaskDto, TaskRequestDto, type TaskResponse } from './tasks.dto.js';
+import { ListTasksQuery } from './tasks-query.dto.js';
 
 export const MAX_BATCH_TASKS = 1_000;
 
@@ -30,19 +28,8 @@ export class UpdateTaskDto extends PartialType(OmitType(CreateTaskDto, ['request
   request?: UpdateTaskRequestDto;
 }
 
-export class BulkFilterDto {
-  @ApiPropertyOptional({ enum: TASK_STATUSES }) @IsOptional() @IsIn(TASK_STATUSES)
-  status?: TaskStatus;
-
-  @ApiPropertyOptional({ example: 'tenant:acme' }) @IsOptional() @Matches(/^[^:]{1,100}:.{0,1000}$/s, { message: 'must be key:value' })
-  label?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
-  createdAfter?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
-  createdBefore?: string;
-}
+/** Which tasks a bulk action selects: the task list's filters, without paging. */
+export class BulkFilterDto extends PickType(ListTasksQuery, ['status', 'label', 'createdAfter', 'createdBefore'] as const) {}
 
 export class BulkActionDto {
   @ApiProperty({ type: BulkFilterDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => BulkFilterDto)

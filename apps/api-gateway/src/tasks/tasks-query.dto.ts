@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsRFC3339, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { TASK_STATUSES, type TaskStatus } from '@hourglass/domain';
@@ -30,13 +30,5 @@ export class ListTasksQuery extends PageQuery {
 
 export const DEFAULT_PAGE_SIZE = 20;
 
-export class DeadLettersQuery extends PageQuery {
-  @ApiPropertyOptional({ example: 'tenant:acme' }) @IsOptional() @Matches(/^[^:]{1,100}:.{0,1000}$/s, { message: 'must be key:value' })
-  label?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
-  createdAfter?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
-  createdBefore?: string;
-}
+/** The dead-letter view's filters: those of the task list, minus status (always failed) and queue. */
+export class DeadLettersQuery extends IntersectionType(PageQuery, PickType(ListTasksQuery, ['label', 'createdAfter', 'createdBefore'] as const)) {}
