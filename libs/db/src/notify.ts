@@ -17,9 +17,12 @@ export async function notify(em: EntityManager, channel: Channel, payload: strin
   await em.query('SELECT pg_notify($1, $2)', [channel, payload]);
 }
 
-/** One NOTIFY per payload, in a single statement (the same COMMIT rule as `notify`). */
-export async function notifyMany(em: EntityManager, channel: Channel, payloads: string[]): Promise<void> {
-  if (payloads.length > 0) await em.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [channel, payloads]);
+/**
+ * Wakes the dispatchers at commit if any of `dueTaskIds` is due now. One notification for the
+ * lot: listeners only wake on it, so one per task would only cost them parsing.
+ */
+export async function wakeDispatchers(em: EntityManager, dueTaskIds: string[]): Promise<void> {
+  if (dueTaskIds.length > 0) await notify(em, Channel.TasksReady, dueTaskIds[0]!);
 }
 
 export interface ListenerOptions {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  Channel, deliveryJobFields, deliveryLeaseSeconds, insertJobs, notifyMany, OrganizationRepository, Queue, type TaskEntity,
+  deliveryJobFields, deliveryLeaseSeconds, insertJobs, wakeDispatchers, OrganizationRepository, Queue, type TaskEntity,
 } from '@hourglass/db';
 import { jobPriority, planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -42,6 +42,6 @@ export class TaskJobs {
     const org = await this.orgs.findById(orgId, em);
     const tier = planFor(this.config.plans, org?.plan ?? 'free').tier;
     await insertJobs(this.boss, Queue.Deliver, deliveryJobsFor(rows, () => tier), em);
-    await notifyMany(em, Channel.TasksReady, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
+    await wakeDispatchers(em, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
   }
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { TaskLimits, TaskStatus, type DeliveryOutcome } from '@hourglass/domain';
 import {
-  Channel, deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, notifyMany, Queue,
+  deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, wakeDispatchers, Queue,
   type NewTask, type StartedTask, type TaskRepository,
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
@@ -86,5 +86,5 @@ export async function createCallbacks(em: EntityManager, boss: PgBoss, tasks: Ta
     group: { id: row.orgId },
     expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
   })), em);
-  await notifyMany(em, Channel.TasksReady, rows.map((row) => row.id));
+  await wakeDispatchers(em, rows.map((row) => row.id));
 }

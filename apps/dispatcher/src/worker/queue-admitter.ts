@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import {
-  Channel, deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, notifyMany, Queue, type QueueAdmissionRepository,
+  deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, wakeDispatchers, Queue, type QueueAdmissionRepository,
 } from '@hourglass/db';
 import { WakeSignal } from './wake-signal.js';
 
@@ -70,7 +70,7 @@ export class QueueAdmitter {
         group: { id: task.orgId },
         expireInSeconds: deliveryLeaseSeconds(task.timeoutMs),
       })), em);
-      await notifyMany(em, Channel.TasksReady, tasks.map((task) => task.taskId));
+      await wakeDispatchers(em, tasks.map((task) => task.taskId));
       return tasks.length;
     });
     if (admitted > 0) this.deps.onAdmitted(admitted);

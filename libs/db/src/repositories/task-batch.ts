@@ -4,7 +4,7 @@ import type { TaskEntity } from '../entities/task.entity.js';
 import { Channel } from '../notify.js';
 import { shiftParameters, type SqlStatement } from '../queues.js';
 import { queryRows } from '../sql.js';
-import { countPerOrg } from './usage.repository.js';
+import { addToUsageSql, countPerOrg } from './usage.repository.js';
 import { inOrderOf, type NewTask, tasksInsertStatement } from './task.repository.js';
 
 export interface TaskBatch {
@@ -31,8 +31,7 @@ export async function insertTaskBatch(em: EntityManager, batch: TaskBatch): Prom
   if (batch.tasks.length === 0) return [];
   const insert = tasksInsertStatement(batch.tasks);
   const perOrg = countPerOrg(batch.tasks.map((task) => task.orgId));
-  // One lock order for every writer of org_usage (API batches, scheduler ticks): no deadlocks.
-  const orgIds = [...perOrg.keys()].sort();
+  const orgIds = [...perOrg.keys()].sort(); // the lock order addToUsageSql asks for
   const values: unknown[] = [...insert.values];
   /** Adds a parameter after the ones already there and names it ($n). */
   const param = (value: unknown) => `$${values.push(value)}`;
@@ -45,11 +44,7 @@ export async function insertTaskBatch(em: EntityManager, batch: TaskBatch): Prom
   if (batch.jobs) values.push(...batch.jobs.values);
   const sql = `
     WITH inserted AS (${insert.text}),
-    usage AS (
-      INSERT INTO org_usage (org_id, month, tasks_created)
-      SELECT u.org_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, u.n FROM unnest(${ids}::uuid[], ${counts}::int[]) AS u(org_id, n)
-      ON CONFLICT (org_id, month) DO UPDATE SET tasks_created = org_usage.tasks_created + EXCLUDED.tasks_created
-      RETURNING org_id, tasks_created),
+    usage AS (${addToUsageSql(ids, counts)}),
     within_quota AS (
       SELECT hourglass_check_quota(u.org_id, o.plan, u.tasks_created,
                COALESCE((${quotas}::jsonb ->> o.plan)::bigint, (${quotas}::jsonb ->> 'free')::bigint))

@@ -8,6 +8,18 @@ export function countPerOrg(orgIds: string[]): Map<string, number> {
   return counts;
 }
 
+/**
+ * Adds `counts[i]` tasks to org `orgIds[i]`'s count for this month (UTC), returning each org's new
+ * total (org_id, tasks_created). The parameters are uuid[] and int[], org ids sorted: every writer
+ * locks the counter rows in one order, so concurrent ones cannot deadlock.
+ */
+export function addToUsageSql(orgIds: string, counts: string): string {
+  return `INSERT INTO org_usage (org_id, month, tasks_created)
+    SELECT u.org_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, u.n FROM unnest(${orgIds}::uuid[], ${counts}::int[]) AS u(org_id, n)
+    ON CONFLICT (org_id, month) DO UPDATE SET tasks_created = org_usage.tasks_created + EXCLUDED.tasks_created
+    RETURNING org_id, tasks_created`;
+}
+
 export interface OrgUsage {
   /** Tasks created this calendar month (UTC), including the ones just added. */
   tasksThisMonth: number;
@@ -28,12 +40,7 @@ export class UsageRepository {
     const orgIds = [...counts.keys()].sort();
     const rows = await queryRows<{ org_id: string; tasks_created: string; plan: string }>(
       em,
-      `WITH added AS (
-         INSERT INTO org_usage (org_id, month, tasks_created)
-         SELECT u.org_id, date_trunc('month', now() AT TIME ZONE 'UTC')::date, u.n
-           FROM unnest($1::uuid[], $2::int[]) AS u(org_id, n)
-         ON CONFLICT (org_id, month) DO UPDATE SET tasks_created = org_usage.tasks_created + EXCLUDED.tasks_created
-         RETURNING org_id, tasks_created)
+      `WITH added AS (${addToUsageSql('$1', '$2')})
        SELECT a.org_id, a.tasks_created, o.plan FROM added a JOIN organizations o ON o.id = a.org_id`,
       [orgIds, orgIds.map((id) => counts.get(id)!)],
     );
