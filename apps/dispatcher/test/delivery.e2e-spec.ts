@@ -113,8 +113,8 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     await waitFor(() => tasks.findForOrg(org.id, task.id), (t) => t?.status === 'running');
     // What PostgreSQL would hand back after losing the last asynchronous commits: the task as it was before it started.
     await db.query(`UPDATE tasks SET status = 'queued', attempt_count = attempt_count - 1 WHERE id = $1`, [task.id]);
+    // The attempt row commits in the same transaction as the job's completion would.
     await waitFor(() => attempts.listForTask(org.id, task.id, 10), (page) => page.data.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('queued');
     const jobs = await db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task.id]);
     expect(jobs).toEqual([{ state: 'active' }]);

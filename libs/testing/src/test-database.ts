@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createDataSource } from '@hourglass/db';
 
 /** Set by the jest global setup: a server URL (any database) and the migrated template's name. */
 export const TEST_ENV = { serverUrl: 'HG_TEST_SERVER_URL', template: 'HG_TEST_TEMPLATE_DB', runId: 'HG_TEST_RUN_ID' } as const;
@@ -39,5 +41,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url,
     drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+export interface TestDataSource {
+  database: TestDatabase;
+  db: DataSource;
+  /** Destroys the DataSource, then drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database (see createTestDatabase) with a DataSource on it, for tests that query directly. */
+export async function createTestDataSource(): Promise<TestDataSource> {
+  const database = await createTestDatabase();
+  const db = await createDataSource({ url: database.url }).initialize();
+  return {
+    database,
+    db,
+    close: async () => {
+      await db.destroy();
+      await database.drop();
+    },
   };
 }

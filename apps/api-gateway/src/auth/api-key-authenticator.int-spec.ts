@@ -1,30 +1,30 @@
 import { DataSource } from 'typeorm';
 import { generateApiKey, KeyRing } from '@hourglass/crypto';
-import { ApiKeyRepository, createDataSource, newId } from '@hourglass/db';
-import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
+import { ApiKeyRepository, newId } from '@hourglass/db';
+import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
 import type { ApiGatewayConfig } from '../config.js';
 import { ApiKeyAuthenticator } from './api-key-authenticator.js';
 
-/** The real repository, counting its lookups. */
+/** The real repository, counting its lookups; `hold` keeps each lookup's answer back until it resolves. */
 class CountedKeys extends ApiKeyRepository {
   lookups = 0;
-  override findActiveByKeyId(keyId: string) {
+  hold: Promise<void> = Promise.resolve();
+  override async findActiveByKeyId(keyId: string) {
     this.lookups++;
-    return super.findActiveByKeyId(keyId);
+    const row = await super.findActiveByKeyId(keyId);
+    await this.hold;
+    return row;
   }
 }
 
 describe('ApiKeyAuthenticator (real repository)', () => {
-  let database: TestDatabase;
+  let fixture: TestDataSource;
   let db: DataSource;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource({ url: database.url }).initialize();
+    fixture = await createTestDataSource();
+    db = fixture.db;
   });
-  afterAll(async () => {
-    await db.destroy();
-    await database.drop();
-  });
+  afterAll(() => fixture.close());
 
   /** An org with one write key, and an authenticator over the counting repository. */
   async function newKey() {
@@ -54,11 +54,15 @@ describe('ApiKeyAuthenticator (real repository)', () => {
 
   it('does not cache what a lookup overlapping a revocation read, and starts later requests afresh', async () => {
     const { org, created, keys, row, authenticator } = await newKey();
+    let release!: () => void;
+    keys.hold = new Promise((resolve) => (release = resolve));
     const before = authenticator.authenticate(created.key);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its lookup has read the key as active by now
     await keys.revoke(org.id, row.id);
     authenticator.forget(row.id);
     const after = authenticator.authenticate(created.key);
-    await before;
+    release();
+    expect((await before)?.keyId).toBe(row.id); // read before the revocation: answered as it was
     expect(await after).toBeUndefined();
     expect(await authenticator.authenticate(created.key)).toBeUndefined();
     expect(keys.lookups).toBe(3);

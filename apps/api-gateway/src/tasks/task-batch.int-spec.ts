@@ -3,29 +3,28 @@ import type { PgBoss } from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
 import {
-  Channel, createBoss, createDataSource, deliveryJobFields, insertTaskBatch, jobsInsertStatement, newId, Queue, shiftParameters, type NewTask,
+  Channel, createBoss, deliveryJobFields, insertTaskBatch, jobsInsertStatement, newId, Queue, shiftParameters, type NewTask,
 } from '@hourglass/db';
 import { AppError, ErrorCode } from '@hourglass/domain';
-import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
+import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
 import { newTask } from './tasks.service.js';
 
 describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () => {
-  let database: TestDatabase;
+  let fixture: TestDataSource;
   let db: DataSource;
   let boss: PgBoss;
   const keys = new KeyRing(KeyRing.generateSpec());
   const trace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource({ url: database.url }).initialize();
-    boss = createBoss(database.url, 'producer');
+    fixture = await createTestDataSource();
+    db = fixture.db;
+    boss = createBoss(fixture.database.url, 'producer');
     await boss.start();
   });
   afterAll(async () => {
     await boss.stop({ graceful: false });
-    await db.destroy();
-    await database.drop();
+    await fixture.close();
   });
 
   const tasksOf = (orgId: string, n: number): NewTask[] =>
@@ -54,7 +53,7 @@ describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () =
     const { org: a } = await make.org(db, keys);
     const { org: b } = await make.org(db, keys);
     const tasks = [...tasksOf(a.id, 3), ...tasksOf(b.id, 2)];
-    const listener = new pg.Client({ connectionString: database.url });
+    const listener = new pg.Client({ connectionString: fixture.database.url });
     await listener.connect();
     const heard: string[] = [];
     listener.on('notification', (n) => heard.push(n.payload ?? ''));

@@ -1,23 +1,20 @@
 import { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
-import { AttemptRepository, createBoss, createDataSource, IdempotencyRepository, newId } from '@hourglass/db';
-import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
+import { AttemptRepository, createBoss, IdempotencyRepository, newId } from '@hourglass/db';
+import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
 
 describe('attempt retention', () => {
-  let database: TestDatabase;
+  let fixture: TestDataSource;
   let db: DataSource;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource({ url: database.url }).initialize();
+    fixture = await createTestDataSource();
+    db = fixture.db;
   });
-  afterAll(async () => {
-    await db.destroy();
-    await database.drop();
-  });
+  afterAll(() => fixture.close());
 
   it("deletes attempts older than their org's retention, in batches, and keeps the rest", async () => {
     const keys = new KeyRing(KeyRing.generateSpec());
-    const boss = createBoss(database.url, 'producer');
+    const boss = createBoss(fixture.database.url, 'producer');
     await boss.start();
     const { org: shortLived } = await make.org(db, keys);
     const { org: longLived } = await make.org(db, keys);
