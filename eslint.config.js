@@ -3,7 +3,10 @@ import tseslint from 'typescript-eslint';
 
 /** Who may import whom (ARCHITECTURE.md, STYLE.md §2). Apps never import apps. */
 const boundaries = (testing) => [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:domain', 'type:util', ...testing] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:platform', 'type:data-access', 'type:domain', 'type:util', ...testing],
+  },
   // The platform's Nest module provides the DataSource, repositories and pg-boss (docs/decisions/0001).
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:domain', 'type:data-access', 'type:util'] },
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:util'] },
@@ -12,10 +15,20 @@ const boundaries = (testing) => [
     onlyDependOnLibsWithTags: [],
     bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss', 'undici', 'fastify'],
   },
-  { sourceTag: 'type:util', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss'] },
+  {
+    sourceTag: 'type:util',
+    onlyDependOnLibsWithTags: [],
+    bannedExternalImports: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss'],
+  },
   { sourceTag: 'type:migrations', onlyDependOnLibsWithTags: ['type:data-access', 'type:domain'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:data-access', 'type:platform', 'type:domain', 'type:util', 'type:migrations'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:migrations', 'type:data-access', 'type:domain', 'type:util', 'type:testing'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:platform', 'type:domain', 'type:util', 'type:migrations'],
+  },
+  {
+    sourceTag: 'type:tool',
+    onlyDependOnLibsWithTags: ['type:migrations', 'type:data-access', 'type:domain', 'type:util', 'type:testing'],
+  },
 ];
 
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'];

@@ -35,7 +35,12 @@ export default {
   testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.spec.ts'] },
-    { ...base, ...withDatabase, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.int-spec.ts'] },
+    {
+      ...base,
+      ...withDatabase,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.int-spec.ts'],
+    },
     { ...base, ...withDatabase, displayName: 'e2e', testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'] },
     { ...base, ...withDatabase, displayName: 'system', testMatch: ['<rootDir>/test/system/**/*.system-spec.ts'] },
     { ...base, ...withDatabase, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },

@@ -34,7 +34,9 @@ export class AddSchedules1764100000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX schedules_org_idx ON schedules (org_id, id DESC)`);
     // The scheduler's claim: due, enabled schedules in fire-time order.
-    await q.query(`CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE enabled AND next_run_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX schedules_due_idx ON schedules (next_run_at) WHERE enabled AND next_run_at IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE schedule_versions (
         id uuid PRIMARY KEY,

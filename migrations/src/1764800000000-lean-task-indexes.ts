@@ -12,10 +12,14 @@ export class LeanTaskIndexes1764800000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX tasks_labels_idx');
     // Queries filtering on labels add `labels <> '{}'` so the planner can use it.
-    await q.query(`CREATE INDEX tasks_labels_idx ON tasks USING gin (labels jsonb_path_ops) WHERE labels <> '{}'::jsonb`);
+    await q.query(
+      `CREATE INDEX tasks_labels_idx ON tasks USING gin (labels jsonb_path_ops) WHERE labels <> '{}'::jsonb`,
+    );
     // The scheduler's ON CONFLICT names the same predicate to use it as the arbiter.
     await q.query('ALTER TABLE tasks DROP CONSTRAINT tasks_schedule_occurrence_uq');
-    await q.query('CREATE UNIQUE INDEX tasks_schedule_occurrence_uq ON tasks (schedule_id, fire_at) WHERE schedule_id IS NOT NULL');
+    await q.query(
+      'CREATE UNIQUE INDEX tasks_schedule_occurrence_uq ON tasks (schedule_id, fire_at) WHERE schedule_id IS NOT NULL',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -16,7 +16,12 @@ export async function migrate(url: string, log: (line: string) => void = () => u
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [DbLock.Migrate]);
-    const dataSource = createDataSource({ url, migrations: MIGRATIONS, poolMax: 2, applicationName: 'hourglass-migrate' });
+    const dataSource = createDataSource({
+      url,
+      migrations: MIGRATIONS,
+      poolMax: 2,
+      applicationName: 'hourglass-migrate',
+    });
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' }).finally(() => dataSource.destroy());
     for (const migration of applied) log(`applied ${migration.name}`);

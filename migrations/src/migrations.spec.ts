@@ -3,7 +3,7 @@ import { MIGRATIONS } from './migrations.js';
 
 describe('MIGRATIONS', () => {
   it('ends with the migration the services expect (EXPECTED_MIGRATION)', () => {
-    expect(new (MIGRATIONS[MIGRATIONS.length - 1]!)().name).toBe(EXPECTED_MIGRATION);
+    expect(new MIGRATIONS[MIGRATIONS.length - 1]!().name).toBe(EXPECTED_MIGRATION);
   });
 
   it('are in timestamp order with unique names', () => {

@@ -2,8 +2,14 @@ import { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource } from '@hourglass/db';
 import {
-  createTestDatabase, make, seedDueTasks, startHttpSink, startService,
-  type HttpSink, type RunningService, type TestDatabase,
+  createTestDatabase,
+  make,
+  seedDueTasks,
+  startHttpSink,
+  startService,
+  type HttpSink,
+  type RunningService,
+  type TestDatabase,
 } from '@hourglass/testing';
 
 const TASKS = Number(process.env.FAULT_TASKS ?? 10_000);
@@ -35,41 +41,56 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
     await database.drop();
   }, SLOW);
 
-  it('delivers every task at least once, duplicates only with the same webhook-id', async () => {
-    const keySpec = KeyRing.generateSpec();
-    const { org } = await make.org(db, new KeyRing(keySpec));
-    const boss = createBoss(database.url, 'producer');
-    await boss.start();
-    const ids = await seedDueTasks(db, boss, { orgId: org.id, url: `${sink.url}/fault`, count: TASKS, timeoutMs: 2_000 });
-    await boss.stop({ graceful: false });
+  it(
+    'delivers every task at least once, duplicates only with the same webhook-id',
+    async () => {
+      const keySpec = KeyRing.generateSpec();
+      const { org } = await make.org(db, new KeyRing(keySpec));
+      const boss = createBoss(database.url, 'producer');
+      await boss.start();
+      const ids = await seedDueTasks(db, boss, {
+        orgId: org.id,
+        url: `${sink.url}/fault`,
+        count: TASKS,
+        timeoutMs: 2_000,
+      });
+      await boss.stop({ graceful: false });
 
-    const env = { DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: '200' };
-    for (let i = 0; i < 3; i++) dispatchers.push(await startService('dispatcher', env));
-    let kills = 0;
-    const pending = async () => Number((await db.query(`SELECT count(*) AS n FROM tasks WHERE status <> 'succeeded'`))[0].n);
-    const deadline = Date.now() + 200_000;
-    while ((await pending()) > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
-      if ((await pending()) === 0) break;
-      const victim = dispatchers.splice(kills % dispatchers.length, 1)[0]!;
-      await victim.kill('SIGKILL');
-      kills++;
-      dispatchers.push(await startService('dispatcher', env));
-    }
+      const env = {
+        DATABASE_URL: database.url,
+        ENCRYPTION_KEYS: keySpec,
+        HOURGLASS_LOCAL_MODE: 'true',
+        DISPATCHER_POLL_MS: '200',
+      };
+      for (let i = 0; i < 3; i++) dispatchers.push(await startService('dispatcher', env));
+      let kills = 0;
+      const pending = async () =>
+        Number((await db.query(`SELECT count(*) AS n FROM tasks WHERE status <> 'succeeded'`))[0].n);
+      const deadline = Date.now() + 200_000;
+      while ((await pending()) > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
+        if ((await pending()) === 0) break;
+        const victim = dispatchers.splice(kills % dispatchers.length, 1)[0]!;
+        await victim.kill('SIGKILL');
+        kills++;
+        dispatchers.push(await startService('dispatcher', env));
+      }
 
-    expect(await pending()).toBe(0);
-    expect(kills).toBeGreaterThan(0);
-    const hitsByTask = new Map<string, number>();
-    for (const hit of sink.requests) {
-      // The body names the task; the webhook-id header must name the same one, on every duplicate too.
-      const { taskId } = JSON.parse(hit.body) as { taskId: string };
-      expect(hit.headers['webhook-id']).toBe(taskId);
-      hitsByTask.set(taskId, (hitsByTask.get(taskId) ?? 0) + 1);
-    }
-    expect(ids.filter((id) => !hitsByTask.has(id))).toEqual([]);
-    const duplicated = [...hitsByTask.values()].filter((n) => n > 1).length;
-    // Each kill can interrupt at most one process's in-flight deliveries (200 by default).
-    expect(duplicated).toBeLessThanOrEqual(kills * 200);
-    console.log(`fault: ${TASKS} tasks, ${kills} kills, ${duplicated} tasks delivered more than once`);
-  }, SLOW);
+      expect(await pending()).toBe(0);
+      expect(kills).toBeGreaterThan(0);
+      const hitsByTask = new Map<string, number>();
+      for (const hit of sink.requests) {
+        // The body names the task; the webhook-id header must name the same one, on every duplicate too.
+        const { taskId } = JSON.parse(hit.body) as { taskId: string };
+        expect(hit.headers['webhook-id']).toBe(taskId);
+        hitsByTask.set(taskId, (hitsByTask.get(taskId) ?? 0) + 1);
+      }
+      expect(ids.filter((id) => !hitsByTask.has(id))).toEqual([]);
+      const duplicated = [...hitsByTask.values()].filter((n) => n > 1).length;
+      // Each kill can interrupt at most one process's in-flight deliveries (200 by default).
+      expect(duplicated).toBeLessThanOrEqual(kills * 200);
+      console.log(`fault: ${TASKS} tasks, ${kills} kills, ${duplicated} tasks delivered more than once`);
+    },
+    SLOW,
+  );
 });

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { KeyRing } from '@hourglass/crypto';
-import { createTestDatabase, startHttpSink, startService, type HttpSink, type RunningService, type TestDatabase } from '@hourglass/testing';
+import {
+  createTestDatabase,
+  startHttpSink,
+  startService,
+  type HttpSink,
+  type RunningService,
+  type TestDatabase,
+} from '@hourglass/testing';
 import { ApiClient, waitForFinish, type AttemptView } from './api-client.js';
 
 /**
@@ -29,13 +36,21 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     sink = await startHttpSink();
     const adminToken = randomBytes(24).toString('base64url');
     env = {
-      DATABASE_URL: database.url, HOURGLASS_ADMIN_TOKEN: adminToken, ENCRYPTION_KEYS: KeyRing.generateSpec(),
-      HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: '200', SHUTDOWN_GRACE_MS: '20000',
+      DATABASE_URL: database.url,
+      HOURGLASS_ADMIN_TOKEN: adminToken,
+      ENCRYPTION_KEYS: KeyRing.generateSpec(),
+      HOURGLASS_LOCAL_MODE: 'true',
+      DISPATCHER_POLL_MS: '200',
+      SHUTDOWN_GRACE_MS: '20000',
     };
     const [gateway] = await Promise.all([start('api-gateway'), start('scheduler'), start('dispatcher')]);
     const admin = new ApiClient(gateway!.url, adminToken);
-    const org = await admin.expect<{ id: string; signingSecret: string }>(201, 'POST', '/v1/admin/orgs', { name: 'system test' });
-    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, { scopes: ['read', 'write'] });
+    const org = await admin.expect<{ id: string; signingSecret: string }>(201, 'POST', '/v1/admin/orgs', {
+      name: 'system test',
+    });
+    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, {
+      scopes: ['read', 'write'],
+    });
     api = new ApiClient(gateway!.url, key.key);
     signingSecret = org.signingSecret;
   }, SLOW);
@@ -47,87 +62,133 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
   }, SLOW);
 
   const createTask = (path: string, extra: Record<string, unknown> = {}) =>
-    api.expect<{ id: string; status: string }>(201, 'POST', '/v1/tasks', { request: { url: `${sink.url}${path}`, method: 'POST', body: '{"n":1}' }, ...extra });
-  const attemptsOf = (id: string) => api.expect<{ data: AttemptView[] }>(200, 'GET', `/v1/tasks/${id}/attempts`).then((page) => page.data);
+    api.expect<{ id: string; status: string }>(201, 'POST', '/v1/tasks', {
+      request: { url: `${sink.url}${path}`, method: 'POST', body: '{"n":1}' },
+      ...extra,
+    });
+  const attemptsOf = (id: string) =>
+    api.expect<{ data: AttemptView[] }>(200, 'GET', `/v1/tasks/${id}/attempts`).then((page) => page.data);
   const hitsOf = (id: string) => sink.requests.filter((r) => r.headers['webhook-id'] === id);
 
-  it('delivers a task with a signature the standardwebhooks package verifies', async () => {
-    const task = await createTask('/signed', { request: { url: `${sink.url}/signed`, method: 'POST', body: '{"user":42}', headers: { 'content-type': 'application/json' } } });
-    const [hit] = await sink.waitFor(1, (r) => r.headers['webhook-id'] === task.id);
-    expect(new Webhook(signingSecret).verify(hit!.body, hit!.headers as Record<string, string>)).toEqual({ user: 42 });
-    expect(hit!.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-    expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
-    expect(await attemptsOf(task.id)).toMatchObject([{ number: 1, outcome: 'delivered', statusCode: 200 }]);
-  }, SLOW);
+  it(
+    'delivers a task with a signature the standardwebhooks package verifies',
+    async () => {
+      const task = await createTask('/signed', {
+        request: {
+          url: `${sink.url}/signed`,
+          method: 'POST',
+          body: '{"user":42}',
+          headers: { 'content-type': 'application/json' },
+        },
+      });
+      const [hit] = await sink.waitFor(1, (r) => r.headers['webhook-id'] === task.id);
+      expect(new Webhook(signingSecret).verify(hit!.body, hit!.headers as Record<string, string>)).toEqual({
+        user: 42,
+      });
+      expect(hit!.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
+      expect(await attemptsOf(task.id)).toMatchObject([{ number: 1, outcome: 'delivered', statusCode: 200 }]);
+    },
+    SLOW,
+  );
 
-  it('retries a target that answers 500 and then 200: two attempts', async () => {
-    const seen = new Set<string>();
-    sink.reply((req, res) => {
-      const id = String(req.headers['webhook-id']);
-      if (req.path !== '/flaky' || seen.has(id)) return void res.end('ok');
-      seen.add(id);
-      res.statusCode = 500;
-      res.end('boom');
-    });
-    const task = await createTask('/flaky');
-    expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
-    expect((await attemptsOf(task.id)).map((a) => [a.number, a.statusCode])).toEqual([[2, 200], [1, 500]]);
-  }, SLOW);
+  it(
+    'retries a target that answers 500 and then 200: two attempts',
+    async () => {
+      const seen = new Set<string>();
+      sink.reply((req, res) => {
+        const id = String(req.headers['webhook-id']);
+        if (req.path !== '/flaky' || seen.has(id)) return void res.end('ok');
+        seen.add(id);
+        res.statusCode = 500;
+        res.end('boom');
+      });
+      const task = await createTask('/flaky');
+      expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
+      expect((await attemptsOf(task.id)).map((a) => [a.number, a.statusCode])).toEqual([
+        [2, 200],
+        [1, 500],
+      ]);
+    },
+    SLOW,
+  );
 
-  it('times out a slow target and retries it', async () => {
-    const seen = new Set<string>();
-    sink.reply((req, res) => {
-      const id = String(req.headers['webhook-id']);
-      if (req.path !== '/slow' || seen.has(id)) return void res.end('ok');
-      seen.add(id);
-      setTimeout(() => res.end('late'), 3_000);
-    });
-    const task = await createTask('/slow', { timeoutMs: 1_000 });
-    expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
-    const attempts = await attemptsOf(task.id);
-    expect(attempts.map((a) => a.outcome)).toEqual(['delivered', 'retryable']);
-    expect(attempts[1]!.error).toMatch(/^timeout: /);
-  }, SLOW);
+  it(
+    'times out a slow target and retries it',
+    async () => {
+      const seen = new Set<string>();
+      sink.reply((req, res) => {
+        const id = String(req.headers['webhook-id']);
+        if (req.path !== '/slow' || seen.has(id)) return void res.end('ok');
+        seen.add(id);
+        setTimeout(() => res.end('late'), 3_000);
+      });
+      const task = await createTask('/slow', { timeoutMs: 1_000 });
+      expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
+      const attempts = await attemptsOf(task.id);
+      expect(attempts.map((a) => a.outcome)).toEqual(['delivered', 'retryable']);
+      expect(attempts[1]!.error).toMatch(/^timeout: /);
+    },
+    SLOW,
+  );
 
-  it('never delivers a cancelled task', async () => {
-    sink.reply((_req, res) => void res.end('ok'));
-    const task = await createTask('/cancelled', { delay: '2s' });
-    expect((await api.expect<{ status: string }>(200, 'POST', `/v1/tasks/${task.id}/cancel`)).status).toBe('cancelled');
-    const control = await createTask('/control', { delay: '2s' });
-    await sink.waitFor(1, (r) => r.headers['webhook-id'] === control.id);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(hitsOf(task.id)).toHaveLength(0);
-    expect((await api.expect<{ status: string }>(200, 'GET', `/v1/tasks/${task.id}`)).status).toBe('cancelled');
-  }, SLOW);
+  it(
+    'never delivers a cancelled task',
+    async () => {
+      sink.reply((_req, res) => void res.end('ok'));
+      const task = await createTask('/cancelled', { delay: '2s' });
+      expect((await api.expect<{ status: string }>(200, 'POST', `/v1/tasks/${task.id}/cancel`)).status).toBe(
+        'cancelled',
+      );
+      const control = await createTask('/control', { delay: '2s' });
+      await sink.waitFor(1, (r) => r.headers['webhook-id'] === control.id);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(hitsOf(task.id)).toHaveLength(0);
+      expect((await api.expect<{ status: string }>(200, 'GET', `/v1/tasks/${task.id}`)).status).toBe('cancelled');
+    },
+    SLOW,
+  );
 
-  it('drains in-flight deliveries on SIGTERM', async () => {
-    sink.reply((req, res) => void setTimeout(() => res.end('ok'), req.path === '/drain' ? 1_500 : 0));
-    const [dispatcher] = services.filter((s) => s.name === 'dispatcher' && s.child.exitCode === null && s.child.signalCode === null);
-    const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask('/drain')));
-    await sink.waitFor(5, (r) => r.path === '/drain');
-    // Nest re-raises the signal after its shutdown hooks ran, so a clean drain exits by SIGTERM.
-    expect(await dispatcher!.kill('SIGTERM')).toBe('SIGTERM');
-    await start('dispatcher');
-    for (const task of tasks) expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
-    // Drained, not redelivered: each task reached the target exactly once.
-    for (const task of tasks) expect(hitsOf(task.id)).toHaveLength(1);
-  }, SLOW);
+  it(
+    'drains in-flight deliveries on SIGTERM',
+    async () => {
+      sink.reply((req, res) => void setTimeout(() => res.end('ok'), req.path === '/drain' ? 1_500 : 0));
+      const [dispatcher] = services.filter(
+        (s) => s.name === 'dispatcher' && s.child.exitCode === null && s.child.signalCode === null,
+      );
+      const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask('/drain')));
+      await sink.waitFor(5, (r) => r.path === '/drain');
+      // Nest re-raises the signal after its shutdown hooks ran, so a clean drain exits by SIGTERM.
+      expect(await dispatcher!.kill('SIGTERM')).toBe('SIGTERM');
+      await start('dispatcher');
+      for (const task of tasks) expect((await waitForFinish(api, task.id)).status).toBe('succeeded');
+      // Drained, not redelivered: each task reached the target exactly once.
+      for (const task of tasks) expect(hitsOf(task.id)).toHaveLength(1);
+    },
+    SLOW,
+  );
 
-  it('delivers every task even when the dispatcher is killed with SIGKILL mid-delivery', async () => {
-    sink.reply((req, res) => void setTimeout(() => res.end('ok'), req.path === '/crash' ? 1_500 : 0));
-    const [dispatcher] = services.filter((s) => s.name === 'dispatcher' && s.child.exitCode === null && s.child.signalCode === null);
-    const tasks = await Promise.all(Array.from({ length: 20 }, () => createTask('/crash', { timeoutMs: 5_000 })));
-    await sink.waitFor(5, (r) => r.path === '/crash');
-    await dispatcher!.kill('SIGKILL');
-    await start('dispatcher');
-    for (const task of tasks) expect((await waitForFinish(api, task.id, 90_000)).status).toBe('succeeded');
-    // The kill did interrupt deliveries: some tasks reached the target twice.
-    expect(tasks.some((task) => hitsOf(task.id).length > 1)).toBe(true);
-    for (const task of tasks) {
-      const hits = hitsOf(task.id);
-      expect(hits.length).toBeGreaterThanOrEqual(1);
-      // A duplicate is only ever a redelivery of the same task: same webhook-id, later attempt.
-      expect(new Set(hits.map((h) => h.headers['webhook-id']))).toEqual(new Set([task.id]));
-    }
-  }, SLOW);
+  it(
+    'delivers every task even when the dispatcher is killed with SIGKILL mid-delivery',
+    async () => {
+      sink.reply((req, res) => void setTimeout(() => res.end('ok'), req.path === '/crash' ? 1_500 : 0));
+      const [dispatcher] = services.filter(
+        (s) => s.name === 'dispatcher' && s.child.exitCode === null && s.child.signalCode === null,
+      );
+      const tasks = await Promise.all(Array.from({ length: 20 }, () => createTask('/crash', { timeoutMs: 5_000 })));
+      await sink.waitFor(5, (r) => r.path === '/crash');
+      await dispatcher!.kill('SIGKILL');
+      await start('dispatcher');
+      for (const task of tasks) expect((await waitForFinish(api, task.id, 90_000)).status).toBe('succeeded');
+      // The kill did interrupt deliveries: some tasks reached the target twice.
+      expect(tasks.some((task) => hitsOf(task.id).length > 1)).toBe(true);
+      for (const task of tasks) {
+        const hits = hitsOf(task.id);
+        expect(hits.length).toBeGreaterThanOrEqual(1);
+        // A duplicate is only ever a redelivery of the same task: same webhook-id, later attempt.
+        expect(new Set(hits.map((h) => h.headers['webhook-id']))).toEqual(new Set([task.id]));
+      }
+    },
+    SLOW,
+  );
 });

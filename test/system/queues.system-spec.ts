@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
 import { createDataSource } from '@hourglass/db';
-import { createTestDatabase, startHttpSink, startService, type HttpSink, type RunningService, type TestDatabase } from '@hourglass/testing';
+import {
+  createTestDatabase,
+  startHttpSink,
+  startService,
+  type HttpSink,
+  type RunningService,
+  type TestDatabase,
+} from '@hourglass/testing';
 import { ApiClient } from './api-client.js';
 
 /**
@@ -32,21 +39,36 @@ describe('system: named queues across two dispatchers', () => {
       maxOpen.set(key, Math.max(maxOpen.get(key) ?? 0, open.get(key)!));
       const fail = failFirst.delete(req.body);
       // A random delay: without the queue's ordering, later tasks would overtake earlier ones.
-      setTimeout(() => {
-        open.set(key, open.get(key)! - 1);
-        res.statusCode = fail ? 500 : 200;
-        res.end('ok');
-      }, Math.floor(Math.random() * 40));
+      setTimeout(
+        () => {
+          open.set(key, open.get(key)! - 1);
+          res.statusCode = fail ? 500 : 200;
+          res.end('ok');
+        },
+        Math.floor(Math.random() * 40),
+      );
     });
     const adminToken = randomBytes(24).toString('base64url');
     const env = {
-      DATABASE_URL: database.url, HOURGLASS_ADMIN_TOKEN: adminToken, ENCRYPTION_KEYS: KeyRing.generateSpec(),
-      HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: '200', DISPATCHER_QUEUE_POLL_MS: '100',
+      DATABASE_URL: database.url,
+      HOURGLASS_ADMIN_TOKEN: adminToken,
+      ENCRYPTION_KEYS: KeyRing.generateSpec(),
+      HOURGLASS_LOCAL_MODE: 'true',
+      DISPATCHER_POLL_MS: '200',
+      DISPATCHER_QUEUE_POLL_MS: '100',
     };
-    services.push(...await Promise.all([startService('api-gateway', env), startService('dispatcher', env), startService('dispatcher', env)]));
+    services.push(
+      ...(await Promise.all([
+        startService('api-gateway', env),
+        startService('dispatcher', env),
+        startService('dispatcher', env),
+      ])),
+    );
     const admin = new ApiClient(services[0]!.url, adminToken);
     const org = await admin.expect<{ id: string }>(201, 'POST', '/v1/admin/orgs', { name: 'queues' });
-    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, { scopes: ['read', 'write'] });
+    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, {
+      scopes: ['read', 'write'],
+    });
     api = new ApiClient(services[0]!.url, key.key);
   }, SLOW);
 
@@ -61,44 +83,77 @@ describe('system: named queues across two dispatchers', () => {
     api.expect(201, 'POST', '/v1/tasks', { request: { url: `${sink.url}/${path}`, body }, queue, ...extra });
   const bodiesAt = (path: string) => sink.requests.filter((r) => r.path === `/${path}`);
 
-  it('parallelism 1 delivers strictly in creation order, one at a time, a retry before the next task', async () => {
-    await api.expect(201, 'POST', '/v1/queues', { name: 'fifo', parallelism: 1 });
-    failFirst = new Set(['7']); // task 7 fails once and is retried (1 s backoff): 8 must still wait for it
-    for (let i = 0; i < 20; i++) await createTask('fifo', 'fifo', String(i), { retry: { maxAttempts: 3 } });
-    const received = await sink.waitFor(21, (r) => r.path === '/fifo', 60_000);
-    expect(received.map((r) => Number(r.body))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 7, ...Array.from({ length: 12 }, (_, i) => i + 8)]);
-    expect(maxOpen.get('fifo')).toBe(1);
-  }, SLOW);
+  it(
+    'parallelism 1 delivers strictly in creation order, one at a time, a retry before the next task',
+    async () => {
+      await api.expect(201, 'POST', '/v1/queues', { name: 'fifo', parallelism: 1 });
+      failFirst = new Set(['7']); // task 7 fails once and is retried (1 s backoff): 8 must still wait for it
+      for (let i = 0; i < 20; i++) await createTask('fifo', 'fifo', String(i), { retry: { maxAttempts: 3 } });
+      const received = await sink.waitFor(21, (r) => r.path === '/fifo', 60_000);
+      expect(received.map((r) => Number(r.body))).toEqual([
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        7,
+        ...Array.from({ length: 12 }, (_, i) => i + 8),
+      ]);
+      expect(maxOpen.get('fifo')).toBe(1);
+    },
+    SLOW,
+  );
 
-  it('a rate limit of 5 per second holds across both dispatchers', async () => {
-    await api.expect(201, 'POST', '/v1/queues', { name: 'rated', parallelism: 50, rateLimit: { count: 5, per: 'second' } });
-    // Created while paused, so the measurement sees the limiter rather than 20 concurrent POSTs competing for 2 cores.
-    await api.expect(200, 'POST', '/v1/queues/rated/pause');
-    await Promise.all(Array.from({ length: 20 }, (_, i) => createTask('rated', 'rated', String(i))));
-    await api.expect(200, 'POST', '/v1/queues/rated/resume');
-    const times = (await sink.waitFor(20, (r) => r.path === '/rated', 60_000)).map((r) => r.receivedAt).sort((a, b) => a - b);
-    // Admissions (database clock) are exact: any 6 consecutive ones span more than the window.
-    const admitted = (await db.query(`SELECT queue_admitted_at AS t FROM tasks WHERE queue = 'rated' ORDER BY 1`) as { t: Date }[]).map((r) => r.t.getTime());
-    for (let i = 0; i + 5 < admitted.length; i++) expect(admitted[i + 5]! - admitted[i]!).toBeGreaterThanOrEqual(1_000);
-    // At the target: the window's 50 ms margin absorbs the varying delay from admission to request,
-    // and 50 ms more of tolerance covers clock granularity and a loaded machine.
-    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(950);
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2_950);
-  }, SLOW);
+  it(
+    'a rate limit of 5 per second holds across both dispatchers',
+    async () => {
+      await api.expect(201, 'POST', '/v1/queues', {
+        name: 'rated',
+        parallelism: 50,
+        rateLimit: { count: 5, per: 'second' },
+      });
+      // Created while paused, so the measurement sees the limiter rather than 20 concurrent POSTs competing for 2 cores.
+      await api.expect(200, 'POST', '/v1/queues/rated/pause');
+      await Promise.all(Array.from({ length: 20 }, (_, i) => createTask('rated', 'rated', String(i))));
+      await api.expect(200, 'POST', '/v1/queues/rated/resume');
+      const times = (await sink.waitFor(20, (r) => r.path === '/rated', 60_000))
+        .map((r) => r.receivedAt)
+        .sort((a, b) => a - b);
+      // Admissions (database clock) are exact: any 6 consecutive ones span more than the window.
+      const admitted = (
+        (await db.query(`SELECT queue_admitted_at AS t FROM tasks WHERE queue = 'rated' ORDER BY 1`)) as { t: Date }[]
+      ).map((r) => r.t.getTime());
+      for (let i = 0; i + 5 < admitted.length; i++)
+        expect(admitted[i + 5]! - admitted[i]!).toBeGreaterThanOrEqual(1_000);
+      // At the target: the window's 50 ms margin absorbs the varying delay from admission to request,
+      // and 50 ms more of tolerance covers clock granularity and a loaded machine.
+      for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(950);
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2_950);
+    },
+    SLOW,
+  );
 
-  it('pause stops starts; resume restarts them', async () => {
-    await api.expect(201, 'POST', '/v1/queues', { name: 'held', parallelism: 10 });
-    await api.expect(200, 'POST', '/v1/queues/held/pause');
-    for (let i = 0; i < 5; i++) await createTask('held', 'held', String(i));
-    await sleep(1_500);
-    expect(bodiesAt('held')).toHaveLength(0);
-    const paused = await api.expect<{ stats: { queued: number } }>(200, 'GET', '/v1/queues/held');
-    expect(paused.stats.queued).toBe(5);
+  it(
+    'pause stops starts; resume restarts them',
+    async () => {
+      await api.expect(201, 'POST', '/v1/queues', { name: 'held', parallelism: 10 });
+      await api.expect(200, 'POST', '/v1/queues/held/pause');
+      for (let i = 0; i < 5; i++) await createTask('held', 'held', String(i));
+      await sleep(1_500);
+      expect(bodiesAt('held')).toHaveLength(0);
+      const paused = await api.expect<{ stats: { queued: number } }>(200, 'GET', '/v1/queues/held');
+      expect(paused.stats.queued).toBe(5);
 
-    await api.expect(200, 'POST', '/v1/queues/held/resume');
-    await sink.waitFor(5, (r) => r.path === '/held', 20_000);
-    const stats = async () => (await api.expect<{ stats: { succeededLastHour: number } }>(200, 'GET', '/v1/queues/held')).stats;
-    for (let i = 0; i < 100 && (await stats()).succeededLastHour < 5; i++) await sleep(100);
-    expect(await stats()).toEqual({ queued: 0, running: 0, retrying: 0, succeededLastHour: 5, failedLastHour: 0 });
-  }, SLOW);
+      await api.expect(200, 'POST', '/v1/queues/held/resume');
+      await sink.waitFor(5, (r) => r.path === '/held', 20_000);
+      const stats = async () =>
+        (await api.expect<{ stats: { succeededLastHour: number } }>(200, 'GET', '/v1/queues/held')).stats;
+      for (let i = 0; i < 100 && (await stats()).succeededLastHour < 5; i++) await sleep(100);
+      expect(await stats()).toEqual({ queued: 0, running: 0, retrying: 0, succeededLastHour: 5, failedLastHour: 0 });
+    },
+    SLOW,
+  );
 });

@@ -1,6 +1,14 @@
 import { KeyRing } from '@hourglass/crypto';
 import { createDataSource } from '@hourglass/db';
-import { createTestDatabase, make, startHttpSink, startService, type HttpSink, type RunningService, type TestDatabase } from '@hourglass/testing';
+import {
+  createTestDatabase,
+  make,
+  startHttpSink,
+  startService,
+  type HttpSink,
+  type RunningService,
+  type TestDatabase,
+} from '@hourglass/testing';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -15,7 +23,10 @@ const FAILOVER_LIMIT_MS = 15_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function leading(service: RunningService): Promise<boolean> {
-  const body = await fetch(`${service.url}/readyz`).then((r) => r.json(), () => null) as { checks?: { leader?: { detail?: { leading?: boolean } } } } | null;
+  const body = (await fetch(`${service.url}/readyz`).then(
+    (r) => r.json(),
+    () => null,
+  )) as { checks?: { leader?: { detail?: { leading?: boolean } } } } | null;
   return body?.checks?.leader?.detail?.leading === true;
 }
 
@@ -47,52 +58,69 @@ describe('system: scheduler failover', () => {
     await database.drop();
   }, SLOW);
 
-  it('the standby takes over within 15 s after SIGKILL of the leader; no occurrence is lost or doubled', async () => {
-    const keySpec = KeyRing.generateSpec();
-    const env = { DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', LEADER_RETRY_MS: '1000', DISPATCHER_POLL_MS: '200' };
-    const start = async (name: RunningService['name']) => services[services.push(await startService(name, env)) - 1]!;
-    await start('dispatcher');
-    const first = await start('scheduler');
-    await until(() => leading(first), 10_000);
-    const standby = await start('scheduler');
+  it(
+    'the standby takes over within 15 s after SIGKILL of the leader; no occurrence is lost or doubled',
+    async () => {
+      const keySpec = KeyRing.generateSpec();
+      const env = {
+        DATABASE_URL: database.url,
+        ENCRYPTION_KEYS: keySpec,
+        HOURGLASS_LOCAL_MODE: 'true',
+        LEADER_RETRY_MS: '1000',
+        DISPATCHER_POLL_MS: '200',
+      };
+      const start = async (name: RunningService['name']) => services[services.push(await startService(name, env)) - 1]!;
+      await start('dispatcher');
+      const first = await start('scheduler');
+      await until(() => leading(first), 10_000);
+      const standby = await start('scheduler');
 
-    const { org } = await make.org(db, new KeyRing(keySpec));
-    const made = [];
-    for (let i = 0; i < SCHEDULES; i++) made.push(await make.schedule(db, { orgId: org.id, url: `${sink.url}/tick`, cron: '* * * * * *' }));
-    const ids = made.map((s) => s.id);
-    await db.query(`SELECT pg_notify('hourglass_schedules_changed', $1)`, [ids[0]]);
+      const { org } = await make.org(db, new KeyRing(keySpec));
+      const made = [];
+      for (let i = 0; i < SCHEDULES; i++)
+        made.push(await make.schedule(db, { orgId: org.id, url: `${sink.url}/tick`, cron: '* * * * * *' }));
+      const ids = made.map((s) => s.id);
+      await db.query(`SELECT pg_notify('hourglass_schedules_changed', $1)`, [ids[0]]);
 
-    await sleep(4_000);
-    expect(await leading(standby)).toBe(false);
-    await first.kill('SIGKILL');
-    const failoverMs = await until(() => leading(standby), FAILOVER_LIMIT_MS);
-    await sleep(4_000);
-    await db.query('UPDATE schedules SET enabled = false');
-    await sleep(1_000);
+      await sleep(4_000);
+      expect(await leading(standby)).toBe(false);
+      await first.kill('SIGKILL');
+      const failoverMs = await until(() => leading(standby), FAILOVER_LIMIT_MS);
+      await sleep(4_000);
+      await db.query('UPDATE schedules SET enabled = false');
+      await sleep(1_000);
 
-    const rows = await db.query(`
+      const rows = (await db.query(
+        `
       SELECT s.id, extract(epoch FROM s.next_run_at - u.started_at)::int AS expected,
              (SELECT count(*) FROM tasks t WHERE t.schedule_id = s.id)::int AS tasks,
              (SELECT coalesce(sum(skipped_count), 0) FROM schedule_occurrences o WHERE o.schedule_id = s.id AND o.outcome = 'skipped')::int AS skipped
         FROM schedules s JOIN unnest($1::uuid[], $2::timestamptz[]) AS u(id, started_at) ON u.id = s.id`,
-      [ids, made.map((s) => s.nextRunAt)]) as { id: string; expected: number; tasks: number; skipped: number }[];
-    // Largest gap between consecutive task creations: the time nobody fired.
-    const [{ gap }] = await db.query(`SELECT (extract(epoch FROM max(d)) * 1000)::float8 AS gap FROM (
-      SELECT created_at - lag(created_at) OVER (ORDER BY created_at) AS d FROM tasks) g`) as { gap: number }[];
-    process.stderr.write(`failover: standby leading ${failoverMs} ms after SIGKILL; largest gap between fired tasks ${Math.round(gap)} ms\n`);
-    expect(failoverMs).toBeLessThan(FAILOVER_LIMIT_MS);
-    expect(gap).toBeLessThan(FAILOVER_LIMIT_MS);
-    for (const row of rows) {
-      expect(row.expected).toBeGreaterThan(6);
-      expect(row.tasks + row.skipped).toBe(row.expected);
-    }
-    const [{ n: duplicateJobs }] = await db.query(`SELECT count(*)::int AS n FROM (
-      SELECT data->>'taskId' FROM pgboss.job WHERE name = 'deliver' GROUP BY 1 HAVING count(*) > 1) d`) as { n: number }[];
-    expect(duplicateJobs).toBe(0);
+        [ids, made.map((s) => s.nextRunAt)],
+      )) as { id: string; expected: number; tasks: number; skipped: number }[];
+      // Largest gap between consecutive task creations: the time nobody fired.
+      const [{ gap }] = (await db.query(`SELECT (extract(epoch FROM max(d)) * 1000)::float8 AS gap FROM (
+      SELECT created_at - lag(created_at) OVER (ORDER BY created_at) AS d FROM tasks) g`)) as { gap: number }[];
+      process.stderr.write(
+        `failover: standby leading ${failoverMs} ms after SIGKILL; largest gap between fired tasks ${Math.round(gap)} ms\n`,
+      );
+      expect(failoverMs).toBeLessThan(FAILOVER_LIMIT_MS);
+      expect(gap).toBeLessThan(FAILOVER_LIMIT_MS);
+      for (const row of rows) {
+        expect(row.expected).toBeGreaterThan(6);
+        expect(row.tasks + row.skipped).toBe(row.expected);
+      }
+      const [{ n: duplicateJobs }] = (await db.query(`SELECT count(*)::int AS n FROM (
+      SELECT data->>'taskId' FROM pgboss.job WHERE name = 'deliver' GROUP BY 1 HAVING count(*) > 1) d`)) as {
+        n: number;
+      }[];
+      expect(duplicateJobs).toBe(0);
 
-    const total = rows.reduce((n, r) => n + r.tasks, 0);
-    const hits = await sink.waitFor(total, (r) => r.path === '/tick', 60_000);
-    expect(new Set(hits.map((h) => h.headers['webhook-id'])).size).toBe(total);
-    expect(new Set(hits.map((h) => h.headers['hourglass-schedule-id']))).toEqual(new Set(ids));
-  }, SLOW);
+      const total = rows.reduce((n, r) => n + r.tasks, 0);
+      const hits = await sink.waitFor(total, (r) => r.path === '/tick', 60_000);
+      expect(new Set(hits.map((h) => h.headers['webhook-id'])).size).toBe(total);
+      expect(new Set(hits.map((h) => h.headers['hourglass-schedule-id']))).toEqual(new Set(ids));
+    },
+    SLOW,
+  );
 });

@@ -36,8 +36,25 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   const admin = (req: supertest.Test) => req.set('authorization', `Bearer ${ADMIN_TOKEN}`);
   const newOrg = async (scopes?: string[]) => {
     const org = await admin(http().post('/v1/admin/orgs')).send({ name: 'org' }).expect(201);
-    const key = await admin(http().post(`/v1/admin/orgs/${org.body.id}/api-keys`)).send(scopes ? { scopes } : {}).expect(201);
-    return { orgId: org.body.id as string, key: key.body.key as string, signingSecret: org.body.signingSecret as string };
+    const key = await admin(http().post(`/v1/admin/orgs/${org.body.id}/api-keys`))
+      .send(scopes ? { scopes } : {})
+      .expect(201);
+    return {
+      orgId: org.body.id as string,
+      key: key.body.key as string,
+      signingSecret: org.body.signingSecret as string,
+    };
   };
-  return { app, db, config, http, admin, newOrg, close: async () => { await app.close(); await db.drop(); } };
+  return {
+    app,
+    db,
+    config,
+    http,
+    admin,
+    newOrg,
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
 }

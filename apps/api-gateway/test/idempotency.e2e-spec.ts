@@ -42,7 +42,13 @@ describe('Idempotency-Key', () => {
   it('keeps keys per org: another org may use the same key', async () => {
     const other = `Bearer ${(await gw.newOrg()).key}`;
     const mine = await post('shared-key', task(3)).expect(201);
-    const theirs = await gw.http().post('/v1/tasks').set('authorization', other).set('idempotency-key', 'shared-key').send(task(3)).expect(201);
+    const theirs = await gw
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', other)
+      .set('idempotency-key', 'shared-key')
+      .send(task(3))
+      .expect(201);
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 

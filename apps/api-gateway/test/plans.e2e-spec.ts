@@ -20,8 +20,16 @@ describe('plans and quotas', () => {
   /** An org on `plan` and a key for it. */
   const orgOn = async (plan?: string) => {
     const { orgId, key } = await gw.newOrg();
-    if (plan) await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ plan }).expect(200);
-    return { orgId, key, post: (path: string, body: object = {}) => gw.http().post(path).set('authorization', `Bearer ${key}`).send(body) };
+    if (plan)
+      await gw
+        .admin(gw.http().patch(`/v1/admin/orgs/${orgId}`))
+        .send({ plan })
+        .expect(200);
+    return {
+      orgId,
+      key,
+      post: (path: string, body: object = {}) => gw.http().post(path).set('authorization', `Bearer ${key}`).send(body),
+    };
   };
 
   it('creates orgs on a configured plan, taking its retention unless given, and refuses an unknown plan', async () => {
@@ -29,7 +37,10 @@ describe('plans and quotas', () => {
     expect(tiny.body).toMatchObject({ plan: 'tiny', retentionDays: 3 });
     const free = await gw.admin(gw.http().post('/v1/admin/orgs')).send({ name: 'f' }).expect(201);
     expect(free.body).toMatchObject({ plan: 'free', retentionDays: DEFAULT_PLANS.free!.retentionDays });
-    const given = await gw.admin(gw.http().post('/v1/admin/orgs')).send({ name: 'g', plan: 'pro', retentionDays: 90 }).expect(201);
+    const given = await gw
+      .admin(gw.http().post('/v1/admin/orgs'))
+      .send({ name: 'g', plan: 'pro', retentionDays: 90 })
+      .expect(201);
     expect(given.body).toMatchObject({ plan: 'pro', retentionDays: 90 });
     const unknown = await gw.admin(gw.http().post('/v1/admin/orgs')).send({ name: 'u', plan: 'platinum' }).expect(400);
     expect(unknown.body.code).toBe('VALIDATION_FAILED');
@@ -38,27 +49,76 @@ describe('plans and quotas', () => {
 
   it('PATCH /v1/admin/orgs/{id} changes plan, retention and name (admin token only)', async () => {
     const { orgId, key } = await gw.newOrg();
-    const res = await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ plan: 'pro', name: 'Renamed' }).expect(200);
-    expect(res.body).toMatchObject({ id: orgId, plan: 'pro', name: 'Renamed', retentionDays: DEFAULT_PLANS.pro!.retentionDays });
-    const kept = await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ retentionDays: 12 }).expect(200);
+    const res = await gw
+      .admin(gw.http().patch(`/v1/admin/orgs/${orgId}`))
+      .send({ plan: 'pro', name: 'Renamed' })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      id: orgId,
+      plan: 'pro',
+      name: 'Renamed',
+      retentionDays: DEFAULT_PLANS.pro!.retentionDays,
+    });
+    const kept = await gw
+      .admin(gw.http().patch(`/v1/admin/orgs/${orgId}`))
+      .send({ retentionDays: 12 })
+      .expect(200);
     expect(kept.body).toMatchObject({ plan: 'pro', retentionDays: 12 });
-    expect((await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ plan: 'gold' }).expect(400)).body.code).toBe('VALIDATION_FAILED');
-    expect((await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ signingSecrets: [] }).expect(400)).body.code).toBe('VALIDATION_FAILED');
-    expect((await gw.admin(gw.http().patch('/v1/admin/orgs/0193a0a0-0000-7000-8000-000000000000')).send({ name: 'x' }).expect(404)).body.code).toBe('ORG_NOT_FOUND');
-    expect((await gw.admin(gw.http().patch('/v1/admin/orgs/nope')).send({ name: 'x' }).expect(404)).body.code).toBe('ORG_NOT_FOUND');
-    const asOrg = await gw.http().patch(`/v1/admin/orgs/${orgId}`).set('authorization', `Bearer ${key}`).send({ plan: 'tiny' }).expect(401);
+    expect(
+      (
+        await gw
+          .admin(gw.http().patch(`/v1/admin/orgs/${orgId}`))
+          .send({ plan: 'gold' })
+          .expect(400)
+      ).body.code,
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      (
+        await gw
+          .admin(gw.http().patch(`/v1/admin/orgs/${orgId}`))
+          .send({ signingSecrets: [] })
+          .expect(400)
+      ).body.code,
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      (
+        await gw
+          .admin(gw.http().patch('/v1/admin/orgs/0193a0a0-0000-7000-8000-000000000000'))
+          .send({ name: 'x' })
+          .expect(404)
+      ).body.code,
+    ).toBe('ORG_NOT_FOUND');
+    expect((await gw.admin(gw.http().patch('/v1/admin/orgs/nope')).send({ name: 'x' }).expect(404)).body.code).toBe(
+      'ORG_NOT_FOUND',
+    );
+    const asOrg = await gw
+      .http()
+      .patch(`/v1/admin/orgs/${orgId}`)
+      .set('authorization', `Bearer ${key}`)
+      .send({ plan: 'tiny' })
+      .expect(401);
     expect(asOrg.body.code).toBe('UNAUTHENTICATED');
   });
 
   it("refuses a schedule firing more often than the plan's minimum interval (free: 1m), and pro takes it", async () => {
     const free = await orgOn();
-    for (const [timing, field] of [[{ interval: '10s' }, 'interval'], [{ cron: '*/10 * * * * *' }, 'cron']] as const) {
+    for (const [timing, field] of [
+      [{ interval: '10s' }, 'interval'],
+      [{ cron: '*/10 * * * * *' }, 'cron'],
+    ] as const) {
       const res = await free.post('/v1/schedules', { name: 'fast', request, ...timing }).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
-      expect(res.body.errors).toEqual([{ field, message: 'fires every 10s; the "free" plan allows at most one run every 1m' }]);
+      expect(res.body.errors).toEqual([
+        { field, message: 'fires every 10s; the "free" plan allows at most one run every 1m' },
+      ]);
     }
     const slow = await free.post('/v1/schedules', { name: 'slow', interval: '1m', request }).expect(201);
-    const faster = await gw.http().patch(`/v1/schedules/${slow.body.id}`).set('authorization', `Bearer ${free.key}`).send({ interval: '30s' }).expect(400);
+    const faster = await gw
+      .http()
+      .patch(`/v1/schedules/${slow.body.id}`)
+      .set('authorization', `Bearer ${free.key}`)
+      .send({ interval: '30s' })
+      .expect(400);
     expect(faster.body.errors).toEqual([expect.objectContaining({ field: 'interval' })]);
     const pro = await orgOn('pro');
     await pro.post('/v1/schedules', { name: 'fast', interval: '10s', request }).expect(201);
@@ -66,7 +126,9 @@ describe('plans and quotas', () => {
 
   it('refuses schedules past the plan limit with 429 QUOTA_EXCEEDED, also under a concurrent burst', async () => {
     const tiny = await orgOn('tiny');
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => tiny.post('/v1/schedules', { name: `s${i}`, interval: '1h', request })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => tiny.post('/v1/schedules', { name: `s${i}`, interval: '1h', request })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 201, 429, 429, 429, 429]);
     expect(results.find((r) => r.status === 429)!.body.code).toBe('QUOTA_EXCEEDED');
     const [row] = await db.query('SELECT count(*)::int AS n FROM schedules WHERE org_id = $1', [tiny.orgId]);
@@ -91,7 +153,9 @@ describe('plans and quotas', () => {
   it('never exceeds the monthly quota under a concurrent burst, and other orgs in the same batches are unaffected', async () => {
     const tiny = await orgOn('tiny');
     const other = await orgOn();
-    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : tiny).post('/v1/tasks', { request })));
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? other : tiny).post('/v1/tasks', { request })),
+    );
     const tinyStatuses = burst.filter((_, i) => i % 2 === 0).map((r) => r.status);
     expect(tinyStatuses.filter((s) => s === 201)).toHaveLength(3);
     expect(tinyStatuses.filter((s) => s === 429)).toHaveLength(7);
@@ -112,8 +176,16 @@ describe('plans and quotas', () => {
   });
 
   it('fails fast on a malformed HOURGLASS_PLANS', async () => {
-    const env = { DATABASE_URL: 'postgres://x/y', HOURGLASS_ADMIN_TOKEN: 'x'.repeat(16), ENCRYPTION_KEYS: KeyRing.generateSpec() };
-    expect(() => loadConfig(ApiGatewayEnv, toApiGatewayConfig, { ...env, HOURGLASS_PLANS: JSON.stringify({ bad: { tier: 1 } }) })).toThrow(/HOURGLASS_PLANS: plan "bad"/);
-    expect(() => loadConfig(ApiGatewayEnv, toApiGatewayConfig, { ...env, HOURGLASS_PLANS: '{' })).toThrow(/HOURGLASS_PLANS/);
+    const env = {
+      DATABASE_URL: 'postgres://x/y',
+      HOURGLASS_ADMIN_TOKEN: 'x'.repeat(16),
+      ENCRYPTION_KEYS: KeyRing.generateSpec(),
+    };
+    expect(() =>
+      loadConfig(ApiGatewayEnv, toApiGatewayConfig, { ...env, HOURGLASS_PLANS: JSON.stringify({ bad: { tier: 1 } }) }),
+    ).toThrow(/HOURGLASS_PLANS: plan "bad"/);
+    expect(() => loadConfig(ApiGatewayEnv, toApiGatewayConfig, { ...env, HOURGLASS_PLANS: '{' })).toThrow(
+      /HOURGLASS_PLANS/,
+    );
   });
 });

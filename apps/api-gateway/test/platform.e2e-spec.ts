@@ -11,18 +11,33 @@ describe('docs, health, metrics, unknown routes', () => {
   it('serves an OpenAPI 3.1 document without auth', async () => {
     const res = await gw.http().get('/openapi.json').expect(200);
     expect(res.body.openapi).toBe('3.1.0');
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/v1/tasks', '/v1/tasks/{id}', '/v1/tasks/{id}/cancel', '/v1/admin/orgs', '/v1/api-keys', '/v1/org']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/tasks',
+        '/v1/tasks/{id}',
+        '/v1/tasks/{id}/cancel',
+        '/v1/admin/orgs',
+        '/v1/api-keys',
+        '/v1/org',
+      ]),
+    );
     expect(res.body.paths['/v1/tasks'].post.requestBody).toBeDefined();
     for (const path of ['/v1/tasks', '/v1/tasks/batch', '/v1/schedules']) {
-      expect(res.body.paths[path].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+      expect(res.body.paths[path].post.parameters).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+      );
     }
-    expect(res.body.paths['/v1/tasks'].get.parameters.map((p: { name: string }) => p.name)).not.toContain('Idempotency-Key');
+    expect(res.body.paths['/v1/tasks'].get.parameters.map((p: { name: string }) => p.name)).not.toContain(
+      'Idempotency-Key',
+    );
     expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
   it("keeps the server's commit durability: a 201 means the task is on disk (decision 0011 is the dispatcher's only)", async () => {
     // The test server itself runs without fsync; what matters is that the gateway does not relax it.
-    const [row] = await gw.app.get(DataSource).query(`SELECT source FROM pg_settings WHERE name = 'synchronous_commit'`);
+    const [row] = await gw.app
+      .get(DataSource)
+      .query(`SELECT source FROM pg_settings WHERE name = 'synchronous_commit'`);
     expect(row.source).not.toBe('client');
   });
 

@@ -23,13 +23,20 @@ describe('named queues: /v1/queues and tasks naming a queue', () => {
     const api = await newClient();
     const created = await api.post('/v1/queues', { name: 'billing-sync' }).expect(201);
     expect(created.body).toMatchObject({ name: 'billing-sync', parallelism: 1, rateLimit: null, paused: false });
-    await api.post('/v1/queues', { name: 'emails', parallelism: 10, rateLimit: { count: 5, per: 'second' } }).expect(201);
+    await api
+      .post('/v1/queues', { name: 'emails', parallelism: 10, rateLimit: { count: 5, per: 'second' } })
+      .expect(201);
     const list = await api.get('/v1/queues').expect(200);
     expect(list.body.data.map((q: { name: string }) => q.name)).toEqual(['billing-sync', 'emails']);
 
-    const patched = await api.patch('/v1/queues/emails', { parallelism: 3, rateLimit: { count: 100, per: 'minute' } }).expect(200);
+    const patched = await api
+      .patch('/v1/queues/emails', { parallelism: 3, rateLimit: { count: 100, per: 'minute' } })
+      .expect(200);
     expect(patched.body).toMatchObject({ parallelism: 3, rateLimit: { count: 100, per: 'minute' } });
-    expect((await api.patch('/v1/queues/emails', { parallelism: 4 }).expect(200)).body.rateLimit).toEqual({ count: 100, per: 'minute' });
+    expect((await api.patch('/v1/queues/emails', { parallelism: 4 }).expect(200)).body.rateLimit).toEqual({
+      count: 100,
+      per: 'minute',
+    });
     expect((await api.patch('/v1/queues/emails', { rateLimit: null }).expect(200)).body.rateLimit).toBeNull();
 
     expect((await api.post('/v1/queues/emails/pause').expect(200)).body.paused).toBe(true);
@@ -59,7 +66,10 @@ describe('named queues: /v1/queues and tasks naming a queue', () => {
     expect(created.body.queue).toBe('ordered');
     const [row] = await db.query('SELECT queue, queue_admitted_at FROM tasks WHERE id = $1', [created.body.id]);
     expect(row).toEqual({ queue: 'ordered', queue_admitted_at: null });
-    const jobs = await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [created.body.id]);
+    const jobs = await db.query(
+      `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
+      [created.body.id],
+    );
     expect(jobs[0].n).toBe(0);
     expect((await api.get('/v1/tasks?queue=ordered').expect(200)).body.data).toHaveLength(1);
 
@@ -76,7 +86,10 @@ describe('named queues: /v1/queues and tasks naming a queue', () => {
     await api.post(`/v1/tasks/${t.body.id}/cancel`).expect(200);
     await api.delete('/v1/queues/temp').expect(204);
     await api.get('/v1/queues/temp').expect(404);
-    expect((await api.get(`/v1/tasks/${t.body.id}`).expect(200)).body).toMatchObject({ status: 'cancelled', queue: null });
+    expect((await api.get(`/v1/tasks/${t.body.id}`).expect(200)).body).toMatchObject({
+      status: 'cancelled',
+      queue: null,
+    });
     await api.post('/v1/tasks', task('temp')).expect(400);
   });
 

@@ -19,7 +19,12 @@ describe('schedule validation', () => {
     ['7 fields', { ...base, cron: '0 0 0 * * * *' }, 'cron', undefined],
     ['a date that never comes', { ...base, cron: '0 0 30 2 *' }, 'cron', undefined],
     ['cron not a string', { ...base, cron: 5 }, 'cron', undefined],
-    ['unknown timezone', { ...base, cron: '0 9 * * *', timezone: 'Mars/Olympus' }, 'timezone', 'must be an IANA timezone like "Europe/Amsterdam"'],
+    [
+      'unknown timezone',
+      { ...base, cron: '0 9 * * *', timezone: 'Mars/Olympus' },
+      'timezone',
+      'must be an IANA timezone like "Europe/Amsterdam"',
+    ],
     ['cron and interval', { ...base, cron: '0 9 * * *', interval: '1h' }, 'interval', 'cannot be combined with cron'],
     ['neither cron nor interval', base, 'cron', 'either cron or interval is required'],
     ['interval below 1s', { ...base, interval: '500ms' }, 'interval', 'must be at least 1s'],
@@ -27,8 +32,18 @@ describe('schedule validation', () => {
     ['no name', { request, interval: '1h' }, 'name', undefined],
     ['name over 200 characters', { ...base, name: 'n'.repeat(201), interval: '1h' }, 'name', undefined],
     ['no request', { name: 's', interval: '1h' }, 'request', undefined],
-    ['relative url', { ...base, request: { url: '/hook' }, interval: '1h' }, 'request.url', 'must be an absolute http(s) URL'],
-    ['reserved header', { ...base, request: { ...request, headers: { traceparent: 'x' } }, interval: '1h' }, 'request.headers', undefined],
+    [
+      'relative url',
+      { ...base, request: { url: '/hook' }, interval: '1h' },
+      'request.url',
+      'must be an absolute http(s) URL',
+    ],
+    [
+      'reserved header',
+      { ...base, request: { ...request, headers: { traceparent: 'x' } }, interval: '1h' },
+      'request.headers',
+      undefined,
+    ],
     ['maxAttempts 12', { ...base, interval: '1h', retry: { maxAttempts: 12 } }, 'retry.maxAttempts', undefined],
     ['timeoutMs 500', { ...base, interval: '1h', timeoutMs: 500 }, 'timeoutMs', undefined],
     ['priority 0', { ...base, interval: '1h', priority: 0 }, 'priority', undefined],
@@ -51,8 +66,15 @@ describe('schedule validation', () => {
 
   it('validates a PATCH like a create, and leaves the schedule as it was', async () => {
     const created = await post({ name: 'patched', cron: '0 9 * * *', request }).expect(201);
-    const patch = (body: object) => gw.http().patch(`/v1/schedules/${created.body.id}`).set('authorization', auth).send(body);
-    for (const [body, field] of [[{ cron: '61 * * * *' }, 'cron'], [{ cron: '0 * * * *', interval: '1h' }, 'interval'], [{ timezone: 'Nowhere' }, 'timezone'], [{ name: '' }, 'name'], [{ id: 'x' }, 'id']] as const) {
+    const patch = (body: object) =>
+      gw.http().patch(`/v1/schedules/${created.body.id}`).set('authorization', auth).send(body);
+    for (const [body, field] of [
+      [{ cron: '61 * * * *' }, 'cron'],
+      [{ cron: '0 * * * *', interval: '1h' }, 'interval'],
+      [{ timezone: 'Nowhere' }, 'timezone'],
+      [{ name: '' }, 'name'],
+      [{ id: 'x' }, 'id'],
+    ] as const) {
       const res = await patch(body).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);

@@ -15,7 +15,12 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
   const request = { url: 'https://example.com/report', method: 'POST' };
   const as = (key: string) => ({
     post: (path: string, body: object = {}) => gw.http().post(path).set('authorization', `Bearer ${key}`).send(body),
-    patch: (path: string, body: object, headers: Record<string, string> = {}) => gw.http().patch(path).set({ authorization: `Bearer ${key}`, ...headers }).send(body),
+    patch: (path: string, body: object, headers: Record<string, string> = {}) =>
+      gw
+        .http()
+        .patch(path)
+        .set({ authorization: `Bearer ${key}`, ...headers })
+        .send(body),
     get: (path: string) => gw.http().get(path).set('authorization', `Bearer ${key}`),
     delete: (path: string) => gw.http().delete(path).set('authorization', `Bearer ${key}`),
   });
@@ -24,12 +29,25 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
   it('creates a cron schedule in a timezone, with defaults, its first version and next run', async () => {
     const api = await newClient();
     const before = new Date();
-    const res = await api.post('/v1/schedules', { name: 'nightly-report', cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam', request }).expect(201);
+    const res = await api
+      .post('/v1/schedules', { name: 'nightly-report', cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam', request })
+      .expect(201);
     expect(res.body).toMatchObject({
-      name: 'nightly-report', cron: '0 9 * * 1-5', interval: null, intervalMs: null, timezone: 'Europe/Amsterdam',
-      request: { url: request.url, method: 'POST', headers: {}, body: null }, timeoutMs: 30000,
-      retry: { maxAttempts: 1, backoff: 'exponential' }, labels: {}, priority: 5, missedRuns: 'skip', overlap: 'allow',
-      paused: false, lastFireAt: null, version: 1,
+      name: 'nightly-report',
+      cron: '0 9 * * 1-5',
+      interval: null,
+      intervalMs: null,
+      timezone: 'Europe/Amsterdam',
+      request: { url: request.url, method: 'POST', headers: {}, body: null },
+      timeoutMs: 30000,
+      retry: { maxAttempts: 1, backoff: 'exponential' },
+      labels: {},
+      priority: 5,
+      missedRuns: 'skip',
+      overlap: 'allow',
+      paused: false,
+      lastFireAt: null,
+      version: 1,
     });
     const [expected] = nextFireTimes({ cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam' }, before, 1);
     expect(res.body.nextRunAt).toBe(expected!.toISOString());
@@ -40,13 +58,29 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
   it('creates an interval schedule anchored at its creation, with every field given', async () => {
     const api = await newClient();
     const body = {
-      name: 'poll', interval: '15m', request: { url: 'https://example.com/poll', method: 'PUT', headers: { 'x-a': '1' }, body: '{}' },
-      timeoutMs: 5000, retry: { maxAttempts: 11 }, labels: { team: 'ops' }, priority: 9, missedRuns: 'runAll', overlap: 'queue',
+      name: 'poll',
+      interval: '15m',
+      request: { url: 'https://example.com/poll', method: 'PUT', headers: { 'x-a': '1' }, body: '{}' },
+      timeoutMs: 5000,
+      retry: { maxAttempts: 11 },
+      labels: { team: 'ops' },
+      priority: 9,
+      missedRuns: 'runAll',
+      overlap: 'queue',
     };
     const res = await api.post('/v1/schedules', body).expect(201);
     expect(res.body).toMatchObject({
-      cron: null, interval: '15m', intervalMs: 900_000, timezone: 'UTC', request: body.request, timeoutMs: 5000,
-      retry: { maxAttempts: 11 }, labels: body.labels, priority: 9, missedRuns: 'runAll', overlap: 'queue',
+      cron: null,
+      interval: '15m',
+      intervalMs: 900_000,
+      timezone: 'UTC',
+      request: body.request,
+      timeoutMs: 5000,
+      retry: { maxAttempts: 11 },
+      labels: body.labels,
+      priority: 9,
+      missedRuns: 'runAll',
+      overlap: 'queue',
     });
     expect(Date.parse(res.body.nextRunAt)).toBe(Date.parse(res.body.createdAt) + 900_000);
   });
@@ -61,18 +95,31 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
 
   it('previews the next 5 fire times: weekdays at 09:00 in Amsterdam', async () => {
     const api = await newClient();
-    const created = await api.post('/v1/schedules', { name: 'n', cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam', request }).expect(201);
+    const created = await api
+      .post('/v1/schedules', { name: 'n', cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam', request })
+      .expect(201);
     const before = new Date();
     const res = await api.get(`/v1/schedules/${created.body.id}/next?count=5`).expect(200);
-    expect(res.body.data).toEqual(nextFireTimes({ cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam' }, before, 5).map((d) => d.toISOString()));
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    expect(res.body.data).toEqual(
+      nextFireTimes({ cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam' }, before, 5).map((d) => d.toISOString()),
+    );
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Amsterdam',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     for (const iso of res.body.data as string[]) {
       expect(iso).toMatch(/T0[78]:00:00\.000Z$/);
       expect(local.format(new Date(iso))).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:00$/);
     }
     expect([...res.body.data].sort()).toEqual(res.body.data);
     expect((await api.get(`/v1/schedules/${created.body.id}/next`).expect(200)).body.data).toHaveLength(10);
-    for (const count of ['0', '101', 'x']) expect((await api.get(`/v1/schedules/${created.body.id}/next?count=${count}`).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    for (const count of ['0', '101', 'x'])
+      expect((await api.get(`/v1/schedules/${created.body.id}/next?count=${count}`).expect(400)).body.code).toBe(
+        'VALIDATION_FAILED',
+      );
   });
 
   it('PATCH changes fields, recomputes next run on a timing change, bumps the version and keeps history', async () => {
@@ -80,14 +127,24 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
     const created = await api.post('/v1/schedules', { name: 'p', cron: '0 9 * * *', request }).expect(201);
     const id = created.body.id as string;
     const renamed = await api.patch(`/v1/schedules/${id}`, { name: 'p2', labels: { a: 'b' } }).expect(200);
-    expect(renamed.body).toMatchObject({ name: 'p2', labels: { a: 'b' }, cron: '0 9 * * *', version: 2, nextRunAt: created.body.nextRunAt });
+    expect(renamed.body).toMatchObject({
+      name: 'p2',
+      labels: { a: 'b' },
+      cron: '0 9 * * *',
+      version: 2,
+      nextRunAt: created.body.nextRunAt,
+    });
     const before = new Date();
     const retimed = await api.patch(`/v1/schedules/${id}`, { interval: '1h' }, { 'if-match': '"2"' }).expect(200);
     expect(retimed.body).toMatchObject({ cron: null, interval: '1h', version: 3 });
     expect(Date.parse(retimed.body.nextRunAt)).toBeGreaterThan(before.getTime());
     expect(Date.parse(retimed.body.nextRunAt)).toBeLessThanOrEqual(before.getTime() + 3_600_000);
     const history = await api.get(`/v1/schedules/${id}/history`).expect(200);
-    expect(history.body.data.map((v: { version: number; change: string }) => [v.version, v.change])).toEqual([[3, 'updated'], [2, 'updated'], [1, 'created']]);
+    expect(history.body.data.map((v: { version: number; change: string }) => [v.version, v.change])).toEqual([
+      [3, 'updated'],
+      [2, 'updated'],
+      [1, 'created'],
+    ]);
     expect(history.body.data[2].schedule).toMatchObject({ name: 'p', cron: '0 9 * * *', version: 1 });
     expect(history.body.data[0].schedule).toMatchObject({ name: 'p2', interval: '1h', version: 3 });
     const page = await api.get(`/v1/schedules/${id}/history?limit=2`).expect(200);
@@ -101,7 +158,10 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
     const created = await api.post('/v1/schedules', { name: 'v', interval: '1h', request }).expect(201);
     const res = await api.patch(`/v1/schedules/${created.body.id}`, { name: 'w' }, { 'if-match': '"7"' }).expect(409);
     expect(res.body.code).toBe('CONFLICT');
-    expect((await api.get(`/v1/schedules/${created.body.id}`).expect(200)).body).toMatchObject({ name: 'v', version: 1 });
+    expect((await api.get(`/v1/schedules/${created.body.id}`).expect(200)).body).toMatchObject({
+      name: 'v',
+      version: 1,
+    });
     const bad = await api.patch(`/v1/schedules/${created.body.id}`, { name: 'w' }, { 'if-match': 'abc' }).expect(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
   });
@@ -123,15 +183,31 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
 
   it('trigger creates a task from the template, with scheduleId and a priority job', async () => {
     const api = await newClient();
-    const created = await api.post('/v1/schedules', {
-      name: 't', interval: '1h', request: { url: 'https://example.com/t', method: 'PUT', body: 'x' }, labels: { k: 'v' }, priority: 7, timeoutMs: 4000,
-    }).expect(201);
+    const created = await api
+      .post('/v1/schedules', {
+        name: 't',
+        interval: '1h',
+        request: { url: 'https://example.com/t', method: 'PUT', body: 'x' },
+        labels: { k: 'v' },
+        priority: 7,
+        timeoutMs: 4000,
+      })
+      .expect(201);
     const task = await api.post(`/v1/schedules/${created.body.id}/trigger`).expect(201);
     expect(task.body).toMatchObject({
-      status: 'queued', scheduleId: created.body.id, fireAt: null, request: { url: 'https://example.com/t', method: 'PUT', body: 'x' },
-      labels: { k: 'v' }, priority: 7, timeoutMs: 4000, retry: { maxAttempts: 1 },
+      status: 'queued',
+      scheduleId: created.body.id,
+      fireAt: null,
+      request: { url: 'https://example.com/t', method: 'PUT', body: 'x' },
+      labels: { k: 'v' },
+      priority: 7,
+      timeoutMs: 4000,
+      retry: { maxAttempts: 1 },
     });
-    expect((await api.get(`/v1/tasks/${task.body.id}`).expect(200)).body).toMatchObject({ scheduleId: created.body.id, fireAt: null });
+    expect((await api.get(`/v1/tasks/${task.body.id}`).expect(200)).body).toMatchObject({
+      scheduleId: created.body.id,
+      fireAt: null,
+    });
     const [job] = await db.query(`SELECT priority FROM pgboss.job WHERE data->>'taskId' = $1`, [task.body.id]);
     expect(job.priority).toBe(jobPriority(1, 3_600_000, 7));
     const oneOff = await api.post('/v1/tasks', { request: { url: 'https://example.com' } }).expect(201);
@@ -160,9 +236,22 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
       [newId(), newId(), created.body.id, orgId, taskId],
     );
     const res = await as(key).get(`/v1/schedules/${created.body.id}/occurrences?limit=1`).expect(200);
-    expect(res.body.data).toEqual([expect.objectContaining({ fireAt: '2026-01-01T00:02:00.000Z', outcome: 'skipped', reason: 'overlap', taskId: null, skippedCount: 3 })]);
-    const next = await as(key).get(`/v1/schedules/${created.body.id}/occurrences?cursor=${res.body.nextCursor}`).expect(200);
-    expect(next.body).toEqual({ data: [expect.objectContaining({ outcome: 'fired', taskId, latenessMs: 42, skippedCount: 1 })], nextCursor: null });
+    expect(res.body.data).toEqual([
+      expect.objectContaining({
+        fireAt: '2026-01-01T00:02:00.000Z',
+        outcome: 'skipped',
+        reason: 'overlap',
+        taskId: null,
+        skippedCount: 3,
+      }),
+    ]);
+    const next = await as(key)
+      .get(`/v1/schedules/${created.body.id}/occurrences?cursor=${res.body.nextCursor}`)
+      .expect(200);
+    expect(next.body).toEqual({
+      data: [expect.objectContaining({ outcome: 'fired', taskId, latenessMs: 42, skippedCount: 1 })],
+      nextCursor: null,
+    });
   });
 
   it("answers 404 SCHEDULE_NOT_FOUND for another org's schedule and for a malformed id", async () => {
@@ -171,9 +260,15 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
     const other = await newClient();
     const id = created.body.id as string;
     const attempts = [
-      other.get(`/v1/schedules/${id}`), other.patch(`/v1/schedules/${id}`, { name: 'x' }), other.delete(`/v1/schedules/${id}`),
-      other.post(`/v1/schedules/${id}/trigger`), other.get(`/v1/schedules/${id}/next`), other.post(`/v1/schedules/${id}/pause`),
-      other.get(`/v1/schedules/${id}/history`), other.get(`/v1/schedules/${id}/occurrences`), owner.get('/v1/schedules/not-a-uuid'),
+      other.get(`/v1/schedules/${id}`),
+      other.patch(`/v1/schedules/${id}`, { name: 'x' }),
+      other.delete(`/v1/schedules/${id}`),
+      other.post(`/v1/schedules/${id}/trigger`),
+      other.get(`/v1/schedules/${id}/next`),
+      other.post(`/v1/schedules/${id}/pause`),
+      other.get(`/v1/schedules/${id}/history`),
+      other.get(`/v1/schedules/${id}/occurrences`),
+      owner.get('/v1/schedules/not-a-uuid'),
     ];
     for (const res of await Promise.all(attempts)) {
       expect(res.status).toBe(404);
@@ -185,7 +280,9 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
 
   it('needs the write scope to change and the read scope to look', async () => {
     const { key } = await gw.newOrg(['read']);
-    expect((await as(key).post('/v1/schedules', { name: 'r', interval: '1h', request }).expect(403)).body.code).toBe('FORBIDDEN');
+    expect((await as(key).post('/v1/schedules', { name: 'r', interval: '1h', request }).expect(403)).body.code).toBe(
+      'FORBIDDEN',
+    );
     await as(key).get('/v1/schedules').expect(200);
   });
 });

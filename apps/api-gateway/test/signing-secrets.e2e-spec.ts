@@ -13,16 +13,27 @@ describe('signing secrets: list, rotate, revoke', () => {
 
   const as = (key: string) => ({
     list: () => gw.http().get('/v1/org/signing-secrets').set('authorization', `Bearer ${key}`),
-    rotate: (body: object = {}) => gw.http().post('/v1/org/signing-secrets/rotate').set('authorization', `Bearer ${key}`).send(body),
+    rotate: (body: object = {}) =>
+      gw.http().post('/v1/org/signing-secrets/rotate').set('authorization', `Bearer ${key}`).send(body),
     revoke: (id: string) => gw.http().delete(`/v1/org/signing-secrets/${id}`).set('authorization', `Bearer ${key}`),
-    revokePrevious: () => gw.http().post('/v1/org/signing-secrets/revoke-previous').set('authorization', `Bearer ${key}`),
+    revokePrevious: () =>
+      gw.http().post('/v1/org/signing-secrets/revoke-previous').set('authorization', `Bearer ${key}`),
   });
 
   it('lists the creation secret by prefix only, never in full', async () => {
     const { key, signingSecret } = await gw.newOrg();
     const res = await as(key).list().expect(200);
     expect(res.body).toEqual({
-      data: [{ id: expect.any(String), prefix: signingSecret.slice(0, 10), active: true, createdAt: expect.any(String), expiresAt: null, revokedAt: null }],
+      data: [
+        {
+          id: expect.any(String),
+          prefix: signingSecret.slice(0, 10),
+          active: true,
+          createdAt: expect.any(String),
+          expiresAt: null,
+          revokedAt: null,
+        },
+      ],
       nextCursor: null,
     });
     expect(res.text).not.toContain(signingSecret.slice(6));
@@ -52,7 +63,12 @@ describe('signing secrets: list, rotate, revoke', () => {
     await as(key).revoke(previous.id).expect(204);
     expect((await as(key).revoke(previous.id).expect(404)).body.code).toBe('NOT_FOUND');
     const after = await as(key).list().expect(200);
-    expect(after.body.data.map((s: { active: boolean; revokedAt: string | null }) => [s.active, s.revokedAt !== null])).toEqual([[true, false], [false, true]]);
+    expect(
+      after.body.data.map((s: { active: boolean; revokedAt: string | null }) => [s.active, s.revokedAt !== null]),
+    ).toEqual([
+      [true, false],
+      [false, true],
+    ]);
     const [legacy] = await db.query('SELECT signing_secrets FROM organizations WHERE id = $1', [orgId]);
     expect(legacy.signing_secrets).toHaveLength(1);
   });
@@ -77,7 +93,9 @@ describe('signing secrets: list, rotate, revoke', () => {
     expect((await as(b.key).revoke(aPrevious.id).expect(404)).body.code).toBe('NOT_FOUND');
     expect((await as(b.key).revoke('not-a-uuid').expect(404)).body.code).toBe('NOT_FOUND');
     expect((await as(b.key).revoke(newId()).expect(404)).body.code).toBe('NOT_FOUND');
-    expect((await as(a.key).list().expect(200)).body.data.every((s: { revokedAt: string | null }) => s.revokedAt === null)).toBe(true);
+    expect(
+      (await as(a.key).list().expect(200)).body.data.every((s: { revokedAt: string | null }) => s.revokedAt === null),
+    ).toBe(true);
   });
 
   it('needs the admin scope and a valid overlap', async () => {

@@ -11,28 +11,63 @@ describe('task validation', () => {
   afterAll(() => gw.close());
 
   const url = 'https://example.com/hook';
-  const post = (body: unknown) => gw.http().post('/v1/tasks').set('authorization', auth).send(body as object);
+  const post = (body: unknown) =>
+    gw
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .send(body as object);
 
   it.each([
     ['relative url', { request: { url: '/hook' } }, 'request.url', 'must be an absolute http(s) URL'],
     ['ftp url', { request: { url: 'ftp://example.com/x' } }, 'request.url', 'must be an absolute http(s) URL'],
     ['missing request', {}, 'request', undefined],
     ['bad method', { request: { url, method: 'FETCH' } }, 'request.method', undefined],
-    ['bad header name', { request: { url, headers: { 'bad header': 'x' } } }, 'request.headers', '"bad header" is not a valid header name'],
+    [
+      'bad header name',
+      { request: { url, headers: { 'bad header': 'x' } } },
+      'request.headers',
+      '"bad header" is not a valid header name',
+    ],
     ['reserved header', { request: { url, headers: { 'Webhook-Signature': 'x' } } }, 'request.headers', undefined],
     ['non-string header value', { request: { url, headers: { 'x-a': 1 } } }, 'request.headers', undefined],
-    ['body over 256 KB', { request: { url, body: 'x'.repeat(256 * 1024 + 1) } }, 'request.body', 'must be at most 262144 bytes'],
+    [
+      'body over 256 KB',
+      { request: { url, body: 'x'.repeat(256 * 1024 + 1) } },
+      'request.body',
+      'must be at most 262144 bytes',
+    ],
     ['timeoutMs 500', { request: { url }, timeoutMs: 500 }, 'timeoutMs', undefined],
     ['timeoutMs 400000', { request: { url }, timeoutMs: 400000 }, 'timeoutMs', undefined],
     ['maxAttempts 0', { request: { url }, retry: { maxAttempts: 0 } }, 'retry.maxAttempts', undefined],
     ['maxAttempts 12', { request: { url }, retry: { maxAttempts: 12 } }, 'retry.maxAttempts', undefined],
-    ['delay and runAt', { request: { url }, delay: '5m', runAt: '2030-01-01T00:00:00Z' }, 'runAt', 'cannot be combined with delay'],
+    [
+      'delay and runAt',
+      { request: { url }, delay: '5m', runAt: '2030-01-01T00:00:00Z' },
+      'runAt',
+      'cannot be combined with delay',
+    ],
     ['bad delay', { request: { url }, delay: '5x' }, 'delay', undefined],
     ['bad runAt', { request: { url }, runAt: 'tomorrow' }, 'runAt', undefined],
     ['priority 11', { request: { url }, priority: 11 }, 'priority', undefined],
-    ['21 labels', { request: { url }, labels: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }, 'labels', undefined],
-    ['relative callbackUrl', { request: { url }, callbackUrl: 'done' }, 'callbackUrl', 'must be an absolute http(s) URL'],
-    ['unknown top-level field', { request: { url }, orgId: '0193a0a0-0000-7000-8000-000000000000' }, 'orgId', undefined],
+    [
+      '21 labels',
+      { request: { url }, labels: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) },
+      'labels',
+      undefined,
+    ],
+    [
+      'relative callbackUrl',
+      { request: { url }, callbackUrl: 'done' },
+      'callbackUrl',
+      'must be an absolute http(s) URL',
+    ],
+    [
+      'unknown top-level field',
+      { request: { url }, orgId: '0193a0a0-0000-7000-8000-000000000000' },
+      'orgId',
+      undefined,
+    ],
     ['status mass-assignment', { request: { url }, status: 'succeeded' }, 'status', undefined],
     ['queue (not accepted yet)', { request: { url }, queue: 'q' }, 'queue', undefined],
     ['unknown nested field', { request: { url, foo: 1 } }, 'request.foo', undefined],
@@ -51,12 +86,24 @@ describe('task validation', () => {
     ['a string', 'hello'],
     ['null', null],
   ])('rejects a JSON body that is %s', async (_name, body) => {
-    const res = await gw.http().post('/v1/tasks').set('authorization', auth).set('content-type', 'application/json').send(JSON.stringify(body)).expect(400);
+    const res = await gw
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body))
+      .expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });
 
   it('rejects malformed JSON with problem+json', async () => {
-    const res = await gw.http().post('/v1/tasks').set('authorization', auth).set('content-type', 'application/json').send('{"request":').expect(400);
+    const res = await gw
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .set('content-type', 'application/json')
+      .send('{"request":')
+      .expect(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });
@@ -75,7 +122,15 @@ describe('task validation', () => {
   });
 
   it('validates list queries', async () => {
-    for (const [query, field] of [['limit=0', 'limit'], ['limit=101', 'limit'], ['status=done', 'status'], ['label=nocolon', 'label'], ['createdAfter=yesterday', 'createdAfter'], ['cursor=bm90LWEtdXVpZA', 'cursor'], ['foo=1', 'foo']]) {
+    for (const [query, field] of [
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['status=done', 'status'],
+      ['label=nocolon', 'label'],
+      ['createdAfter=yesterday', 'createdAfter'],
+      ['cursor=bm90LWEtdXVpZA', 'cursor'],
+      ['foo=1', 'foo'],
+    ]) {
       const res = await gw.http().get(`/v1/tasks?${query}`).set('authorization', auth).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);

@@ -2,7 +2,10 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class DispatcherEnv extends CommonEnv {
-  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
   /** Seals and opens org signing secrets: `k2:<base64>,k1:<base64>` (first one seals). */
@@ -10,31 +13,50 @@ export class DispatcherEnv extends CommonEnv {
   ENCRYPTION_KEYS!: string;
 
   /** Most deliveries in flight in this process. */
-  @IsOptional() @IsInt() @Min(1) @Max(10_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   DISPATCHER_CONCURRENCY?: number;
 
   /** Largest pg-boss fetch. */
-  @IsOptional() @IsInt() @Min(1) @Max(1_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
   DISPATCHER_BATCH_SIZE?: number;
 
   /** Idle poll when no NOTIFY arrives (delayed tasks and retries become due without one). */
-  @IsOptional() @IsInt() @Min(50) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
   DISPATCHER_POLL_MS?: number;
 
   /** Deliveries one org may hold in this process while others have due jobs (default: a quarter of the pool). */
-  @IsOptional() @IsInt() @Min(1) @Max(10_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   DISPATCHER_ORG_CONCURRENCY?: number;
 
   /** How often named queues are checked for tasks to admit, besides NOTIFY wake-ups. */
-  @IsOptional() @IsInt() @Min(20) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
   DISPATCHER_QUEUE_POLL_MS?: number;
 
   /** Consecutive failures (5xx, 429, timeouts) that pause a destination origin. */
-  @IsOptional() @IsInt() @Min(1) @Max(1_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
   DISPATCHER_CIRCUIT_THRESHOLD?: number;
 
   /** CIDR ranges opened for targets outside local mode, e.g. "10.0.0.0/8,192.168.1.0/24". */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOURGLASS_ALLOW_PRIVATE_TARGETS?: string;
 }
 

@@ -6,8 +6,6 @@ import { AttemptRepository, TaskRepository } from '@hourglass/db';
 import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
 import { startDispatcher, waitFor, type Dispatcher } from './harness.js';
 
-
-
 describe('dispatcher delivery (in process, real Postgres, real HTTP target)', () => {
   let dispatcher: Dispatcher;
   let sink: HttpSink;
@@ -42,14 +40,19 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     const { org, signingSecret } = await make.org(db, keys);
     const body = JSON.stringify({ hello: 'world' });
     const task = await make.task(db, boss, {
-      orgId: org.id, url: `${sink.url}/hook`, body, headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
+      orgId: org.id,
+      url: `${sink.url}/hook`,
+      body,
+      headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
     });
     const [received] = await sink.waitFor(1, (r) => r.headers['webhook-id'] === task.id);
     expect(received!.path).toBe('/hook');
     expect(received!.headers['x-custom']).toBe('yes');
     expect(received!.headers['hourglass-attempt']).toBe('1');
     expect(received!.headers['user-agent']).toMatch(/^Hourglass\//);
-    expect(new Webhook(signingSecret).verify(received!.body, received!.headers as Record<string, string>)).toEqual({ hello: 'world' });
+    expect(new Webhook(signingSecret).verify(received!.body, received!.headers as Record<string, string>)).toEqual({
+      hello: 'world',
+    });
 
     expect((await finished(org.id, task.id))?.status).toBe('succeeded');
     const page = await attempts.listForTask(org.id, task.id, 10);
@@ -68,12 +71,17 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/flaky` }, 1_042);
     expect((await finished(org.id, task.id))?.status).toBe('succeeded');
     // The retry's job keeps the first job's priority (plan tier, schedule frequency, task priority).
-    const jobs: { priority: number }[] = await db.query(`SELECT priority FROM pgboss.job WHERE data->>'taskId' = $1`, [task.id]);
+    const jobs: { priority: number }[] = await db.query(`SELECT priority FROM pgboss.job WHERE data->>'taskId' = $1`, [
+      task.id,
+    ]);
     expect(jobs.map((j) => j.priority)).toEqual([1_042, 1_042]);
     const hits = sink.requests.filter((r) => r.headers['webhook-id'] === task.id);
     expect(hits.map((r) => r.headers['hourglass-attempt'])).toEqual(['1', '2']);
     const page = await attempts.listForTask(org.id, task.id, 10);
-    expect(page.data.map((a) => [a.number, a.statusCode, a.outcome])).toEqual([[2, 200, 'delivered'], [1, 500, 'retryable']]);
+    expect(page.data.map((a) => [a.number, a.statusCode, a.outcome])).toEqual([
+      [2, 200, 'delivered'],
+      [1, 500, 'retryable'],
+    ]);
   });
 
   it('stops at 410 without retrying, and fails after maxAttempts', async () => {
@@ -94,9 +102,17 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   it('never delivers a task cancelled before it ran', async () => {
     const { org } = await make.org(db, keys);
     sink.reply((_req, res) => void res.end('ok'));
-    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/later`, runAt: new Date(Date.now() + 1_500) });
+    const task = await make.task(db, boss, {
+      orgId: org.id,
+      url: `${sink.url}/later`,
+      runAt: new Date(Date.now() + 1_500),
+    });
     expect((await tasks.cancel(org.id, task.id))?.status).toBe('cancelled');
-    const control = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/control`, runAt: new Date(Date.now() + 1_500) });
+    const control = await make.task(db, boss, {
+      orgId: org.id,
+      url: `${sink.url}/control`,
+      runAt: new Date(Date.now() + 1_500),
+    });
     await sink.waitFor(1, (r) => r.headers['webhook-id'] === control.id);
     await finished(org.id, control.id);
     expect(sink.requests.filter((r) => r.headers['webhook-id'] === task.id)).toHaveLength(0);
@@ -110,13 +126,21 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
       res.end('ok');
     });
     const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/lost-mark` });
-    await waitFor(() => tasks.findForOrg(org.id, task.id), (t) => t?.status === 'running');
+    await waitFor(
+      () => tasks.findForOrg(org.id, task.id),
+      (t) => t?.status === 'running',
+    );
     // What PostgreSQL would hand back after losing the last asynchronous commits: the task as it was before it started.
     await db.query(`UPDATE tasks SET status = 'queued', attempt_count = attempt_count - 1 WHERE id = $1`, [task.id]);
     // The attempt row commits in the same transaction as the job's completion would.
-    await waitFor(() => attempts.listForTask(org.id, task.id, 10), (page) => page.data.length === 1);
+    await waitFor(
+      () => attempts.listForTask(org.id, task.id, 10),
+      (page) => page.data.length === 1,
+    );
     expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('queued');
-    const jobs = await db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task.id]);
+    const jobs = await db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [
+      task.id,
+    ]);
     expect(jobs).toEqual([{ state: 'active' }]);
   });
 
@@ -128,7 +152,8 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     });
     try {
       const first = [];
-      for (let i = 0; i < 3; i++) first.push(await make.task(db, boss, { orgId: org.id, url: `${failing.url}/x`, maxAttempts: 1 }));
+      for (let i = 0; i < 3; i++)
+        first.push(await make.task(db, boss, { orgId: org.id, url: `${failing.url}/x`, maxAttempts: 1 }));
       for (const task of first) expect((await finished(org.id, task.id))?.status).toBe('failed');
       const later = await make.task(db, boss, { orgId: org.id, url: `${failing.url}/x`, maxAttempts: 1 });
       expect((await finished(org.id, later.id))?.status).toBe('failed');

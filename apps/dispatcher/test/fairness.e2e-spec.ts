@@ -2,7 +2,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource } from '@hourglass/db';
 import { createHttpApp } from '@hourglass/platform';
-import { createTestDatabase, make, seedDueTasks, startHttpSink, type HttpSink, type TestDatabase } from '@hourglass/testing';
+import {
+  createTestDatabase,
+  make,
+  seedDueTasks,
+  startHttpSink,
+  type HttpSink,
+  type TestDatabase,
+} from '@hourglass/testing';
 import { DispatcherModule } from '../src/dispatcher.module.js';
 import { toDispatcherConfig } from '../src/config.js';
 
@@ -48,9 +55,15 @@ describe('dispatcher fairness (in process, real Postgres, local HTTP targets)', 
     await seedBoss.stop({ graceful: true });
     await seedDb.destroy();
 
-    const config = toDispatcherConfig(Object.assign(Object.create(null), {
-      DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 200, LOG_LEVEL: 'warn',
-    }));
+    const config = toDispatcherConfig(
+      Object.assign(Object.create(null), {
+        DATABASE_URL: database.url,
+        ENCRYPTION_KEYS: keySpec,
+        HOURGLASS_LOCAL_MODE: 'true',
+        DISPATCHER_POLL_MS: 200,
+        LOG_LEVEL: 'warn',
+      }),
+    );
     app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
     await app.init();
 

@@ -32,21 +32,38 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
 }
 
 /** The real dispatcher module, in process, on a fresh migrated database (local mode unless `env` says otherwise). */
-export async function startDispatcher(env: Partial<Record<keyof DispatcherEnv, string | number>> = {}): Promise<Dispatcher> {
+export async function startDispatcher(
+  env: Partial<Record<keyof DispatcherEnv, string | number>> = {},
+): Promise<Dispatcher> {
   const database = await createTestDatabase();
   const keySpec = KeyRing.generateSpec();
-  const config = toDispatcherConfig(Object.assign(Object.create(null), {
-    DATABASE_URL: database.url, ENCRYPTION_KEYS: keySpec, HOURGLASS_LOCAL_MODE: 'true', DISPATCHER_POLL_MS: 100, LOG_LEVEL: 'warn',
-    ...env,
-  }));
+  const config = toDispatcherConfig(
+    Object.assign(Object.create(null), {
+      DATABASE_URL: database.url,
+      ENCRYPTION_KEYS: keySpec,
+      HOURGLASS_LOCAL_MODE: 'true',
+      DISPATCHER_POLL_MS: 100,
+      LOG_LEVEL: 'warn',
+      ...env,
+    }),
+  );
   const app = await createHttpApp(DispatcherModule.forRoot(config), { logger: false });
   await app.init();
   const tasks = app.get(TaskRepository);
   const finished = (orgId: string, id: string) =>
-    waitFor(() => tasks.findForOrg(orgId, id), (task) => task !== null && ['succeeded', 'failed', 'cancelled'].includes(task.status));
+    waitFor(
+      () => tasks.findForOrg(orgId, id),
+      (task) => task !== null && ['succeeded', 'failed', 'cancelled'].includes(task.status),
+    );
   return {
-    app, database, db: app.get(DataSource), boss: app.get(PgBoss), tasks, attempts: app.get(AttemptRepository),
-    keys: new KeyRing(keySpec), finished,
+    app,
+    database,
+    db: app.get(DataSource),
+    boss: app.get(PgBoss),
+    tasks,
+    attempts: app.get(AttemptRepository),
+    keys: new KeyRing(keySpec),
+    finished,
     close: async () => {
       await app.close();
       await database.drop();

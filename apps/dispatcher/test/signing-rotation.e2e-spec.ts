@@ -38,7 +38,9 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
 
   const rotate = async (orgId: string, overlapMs = 86_400_000) => {
     const secret = generateSigningSecret();
-    const row = await change(orgId, (em) => repo.rotate(orgId, newId(), keys.seal(secret, signingSecretAad(orgId)), overlapMs, em));
+    const row = await change(orgId, (em) =>
+      repo.rotate(orgId, newId(), keys.seal(secret, signingSecretAad(orgId)), overlapMs, em),
+    );
     return { secret, id: row!.id };
   };
 
@@ -67,7 +69,10 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
     expect([verifies(old, during), verifies(fresh, during)]).toEqual([true, true]);
 
     const [previous] = (await repo.listForOrg(org.id)).filter((s) => s.active && s.expiresAt !== null);
-    expect(await change(org.id, (em) => repo.revoke(org.id, previous!.id, em))).toMatchObject({ id: previous!.id, active: false });
+    expect(await change(org.id, (em) => repo.revoke(org.id, previous!.id, em))).toMatchObject({
+      id: previous!.id,
+      active: false,
+    });
     await sleep(300); // the NOTIFY reaches the dispatcher's listener
 
     const after = await deliver(org.id);

@@ -2,51 +2,78 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class SchedulerEnv extends CommonEnv {
-  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
   /** How often a standby tries to take leadership. */
-  @IsOptional() @IsInt() @Min(100) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   LEADER_RETRY_MS?: number;
 
-  @IsOptional() @IsInt() @Min(1_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1_000)
   RETENTION_INTERVAL_MS?: number;
 
-  @IsOptional() @IsInt() @Min(1) @Max(100_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
   RETENTION_BATCH_SIZE?: number;
 
   /** An occurrence at most this old when the tick reaches it is on time; older ones were missed (missedRuns policy). */
-  @IsOptional() @IsInt() @Min(0) @Max(3_600_000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   SCHEDULE_GRACE_MS?: number;
 
   /** Schedules claimed per transaction. */
-  @IsOptional() @IsInt() @Min(1) @Max(5_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(5_000)
   SCHEDULE_BATCH_SIZE?: number;
 
   /**
    * Batch transactions a tick runs at once (each takes a pooled connection: keep below DB_POOL_MAX).
    * Helps when the due schedules belong to many orgs; one org's batches queue on its usage row anyway.
    */
-  @IsOptional() @IsInt() @Min(1) @Max(16)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(16)
   SCHEDULE_PARALLEL?: number;
 
   /** Longest sleep between ticks when nothing is due sooner (NOTIFYs on schedule changes wake it earlier). */
-  @IsOptional() @IsInt() @Min(100) @Max(300_000)
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
   SCHEDULE_MAX_SLEEP_MS?: number;
 
   /**
    * How far ahead occurrences of `overlap: allow` schedules are prepared: their tasks and delayed
    * jobs are written before the fire time and released by pg-boss at it (docs/decisions/0007).
    */
-  @IsOptional() @IsInt() @Min(0) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   SCHEDULE_LOOKAHEAD_MS?: number;
 
   /** How soon a `queue` occurrence waiting for its previous run is checked again. */
-  @IsOptional() @IsInt() @Min(50) @Max(60_000)
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
   SCHEDULE_RECHECK_MS?: number;
-
 }
-
 
 export function toSchedulerConfig(env: SchedulerEnv) {
   return {
@@ -65,4 +92,3 @@ export function toSchedulerConfig(env: SchedulerEnv) {
   };
 }
 export type SchedulerConfig = ReturnType<typeof toSchedulerConfig>;
-

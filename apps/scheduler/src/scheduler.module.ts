@@ -12,7 +12,13 @@ export class SchedulerModule {
     return {
       module: SchedulerModule,
       imports: [PlatformModule.forRoot({ service: 'scheduler', config, bossRole: 'producer' })],
-      providers: [{ provide: APP_CONFIG, useValue: config }, LeaderService, RetentionService, TickService, TickLoopService],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        LeaderService,
+        RetentionService,
+        TickService,
+        TickLoopService,
+      ],
       exports: [LeaderService, RetentionService, TickService],
     };
   }

@@ -14,7 +14,8 @@ export class KeyRing {
     const entries = spec.split(',').map((part) => {
       const [id, material] = part.trim().split(':');
       const key = Buffer.from(material ?? '', 'base64');
-      if (!id || key.length !== 32) throw new Error(`ENCRYPTION_KEYS entry "${id ?? ''}" must be <id>:<base64 of 32 bytes>`);
+      if (!id || key.length !== 32)
+        throw new Error(`ENCRYPTION_KEYS entry "${id ?? ''}" must be <id>:<base64 of 32 bytes>`);
       return [id, key] as const;
     });
     if (entries.length === 0) throw new Error('ENCRYPTION_KEYS is empty');

@@ -17,7 +17,9 @@ function hmacKey(secret: string): KeyObject {
   let key = keys.get(secret);
   if (!key) {
     if (keys.size >= 10_000) keys.clear();
-    key = createSecretKey(Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'));
+    key = createSecretKey(
+      Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'),
+    );
     keys.set(secret, key);
   }
   return key;
@@ -30,7 +32,12 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 }
 
 /** The three Standard Webhooks headers for one attempt; one `v1,` signature per active secret. */
-export function webhookHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string | Buffer) {
+export function webhookHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string | Buffer,
+) {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),

@@ -7,7 +7,10 @@ export const encodeCursor = (lastId: string): string => Buffer.from(lastId).toSt
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const id = Buffer.from(cursor, 'base64url').toString();
-  if (!isUuid(id)) throw new AppError(ErrorCode.VALIDATION_FAILED, 'cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+  if (!isUuid(id))
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'cursor is not valid', [
+      { field: 'cursor', message: 'is not a cursor this API returned' },
+    ]);
   return id;
 }
 

@@ -51,7 +51,10 @@ async function reachableDataDir(requested: string): Promise<string> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path, constants.F_OK).then(() => true, () => false);
+  return access(path, constants.F_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -61,7 +64,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const port = options.port ?? (await freePort());
   await mkdir(dirname(dataDir), { recursive: true });
   if (process.getuid?.() === 0) await chmod(dirname(dataDir), 0o777).catch(() => undefined);
-  const fastFlags = options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
+  const fastFlags = options.fast
+    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+    : [];
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     user: 'postgres',

@@ -109,7 +109,9 @@ export async function bossStatement(call: (db: Db) => Promise<unknown>): Promise
     },
   });
   if (taken.length !== 1 || !/^\s*INSERT INTO\b/.test(taken[0]!.text)) {
-    throw new Error(`pg-boss no longer inserts jobs with one plain INSERT (${taken.length} statements); see docs/decisions/0009`);
+    throw new Error(
+      `pg-boss no longer inserts jobs with one plain INSERT (${taken.length} statements); see docs/decisions/0009`,
+    );
   }
   return taken[0]!;
 }

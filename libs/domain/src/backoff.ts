@@ -9,7 +9,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 3_600_000 
  * Delay before attempt `attemptNumber + 1`: exponential with "equal jitter"
  * (half fixed, half random), so a burst of failures does not retry in lockstep.
  */
-export function retryDelayMs(attemptNumber: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random = Math.random): number {
+export function retryDelayMs(
+  attemptNumber: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
   const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attemptNumber - 1));
   return Math.round(exponential / 2 + (exponential / 2) * random());
 }

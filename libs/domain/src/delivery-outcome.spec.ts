@@ -6,16 +6,29 @@ const now = new Date('2026-11-24T00:00:00Z');
 
 describe('classifyDelivery', () => {
   it.each([
-    [200, 'delivered'], [204, 'delivered'], [299, 'delivered'],
-    [301, 'permanent'], [302, 'permanent'], [400, 'permanent'], [404, 'permanent'], [410, 'permanent'],
-    [408, 'retryable'], [429, 'retryable'], [500, 'retryable'], [503, 'retryable'],
+    [200, 'delivered'],
+    [204, 'delivered'],
+    [299, 'delivered'],
+    [301, 'permanent'],
+    [302, 'permanent'],
+    [400, 'permanent'],
+    [404, 'permanent'],
+    [410, 'permanent'],
+    [408, 'retryable'],
+    [429, 'retryable'],
+    [500, 'retryable'],
+    [503, 'retryable'],
   ])('%i → %s', (code, outcome) => {
     expect(classifyDelivery(response(code))).toBe(outcome);
   });
 
   it.each([
-    ['timeout', 'retryable'], ['connection', 'retryable'], ['response_too_large', 'retryable'], ['circuit_open', 'retryable'],
-    ['blocked', 'permanent'], ['invalid_url', 'permanent'],
+    ['timeout', 'retryable'],
+    ['connection', 'retryable'],
+    ['response_too_large', 'retryable'],
+    ['circuit_open', 'retryable'],
+    ['blocked', 'permanent'],
+    ['invalid_url', 'permanent'],
   ] as const)('error %s → %s', (error, outcome) => {
     expect(classifyDelivery({ kind: 'error', error })).toBe(outcome);
   });

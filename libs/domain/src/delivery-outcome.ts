@@ -7,7 +7,8 @@ export type AttemptResult =
   | { kind: 'response'; statusCode: number; retryAfter?: string }
   | { kind: 'error'; error: DeliveryErrorKind; retryAfterMs?: number };
 
-export type DeliveryErrorKind = 'timeout' | 'connection' | 'blocked' | 'invalid_url' | 'response_too_large' | 'circuit_open' | 'assertion_failed';
+export type DeliveryErrorKind =
+  'timeout' | 'connection' | 'blocked' | 'invalid_url' | 'response_too_large' | 'circuit_open' | 'assertion_failed';
 
 /** A task's own delivery rules, on top of the defaults. */
 export interface DeliveryRules {
@@ -42,7 +43,8 @@ export function classifyForTask(result: AttemptResult, rules: DeliveryRules): De
     }
   }
   const code = result.statusCode;
-  if (rules.expectedStatusCodes ? rules.expectedStatusCodes.includes(code) : code >= 200 && code < 300) return 'delivered';
+  if (rules.expectedStatusCodes ? rules.expectedStatusCodes.includes(code) : code >= 200 && code < 300)
+    return 'delivered';
   if (code >= 500 || code === 408 || code === 425 || code === 429) return 'retryable';
   // A 2xx the task did not expect is an assertion failure: assertions.ts reports those before classifying.
   if (code >= 200 && code < 300) return 'retryable';
@@ -57,7 +59,13 @@ export interface NextStep {
 }
 
 /** Decides what follows attempt `attemptNumber` of `maxAttempts`. */
-export function nextStep(result: AttemptResult, attemptNumber: number, maxAttempts: number, now: Date, rules: DeliveryRules = {}): NextStep {
+export function nextStep(
+  result: AttemptResult,
+  attemptNumber: number,
+  maxAttempts: number,
+  now: Date,
+  rules: DeliveryRules = {},
+): NextStep {
   const outcome = classifyForTask(result, rules);
   if (outcome !== 'retryable' || attemptNumber >= maxAttempts) return { outcome };
   const askedMs =

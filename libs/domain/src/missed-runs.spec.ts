@@ -10,7 +10,10 @@ describe('planOccurrences', () => {
   it('skip: fires only what is within the grace window, records the rest as missed', () => {
     const plan = planOccurrences(due, 'skip', now, GRACE);
     expect(plan.fire).toEqual([ago(30), ago(0)]);
-    expect(plan.skipped).toEqual([{ fireAt: ago(600), reason: 'missed' }, { fireAt: ago(300), reason: 'missed' }]);
+    expect(plan.skipped).toEqual([
+      { fireAt: ago(600), reason: 'missed' },
+      { fireAt: ago(300), reason: 'missed' },
+    ]);
   });
 
   it('runOnce: fires the latest missed occurrence plus the on-time ones', () => {

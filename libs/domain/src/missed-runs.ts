@@ -21,7 +21,13 @@ export interface OccurrencePlan {
  * occurrence within `graceMs` of now is on time and always fires; older ones were missed during a
  * downtime and follow the policy: `skip` none, `runOnce` the latest, `runAll` all up to the cap.
  */
-export function planOccurrences(due: Date[], policy: MissedRunPolicy, now: Date, graceMs: number, cap = RUN_ALL_CAP): OccurrencePlan {
+export function planOccurrences(
+  due: Date[],
+  policy: MissedRunPolicy,
+  now: Date,
+  graceMs: number,
+  cap = RUN_ALL_CAP,
+): OccurrencePlan {
   const onTime = due.filter((d) => now.getTime() - d.getTime() <= graceMs);
   const missed = due.filter((d) => now.getTime() - d.getTime() > graceMs);
   const skip = (dates: Date[], reason: SkipReason) => dates.map((fireAt) => ({ fireAt, reason }));

@@ -25,7 +25,8 @@ export function parsePlans(json: string | undefined): Record<string, Plan> {
   for (const [name, plan] of Object.entries(given)) {
     for (const key of PLAN_KEYS) {
       const value = plan[key];
-      if (!Number.isInteger(value) || (value as number) < 0) throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
+      if (!Number.isInteger(value) || (value as number) < 0)
+        throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
     }
     plans[name] = plan as Plan;
   }
@@ -38,7 +39,10 @@ export function parsePlans(json: string | undefined): Record<string, Plan> {
  * then the task's own priority (1–10). Equal priorities are fetched oldest first.
  */
 export function jobPriority(tier: number, scheduleIntervalMs: number | null, taskPriority: number): number {
-  const frequency = scheduleIntervalMs === null ? 9 : Math.max(0, 9 - Math.floor(Math.log10(Math.max(1, scheduleIntervalMs / 1_000)) * 2));
+  const frequency =
+    scheduleIntervalMs === null
+      ? 9
+      : Math.max(0, 9 - Math.floor(Math.log10(Math.max(1, scheduleIntervalMs / 1_000)) * 2));
   return tier * 1_000 + frequency * 10 + Math.min(9, Math.max(0, taskPriority - 1));
 }
 

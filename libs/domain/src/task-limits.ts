@@ -21,5 +21,15 @@ export type HttpMethod = (typeof HTTP_METHODS)[number];
 export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Headers the dispatcher sets itself; a task may not override them. */
-export const RESERVED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'webhook-id',
-  'webhook-timestamp', 'webhook-signature', 'hourglass-attempt', 'hourglass-schedule-id', 'traceparent'] as const;
+export const RESERVED_HEADERS = [
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'hourglass-attempt',
+  'hourglass-schedule-id',
+  'traceparent',
+] as const;

@@ -19,7 +19,13 @@ describe('task state machine', () => {
 });
 
 describe('parseDuration', () => {
-  it.each([['90s', 90_000], ['5m', 300_000], ['2h', 7_200_000], ['1d', 86_400_000], ['250ms', 250]])('%s → %i ms', (text, ms) => {
+  it.each([
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+    ['250ms', 250],
+  ])('%s → %i ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
   it.each(['', '5', '5x', '-1s', '1.5h', 's'])('rejects %p', (text) => {

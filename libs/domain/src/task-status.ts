@@ -19,11 +19,17 @@ export const FINISHED_STATUSES: readonly TaskStatus[] = [TaskStatus.Succeeded, T
 
 export const TaskTransition = {
   /** A dispatcher takes the task. `running` is included: a lease that expired after a crash is taken again. */
-  start: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running], to: TaskStatus.Running },
+  start: {
+    from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running],
+    to: TaskStatus.Running,
+  },
   succeed: { from: [TaskStatus.Running], to: TaskStatus.Succeeded },
   retry: { from: [TaskStatus.Running], to: TaskStatus.Retrying },
   fail: { from: [TaskStatus.Running], to: TaskStatus.Failed },
-  cancel: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running], to: TaskStatus.Cancelled },
+  cancel: {
+    from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running],
+    to: TaskStatus.Cancelled,
+  },
   /** Run now (and edits, which keep their own status): only while no attempt is under way. */
   runNow: { from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying], to: TaskStatus.Queued },
   /** Bulk cancel leaves running tasks alone: those are cancelled one by one, knowing an attempt is in flight. */

@@ -12,7 +12,10 @@ export interface HttpAppOptions {
 }
 
 /** Builds the Fastify-backed Nest app the same way for production and for e2e tests. */
-export async function createHttpApp(module: DynamicModule, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: DynamicModule,
+  options: HttpAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -21,21 +24,31 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
     },
     requestIdHeader: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, logger: options.logger === false ? false : undefined });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+    logger: options.logger === false ? false : undefined,
+  });
   const logger = app.get(AppLogger);
   app.useLogger(logger);
   // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
   // raised before a route runs (bad JSON, body too large) through the global ProblemFilter anyway;
   // a second one only replaced ours and printed FSTWRN004.
-  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', String(request.id));
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      void reply.header('x-request-id', String(request.id));
+    });
   app.enableShutdownHooks();
   return app;
 }
 
 /** main.ts of every service: build, listen, log where. */
-export async function runService(module: DynamicModule, port: number, options: HttpAppOptions = {}): Promise<NestFastifyApplication> {
+export async function runService(
+  module: DynamicModule,
+  port: number,
+  options: HttpAppOptions = {},
+): Promise<NestFastifyApplication> {
   const app = await createHttpApp(module, options);
   await app.listen(port, '0.0.0.0');
   app.get(AppLogger).log({ port, msg: `listening on :${port}` }, 'Bootstrap');

@@ -41,7 +41,13 @@ export class PlatformModule implements OnApplicationShutdown {
       { provide: Readiness, useValue: new Readiness() },
       { provide: APP_FILTER, useClass: ProblemFilter },
       { provide: APP_PIPE, useFactory: createValidationPipe },
-      ...dbProviders(options.config.db.url, options.config.db.poolMax, options.service, options.bossRole, options.asyncCommit ?? false),
+      ...dbProviders(
+        options.config.db.url,
+        options.config.db.poolMax,
+        options.service,
+        options.bossRole,
+        options.asyncCommit ?? false,
+      ),
     ];
     return {
       module: PlatformModule,

@@ -27,14 +27,24 @@ export async function seedDueTasks(db: DataSource, boss: PgBoss, options: BulkTa
       await em.query(
         `INSERT INTO tasks (id, org_id, status, url, method, body, timeout_ms, run_at, max_attempts, priority)
          SELECT id, $2, $3, $4, 'POST', json_build_object('taskId', id)::text, $5, now(), $6, $7 FROM unnest($1::uuid[]) AS t(id)`,
-        [ids, options.orgId, TaskStatus.Queued, options.url, timeoutMs, options.maxAttempts ?? TaskLimits.defaultMaxAttempts,
-          TaskLimits.defaultPriority],
+        [
+          ids,
+          options.orgId,
+          TaskStatus.Queued,
+          options.url,
+          timeoutMs,
+          options.maxAttempts ?? TaskLimits.defaultMaxAttempts,
+          TaskLimits.defaultPriority,
+        ],
       );
       await boss.insert(
         Queue.Deliver,
         ids.map((id) => ({
-          id: newId(), data: { taskId: id, orgId: options.orgId }, priority: TaskLimits.defaultPriority,
-          group: { id: options.orgId }, expireInSeconds: deliveryLeaseSeconds(timeoutMs),
+          id: newId(),
+          data: { taskId: id, orgId: options.orgId },
+          priority: TaskLimits.defaultPriority,
+          group: { id: options.orgId },
+          expireInSeconds: deliveryLeaseSeconds(timeoutMs),
         })),
         { db: transactionDb(em) },
       );

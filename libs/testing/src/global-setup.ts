@@ -8,7 +8,8 @@ import { migrate } from '@hourglass/migrations';
 import { TEST_ENV, withDatabase } from './test-database.js';
 
 declare global {
-  var __hourglassTestPostgres: { server?: EmbeddedPostgres; template: string; serverUrl: string; runId: string } | undefined;
+  var __hourglassTestPostgres:
+    { server?: EmbeddedPostgres; template: string; serverUrl: string; runId: string } | undefined;
 }
 
 /**
@@ -19,7 +20,10 @@ export default async function globalSetup(): Promise<void> {
   const external = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const server = external
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: join(tmpdir(), `hourglass-test-pg-${randomBytes(4).toString('hex')}`), fast: true });
+    : await startEmbeddedPostgres({
+        dataDir: join(tmpdir(), `hourglass-test-pg-${randomBytes(4).toString('hex')}`),
+        fast: true,
+      });
   const serverUrl = external ?? server!.url;
   const runId = randomBytes(4).toString('hex');
   const template = `hg_template_${runId}`;

@@ -21,14 +21,24 @@ async function waitReady(url: string, service: RunningService, timeoutMs: number
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.child.exitCode !== null) break;
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${service.name} not ready within ${timeoutMs} ms:\n${service.logs.slice(-30).join('\n')}`);
 }
 
 /** A service as a real process from its build (`apps/<name>/dist/main.js`), ready when /readyz says so. */
-export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 30_000): Promise<RunningService> {
+export async function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(repoRoot, 'apps', name, 'dist', 'main.js')], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
@@ -37,9 +47,15 @@ export async function startService(name: ServiceName, env: Record<string, string
   const logs: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(signal ?? code ?? 0)));
+  const exited = new Promise<number | string>((done) =>
+    child.once('exit', (code, signal) => done(signal ?? code ?? 0)),
+  );
   const service: RunningService = {
-    name, url: `http://127.0.0.1:${port}`, child, logs, exited,
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    logs,
+    exited,
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

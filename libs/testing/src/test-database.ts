@@ -4,7 +4,11 @@ import type { DataSource } from 'typeorm';
 import { createDataSource } from '@hourglass/db';
 
 /** Set by the jest global setup: a server URL (any database) and the migrated template's name. */
-export const TEST_ENV = { serverUrl: 'HG_TEST_SERVER_URL', template: 'HG_TEST_TEMPLATE_DB', runId: 'HG_TEST_RUN_ID' } as const;
+export const TEST_ENV = {
+  serverUrl: 'HG_TEST_SERVER_URL',
+  template: 'HG_TEST_TEMPLATE_DB',
+  runId: 'HG_TEST_RUN_ID',
+} as const;
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -40,7 +44,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = withDatabase(process.env[TEST_ENV.serverUrl]!, name);
   return {
     url,
-    drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 

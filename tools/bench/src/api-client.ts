@@ -13,7 +13,9 @@ const agent = new Agent({ keepAliveTimeout: 30_000 });
 
 async function postJson<T>(url: string, token: string, body: unknown): Promise<T> {
   const res = await request(url, {
-    dispatcher: agent, method: 'POST', body: JSON.stringify(body),
+    dispatcher: agent,
+    method: 'POST',
+    body: JSON.stringify(body),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
   });
   const text = await res.body.text();
@@ -25,13 +27,18 @@ async function postJson<T>(url: string, token: string, body: unknown): Promise<T
 export async function startApi(databaseUrl: string, encryptionKeys: string, adminToken: string): Promise<RunningApi> {
   const port = await freePort();
   const child = startService('api-gateway', {
-    DATABASE_URL: databaseUrl, ENCRYPTION_KEYS: encryptionKeys, HOURGLASS_ADMIN_TOKEN: adminToken, PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEYS: encryptionKeys,
+    HOURGLASS_ADMIN_TOKEN: adminToken,
+    PORT: String(port),
   });
   try {
     await waitReady(child, port);
     const base = `http://127.0.0.1:${port}`;
     const org = await postJson<{ id: string }>(`${base}/v1/admin/orgs`, adminToken, { name: 'bench' });
-    const { key } = await postJson<{ key: string }>(`${base}/v1/admin/orgs/${org.id}/api-keys`, adminToken, { scopes: ['read', 'write'] });
+    const { key } = await postJson<{ key: string }>(`${base}/v1/admin/orgs/${org.id}/api-keys`, adminToken, {
+      scopes: ['read', 'write'],
+    });
     return { child, base, key };
   } catch (error) {
     await child.stop();
@@ -47,7 +54,9 @@ export function taskBody(target: string, delay?: string): string {
 /** POST /v1/tasks once; returns the created task's id. */
 export async function createTask(api: RunningApi, body: string): Promise<string> {
   const res = await request(`${api.base}/v1/tasks`, {
-    dispatcher: agent, method: 'POST', body,
+    dispatcher: agent,
+    method: 'POST',
+    body,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
   });
   const text = await res.body.text();

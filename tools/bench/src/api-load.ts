@@ -32,7 +32,9 @@ export async function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
   const api = await startApi(url, ctx.encryptionKeys, ctx.adminToken);
   try {
     const options = {
-      url: `${api.base}/v1/tasks`, method: 'POST', body: taskBody(ctx.receiver.url, '1h'),
+      url: `${api.base}/v1/tasks`,
+      method: 'POST',
+      body: taskBody(ctx.receiver.url, '1h'),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
     };
     log(`(b) warm-up ${WARMUP_SECONDS} s, then ${config.apiConnections} connections for ${config.apiSeconds} s…`);
@@ -43,17 +45,37 @@ export async function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
     const result = await autocannon({ ...options, connections: config.apiConnections, duration: config.apiSeconds });
     const cpu = meter.stop();
     const elapsed = (performance.now() - started) / 1_000;
-    return summarize(result, config.apiConnections, cpu.child / elapsed, cpu.machine / elapsed, (await countTasks(url)) - before);
+    return summarize(
+      result,
+      config.apiConnections,
+      cpu.child / elapsed,
+      cpu.machine / elapsed,
+      (await countTasks(url)) - before,
+    );
   } finally {
     await api.child.stop();
   }
 }
 
-function summarize(result: Result, connections: number, apiCores: number, machineCores: number, tasksInDb: number): ApiLoadResult {
+function summarize(
+  result: Result,
+  connections: number,
+  apiCores: number,
+  machineCores: number,
+  tasksInDb: number,
+): ApiLoadResult {
   return {
-    connections, seconds: result.duration, requestsPerSec: result['2xx'] / result.duration,
-    p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max,
-    non2xx: result.non2xx, errors: result.errors, apiCores, machineCores, tasksInDb,
+    connections,
+    seconds: result.duration,
+    requestsPerSec: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    apiCores,
+    machineCores,
+    tasksInDb,
   };
 }
 
@@ -63,7 +85,8 @@ async function countTasks(url: string): Promise<number> {
   try {
     // Counted only when the task has its job, so a missing enqueue would show up here.
     const { rows } = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM tasks t JOIN pgboss.job j ON j.name = 'deliver' AND (j.data->>'taskId')::uuid = t.id`);
+      `SELECT count(*) AS n FROM tasks t JOIN pgboss.job j ON j.name = 'deliver' AND (j.data->>'taskId')::uuid = t.id`,
+    );
     return Number(rows[0]!.n);
   } finally {
     await client.end();

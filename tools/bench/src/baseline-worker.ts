@@ -43,8 +43,12 @@ class Completer {
 }
 
 async function main(): Promise<void> {
-  const [target, total, concurrency, batchSize] = [env('BASELINE_TARGET'), Number(env('BASELINE_TASKS')),
-    Number(env('BASELINE_CONCURRENCY')), Number(env('BASELINE_BATCH'))];
+  const [target, total, concurrency, batchSize] = [
+    env('BASELINE_TARGET'),
+    Number(env('BASELINE_TASKS')),
+    Number(env('BASELINE_CONCURRENCY')),
+    Number(env('BASELINE_BATCH')),
+  ];
   // The same pg-boss role (pool of 4, supervising), commit mode and Agent settings as the dispatcher's.
   const boss = createBoss(env('BASELINE_URL'), 'worker', ASYNC_COMMIT);
   boss.on('error', (error) => console.error('pg-boss:', error.message));
@@ -55,7 +59,9 @@ async function main(): Promise<void> {
   const refillAt = Math.min(batchSize, Math.ceil(concurrency / 4));
   const deliver = async (job: DeliverJob) => {
     const res = await request(target, {
-      dispatcher: agent, method: 'POST', body: '{"n":1}',
+      dispatcher: agent,
+      method: 'POST',
+      body: '{"n":1}',
       headers: { 'content-type': 'application/json', 'webhook-id': job.data.taskId },
     });
     await res.body.dump();
@@ -68,7 +74,9 @@ async function main(): Promise<void> {
       await Promise.race(inFlight);
       continue;
     }
-    const jobs = await boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, { batchSize: Math.min(free, batchSize) });
+    const jobs = await boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, {
+      batchSize: Math.min(free, batchSize),
+    });
     fetched += jobs.length;
     if (jobs.length === 0) await new Promise((done) => setTimeout(done, 50));
     for (const job of jobs) {
@@ -79,7 +87,14 @@ async function main(): Promise<void> {
   await Promise.all(inFlight);
   await completer.drain();
   console.log(JSON.stringify({ completed: completer.completed }));
-  process.once('SIGTERM', () => void boss.stop({ graceful: false }).then(() => agent.close()).finally(() => process.exit(0)));
+  process.once(
+    'SIGTERM',
+    () =>
+      void boss
+        .stop({ graceful: false })
+        .then(() => agent.close())
+        .finally(() => process.exit(0)),
+  );
 }
 
 main().catch((error: unknown) => {

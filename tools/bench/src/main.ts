@@ -21,7 +21,9 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /** Runs one phase; a failure is recorded (and reported) instead of ending the whole run. */
 async function phase<K extends Exclude<keyof BenchResults, 'errors'>>(
-  results: BenchResults, key: K, run: () => Promise<NonNullable<BenchResults[K]>>,
+  results: BenchResults,
+  key: K,
+  run: () => Promise<NonNullable<BenchResults[K]>>,
 ): Promise<void> {
   try {
     results[key] = await run();
@@ -67,7 +69,10 @@ async function main(): Promise<void> {
   try {
     receiver = await Receiver.start();
     const ctx: PhaseContext = {
-      config, dbs, receiver, log,
+      config,
+      dbs,
+      receiver,
+      log,
       encryptionKeys: KeyRing.generateSpec('k1'),
       adminToken: `hga_${randomBytes(24).toString('base64url')}`,
     };
@@ -75,7 +80,14 @@ async function main(): Promise<void> {
     const rows = reportRows(results);
     console.log(`\n${formatTable(rows)}\n`);
     const machine = machineInfo(await dbs.serverVersion(), loadAtStart);
-    const doc = benchmarksDoc({ results, rows, machine, config, envUsed: benchEnvUsed(), totalSeconds: (performance.now() - started) / 1_000 });
+    const doc = benchmarksDoc({
+      results,
+      rows,
+      machine,
+      config,
+      envUsed: benchEnvUsed(),
+      totalSeconds: (performance.now() - started) / 1_000,
+    });
     await writeFile(join(ROOT, 'docs', 'benchmarks.md'), doc);
     log('wrote docs/benchmarks.md');
     if (Object.keys(results.errors).length > 0) process.exitCode = 1;

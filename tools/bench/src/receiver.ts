@@ -12,7 +12,10 @@ export class Receiver {
   readonly receivedAt = new Map<string, number>();
   private readonly waiters = new Map<string, () => void>();
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<Receiver> {
     const server = createServer();

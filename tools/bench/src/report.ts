@@ -25,21 +25,32 @@ export interface Row {
   status: 'PASS' | 'MISS' | 'info' | 'ERROR';
 }
 
-const num = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const num = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (n: number) => `${num(n, 1)} ms`;
 const check = (ok: boolean): Row['status'] => (ok ? 'PASS' : 'MISS');
 const info = (figure: string, value: string): Row => ({ figure, value, target: '', status: 'info' });
 const failed = (figure: string, error: string | undefined): Row[] =>
   error ? [{ figure, value: error.split('\n')[0]!.slice(0, 80), target: '', status: 'ERROR' }] : [];
 
-export const ratioOf = (r: BenchResults) => (r.throughput && r.baseline ? r.throughput.perSecond / r.baseline.perSecond : undefined);
+export const ratioOf = (r: BenchResults) =>
+  r.throughput && r.baseline ? r.throughput.perSecond / r.baseline.perSecond : undefined;
 
 function throughputRows(r: BenchResults): Row[] {
-  const rows: Row[] = [...failed('(a) delivery throughput', r.errors.throughput), ...failed('(a) baseline', r.errors.baseline)];
+  const rows: Row[] = [
+    ...failed('(a) delivery throughput', r.errors.throughput),
+    ...failed('(a) baseline', r.errors.baseline),
+  ];
   if (r.throughput) rows.push(info('(a) delivery, 1 dispatcher', `${num(r.throughput.perSecond)} tasks/s`));
   if (r.baseline) rows.push(info('(a) bare pg-boss + undici loop (ceiling)', `${num(r.baseline.perSecond)} tasks/s`));
   const ratio = ratioOf(r);
-  if (ratio !== undefined) rows.push({ figure: '(a) ratio ours / ceiling', value: `${num(ratio * 100)} %`, target: '≥ 60 %', status: check(ratio >= 0.6) });
+  if (ratio !== undefined)
+    rows.push({
+      figure: '(a) ratio ours / ceiling',
+      value: `${num(ratio * 100)} %`,
+      target: '≥ 60 %',
+      status: check(ratio >= 0.6),
+    });
   return rows;
 }
 
@@ -48,15 +59,29 @@ function apiRows(r: BenchResults): Row[] {
   const a = r.api;
   if (a) {
     rows.push(
-      { figure: `(b) POST /v1/tasks, ${a.connections} connections`, value: `${num(a.requestsPerSec)} req/s`, target: '≥ 2,000 req/s', status: check(a.requestsPerSec >= 2_000) },
+      {
+        figure: `(b) POST /v1/tasks, ${a.connections} connections`,
+        value: `${num(a.requestsPerSec)} req/s`,
+        target: '≥ 2,000 req/s',
+        status: check(a.requestsPerSec >= 2_000),
+      },
       info('(b) latency p50', ms(a.p50)),
       { figure: '(b) latency p99', value: ms(a.p99), target: '< 50 ms', status: check(a.p99 < 50) },
-      { figure: '(b) non-2xx + errors', value: num(a.non2xx + a.errors), target: '0', status: check(a.non2xx + a.errors === 0) },
+      {
+        figure: '(b) non-2xx + errors',
+        value: num(a.non2xx + a.errors),
+        target: '0',
+        status: check(a.non2xx + a.errors === 0),
+      },
     );
   }
   if (r.insert) {
-    rows.push(info(`(b) bare INSERT + send tx, ${r.insert.concurrency} concurrent`,
-      `${num(r.insert.perSecond)} tx/s (p50 ${ms(r.insert.p50)}, p99 ${ms(r.insert.p99)})`));
+    rows.push(
+      info(
+        `(b) bare INSERT + send tx, ${r.insert.concurrency} concurrent`,
+        `${num(r.insert.perSecond)} tx/s (p50 ${ms(r.insert.p50)}, p99 ${ms(r.insert.p99)})`,
+      ),
+    );
   }
   return rows;
 }
@@ -82,7 +107,10 @@ export function reportRows(r: BenchResults): Row[] {
 export function formatTable(rows: Row[]): string {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => Object.values(row)[i]!.length), 6));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(['figure', 'value', 'target', 'status']), ...rows.map((row) => line([row.figure, row.value, row.target, row.status]))].join('\n');
+  return [
+    line(['figure', 'value', 'target', 'status']),
+    ...rows.map((row) => line([row.figure, row.value, row.target, row.status])),
+  ].join('\n');
 }
 
 export { num, ms };

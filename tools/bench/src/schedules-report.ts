@@ -6,17 +6,28 @@ const pair = (p: { p50: number; p99: number }) => `${ms(p.p50)} / ${ms(p.p99)}`;
 const info = (figure: string, value: string): Row => ({ figure, value, target: '', status: 'info' });
 
 export function scheduleRows(result: SchedulesResult | undefined, error: string | undefined): Row[] {
-  if (error) return [{ figure: '(d) schedules', value: error.split('\n')[0]!.slice(0, 80), target: '', status: 'ERROR' }];
+  if (error)
+    return [{ figure: '(d) schedules', value: error.split('\n')[0]!.slice(0, 80), target: '', status: 'ERROR' }];
   if (!result) return [];
   const { burst, steady } = result;
   const lostOrDoubled = burst.lost + burst.duplicates + steady.lost + steady.duplicates;
   return [
     info(`(d) ${burst.schedules} due at once → enqueued p50`, ms(burst.enqueue.p50)),
-    { figure: `(d) ${burst.schedules} due at once → enqueued p99`, value: ms(burst.enqueue.p99), target: '≤ 100 ms', status: burst.enqueue.p99 <= 100 ? 'PASS' : 'MISS' },
+    {
+      figure: `(d) ${burst.schedules} due at once → enqueued p99`,
+      value: ms(burst.enqueue.p99),
+      target: '≤ 100 ms',
+      status: burst.enqueue.p99 <= 100 ? 'PASS' : 'MISS',
+    },
     info(`(d) ${burst.schedules} due at once → received p50 / p99`, pair(burst.received)),
     info(`(d) ${steady.schedules} per-second × ${steady.seconds} s → enqueued p50 / p99`, pair(steady.enqueue)),
     info(`(d) ${steady.schedules} per-second × ${steady.seconds} s → received p50 / p99`, pair(steady.received)),
-    { figure: '(d) occurrences lost + duplicated', value: String(lostOrDoubled), target: '0', status: lostOrDoubled === 0 ? 'PASS' : 'MISS' },
+    {
+      figure: '(d) occurrences lost + duplicated',
+      value: String(lostOrDoubled),
+      target: '0',
+      status: lostOrDoubled === 0 ? 'PASS' : 'MISS',
+    },
   ];
 }
 

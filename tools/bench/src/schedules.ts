@@ -24,8 +24,20 @@ export interface SchedulesResult {
   backlog: number;
 }
 
-const BURST: ScheduleGroup = { prefix: 'burst-', count: 0, timing: { intervalMs: 3_600_000 }, firstInSeconds: 3, shortestIntervalMs: 3_600_000 };
-const STEADY: ScheduleGroup = { prefix: 'steady-', count: 0, timing: { cron: '* * * * * *' }, firstInSeconds: 2, shortestIntervalMs: 1_000 };
+const BURST: ScheduleGroup = {
+  prefix: 'burst-',
+  count: 0,
+  timing: { intervalMs: 3_600_000 },
+  firstInSeconds: 3,
+  shortestIntervalMs: 3_600_000,
+};
+const STEADY: ScheduleGroup = {
+  prefix: 'steady-',
+  count: 0,
+  timing: { cron: '* * * * * *' },
+  firstInSeconds: 2,
+  shortestIntervalMs: 1_000,
+};
 
 /**
  * (d) Schedules: a backlog of ordinary tasks keeps one dispatcher busy; then N schedules fall due in
@@ -52,7 +64,13 @@ export async function runSchedules(ctx: PhaseContext): Promise<SchedulesResult> 
     log(`(d) ${config.scheduleBurst} schedules due in the same second…`);
     const burst = await runGroup(ctx, client, orgId, { ...BURST, count: config.scheduleBurst }, 5_000);
     log(`(d) ${config.scheduleSteady} per-second schedules for ${config.scheduleSeconds} s…`);
-    const steady = await runGroup(ctx, client, orgId, { ...STEADY, count: config.scheduleSteady }, config.scheduleSeconds * 1_000);
+    const steady = await runGroup(
+      ctx,
+      client,
+      orgId,
+      { ...STEADY, count: config.scheduleSteady },
+      config.scheduleSeconds * 1_000,
+    );
     return { burst, steady: { ...steady, seconds: config.scheduleSeconds }, backlog: config.scheduleBacklog };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
@@ -60,9 +78,18 @@ export async function runSchedules(ctx: PhaseContext): Promise<SchedulesResult> 
   }
 }
 
-async function runGroup(ctx: PhaseContext, client: pg.Client, orgId: string, group: ScheduleGroup, runMs: number): Promise<LatenessFigures> {
+async function runGroup(
+  ctx: PhaseContext,
+  client: pg.Client,
+  orgId: string,
+  group: ScheduleGroup,
+  runMs: number,
+): Promise<LatenessFigures> {
   await insertSchedules(client, orgId, ctx.receiver.url, group);
-  const { rows } = await client.query<{ t: Date }>(`SELECT min(next_run_at) AS t FROM schedules WHERE starts_with(name, $1)`, [group.prefix]);
+  const { rows } = await client.query<{ t: Date }>(
+    `SELECT min(next_run_at) AS t FROM schedules WHERE starts_with(name, $1)`,
+    [group.prefix],
+  );
   await sleep(group.firstInSeconds * 1_000 + runMs);
   await client.query(`UPDATE schedules SET enabled = false WHERE starts_with(name, $1)`, [group.prefix]);
   await sleep(1_000);
@@ -73,9 +100,14 @@ async function runGroup(ctx: PhaseContext, client: pg.Client, orgId: string, gro
     if (at !== undefined) received.push(performance.timeOrigin + at - task.fireAt);
   }
   const { lost, duplicates } = await checkOccurrences(client, group.prefix, rows[0]!.t);
-  if (received.length < fired.length) ctx.log(`(d) WARNING: ${fired.length - received.length} fired tasks not received within 30 s`);
+  if (received.length < fired.length)
+    ctx.log(`(d) WARNING: ${fired.length - received.length} fired tasks not received within 30 s`);
   return {
-    schedules: group.count, occurrences: fired.length, enqueue: percentiles(fired.map((f) => f.latenessMs)),
-    received: percentiles(received), lost, duplicates,
+    schedules: group.count,
+    occurrences: fired.length,
+    enqueue: percentiles(fired.map((f) => f.latenessMs)),
+    received: percentiles(received),
+    lost,
+    duplicates,
   };
 }

@@ -2,7 +2,15 @@ import type { DataSource } from 'typeorm';
 import type { JobInsert, PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
 import { TaskLimits, TaskStatus } from '@hourglass/domain';
-import { createBoss, createDataSource, deliveryLeaseSeconds, newId, Queue, transactionDb, type JobPayloads } from '@hourglass/db';
+import {
+  createBoss,
+  createDataSource,
+  deliveryLeaseSeconds,
+  newId,
+  Queue,
+  transactionDb,
+  type JobPayloads,
+} from '@hourglass/db';
 import { make } from '@hourglass/testing';
 
 const CHUNK = 1_000;
@@ -11,7 +19,10 @@ export const TASK_BODY = '{"n":1}';
 /** The delivery job the API enqueues for a due-now task (same options, see TasksService.insertAndEnqueue). */
 export function deliverJob(taskId: string, orgId: string): JobInsert<JobPayloads[typeof Queue.Deliver]> {
   return {
-    id: newId(), data: { taskId, orgId }, priority: TaskLimits.defaultPriority, group: { id: orgId },
+    id: newId(),
+    data: { taskId, orgId },
+    priority: TaskLimits.defaultPriority,
+    group: { id: orgId },
     expireInSeconds: deliveryLeaseSeconds(TaskLimits.defaultTimeoutMs),
   };
 }
@@ -39,10 +50,22 @@ export function seedTasks(url: string, keys: string, count: number, target: stri
         await em.query(
           `INSERT INTO tasks (id, org_id, status, url, method, body, timeout_ms, run_at, max_attempts, priority)
            SELECT id, $2, $3, $4, 'POST', $5, $6, now(), $7, $8 FROM unnest($1::uuid[]) AS t(id)`,
-          [ids, org.id, TaskStatus.Queued, target, TASK_BODY, TaskLimits.defaultTimeoutMs, TaskLimits.defaultMaxAttempts,
-            TaskLimits.defaultPriority],
+          [
+            ids,
+            org.id,
+            TaskStatus.Queued,
+            target,
+            TASK_BODY,
+            TaskLimits.defaultTimeoutMs,
+            TaskLimits.defaultMaxAttempts,
+            TaskLimits.defaultPriority,
+          ],
         );
-        await boss.insert(Queue.Deliver, ids.map((id) => deliverJob(id, org.id)), { db: transactionDb(em) });
+        await boss.insert(
+          Queue.Deliver,
+          ids.map((id) => deliverJob(id, org.id)),
+          { db: transactionDb(em) },
+        );
       });
     }
     await db.query('ANALYZE');

@@ -15,7 +15,12 @@ export class Child {
   private readonly proc: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, script: string, env: NodeJS.ProcessEnv, private readonly echo = false) {
+  constructor(
+    readonly name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    private readonly echo = false,
+  ) {
     this.proc = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.proc.stdout!, this.proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => this.keep(line));
@@ -57,7 +62,10 @@ export class Child {
 /** One of the three services from its build output, as the launcher starts it. */
 export function startService(name: 'api-gateway' | 'scheduler' | 'dispatcher', env: Record<string, string>): Child {
   return new Child(name, join(ROOT, 'apps', name, 'dist', 'main.js'), {
-    PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', HOURGLASS_LOCAL_MODE: 'true',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'warn',
+    HOURGLASS_LOCAL_MODE: 'true',
     SHUTDOWN_GRACE_MS: '5000',
     // Passed through so a service can be profiled (NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…").
     ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
@@ -70,7 +78,10 @@ export async function waitReady(child: Child, port: number, timeoutMs = 60_000):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!child.alive) throw new Error(`${child.name} exited during start-up:\n${child.output()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }

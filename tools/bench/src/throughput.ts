@@ -28,13 +28,22 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
   receiver.reset();
   log('(a) starting one dispatcher…');
   const port = await freePort();
-  const dispatcher = startService('dispatcher', { DATABASE_URL: url, ENCRYPTION_KEYS: ctx.encryptionKeys, PORT: String(port) });
+  const dispatcher = startService('dispatcher', {
+    DATABASE_URL: url,
+    ENCRYPTION_KEYS: ctx.encryptionKeys,
+    PORT: String(port),
+  });
   try {
     const result = await measureDrain({
-      url, child: dispatcher, receiver, tasks: config.tasks, timeoutMs: config.phaseTimeoutMs,
+      url,
+      child: dispatcher,
+      receiver,
+      tasks: config.tasks,
+      timeoutMs: config.phaseTimeoutMs,
       countDone: async (client) => {
         const { rows } = await client.query<{ succeeded: string; attempts: string }>(
-          `SELECT (SELECT count(*) FROM tasks WHERE status = 'succeeded') AS succeeded, (SELECT count(*) FROM attempts) AS attempts`);
+          `SELECT (SELECT count(*) FROM tasks WHERE status = 'succeeded') AS succeeded, (SELECT count(*) FROM attempts) AS attempts`,
+        );
         return Math.min(Number(rows[0]!.succeeded), Number(rows[0]!.attempts));
       },
     });
@@ -46,15 +55,23 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
 }
 
 /** One attempts row per task, and the receiver saw every task (duplicates are reported, not fatal). */
-async function checkExactlyOnce(url: string, receiver: Receiver, tasks: number, log: (line: string) => void): Promise<void> {
+async function checkExactlyOnce(
+  url: string,
+  receiver: Receiver,
+  tasks: number,
+  log: (line: string) => void,
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM attempts GROUP BY task_id HAVING count(*) > 1');
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM attempts GROUP BY task_id HAVING count(*) > 1',
+    );
     if (rows.length > 0) log(`(a) WARNING: ${rows.length} tasks have more than one attempt`);
   } finally {
     await client.end();
   }
-  if (receiver.receivedAt.size !== tasks) log(`(a) WARNING: receiver saw ${receiver.receivedAt.size} distinct ids, expected ${tasks}`);
+  if (receiver.receivedAt.size !== tasks)
+    log(`(a) WARNING: receiver saw ${receiver.receivedAt.size} distinct ids, expected ${tasks}`);
   if (receiver.count !== tasks) log(`(a) note: receiver got ${receiver.count} requests for ${tasks} tasks`);
 }

@@ -4,10 +4,18 @@ import { join } from 'node:path';
 import { KeyRing } from '@hourglass/crypto';
 
 /** A value from the environment, else the one kept in `.hourglass/<file>`, else a new one kept there. */
-async function keptValue(stateDir: string, file: string, fromEnv: string | undefined, generate: () => string): Promise<string> {
+async function keptValue(
+  stateDir: string,
+  file: string,
+  fromEnv: string | undefined,
+  generate: () => string,
+): Promise<string> {
   if (fromEnv) return fromEnv;
   const path = join(stateDir, file);
-  const existing = await readFile(path, 'utf8').then((text) => text.trim(), () => '');
+  const existing = await readFile(path, 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  );
   if (existing) return existing;
   const value = generate();
   await mkdir(stateDir, { recursive: true });
@@ -16,7 +24,12 @@ async function keptValue(stateDir: string, file: string, fromEnv: string | undef
 }
 
 export const adminToken = (stateDir: string) =>
-  keptValue(stateDir, 'admin-token', process.env.HOURGLASS_ADMIN_TOKEN, () => `hga_${randomBytes(24).toString('base64url')}`);
+  keptValue(
+    stateDir,
+    'admin-token',
+    process.env.HOURGLASS_ADMIN_TOKEN,
+    () => `hga_${randomBytes(24).toString('base64url')}`,
+  );
 
 export const encryptionKeys = (stateDir: string) =>
   keptValue(stateDir, 'encryption-keys', process.env.ENCRYPTION_KEYS, () => KeyRing.generateSpec('k1'));

@@ -24,7 +24,10 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<string> 
 async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -38,7 +41,8 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     log(`starting embedded PostgreSQL (data in ${join(stateDir, 'pgdata')})`);
     embedded = await startEmbeddedPostgres({ dataDir: join(stateDir, 'pgdata') });
-    if (embedded.dataDir !== join(stateDir, 'pgdata')) log(`this directory is not reachable by the postgres user; data is in ${embedded.dataDir}`);
+    if (embedded.dataDir !== join(stateDir, 'pgdata'))
+      log(`this directory is not reachable by the postgres user; data is in ${embedded.dataDir}`);
     databaseUrl = await ensureDatabase(embedded.url, 'hourglass');
   }
   const result = await migrate(databaseUrl, (line) => log(`migrate: ${line}`));
@@ -71,7 +75,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
 
   const api = `http://localhost:${apiPort}`;
-  if (!(await waitReady(`${api}/readyz`, 60_000))) log('api-gateway did not become ready within 60 s; see its log above');
+  if (!(await waitReady(`${api}/readyz`, 60_000)))
+    log('api-gateway did not become ready within 60 s; see its log above');
   log('');
   log(`Hourglass is running (local mode: private and loopback targets are allowed)`);
   log(`  API          ${api}/v1`);

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 export const SERVICES = ['api-gateway', 'scheduler', 'dispatcher'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-const COLORS: Record<ServiceName, string> = { 'api-gateway': '\x1b[36m', scheduler: '\x1b[35m', dispatcher: '\x1b[33m' };
+const COLORS: Record<ServiceName, string> = {
+  'api-gateway': '\x1b[36m',
+  scheduler: '\x1b[35m',
+  dispatcher: '\x1b[33m',
+};
 
 /**
  * One service as a child process with its output prefixed. A service that dies unexpectedly is

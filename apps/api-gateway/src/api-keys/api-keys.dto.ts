@@ -3,14 +3,23 @@ import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsRFC3339, IsStri
 import { API_KEY_SCOPES, type ApiKeyEntity, type ApiKeyScope } from '@hourglass/db';
 
 export class CreateApiKeyDto {
-  @ApiPropertyOptional({ example: 'ci' }) @IsOptional() @IsString() @Length(1, 200)
+  @ApiPropertyOptional({ example: 'ci' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
   name?: string;
 
   @ApiPropertyOptional({ enum: API_KEY_SCOPES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(API_KEY_SCOPES, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(API_KEY_SCOPES, { each: true })
   scopes?: ApiKeyScope[];
 
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsRFC3339()
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsRFC3339()
   expiresAt?: string;
 }
 

@@ -3,5 +3,9 @@ import { AdminApiKeysController, ApiKeysController } from './api-keys.controller
 import { ApiKeysService } from './api-keys.service.js';
 import { AuthModule } from '../auth/auth.module.js';
 
-@Module({ imports: [AuthModule], controllers: [AdminApiKeysController, ApiKeysController], providers: [ApiKeysService] })
+@Module({
+  imports: [AuthModule],
+  controllers: [AdminApiKeysController, ApiKeysController],
+  providers: [ApiKeysService],
+})
 export class ApiKeysModule {}

@@ -1,9 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { API_KEY_SCOPES, ApiKeyRepository, type ApiKeyScope, isUuid, newId, OrganizationRepository } from '@hourglass/db';
+import {
+  API_KEY_SCOPES,
+  ApiKeyRepository,
+  type ApiKeyScope,
+  isUuid,
+  newId,
+  OrganizationRepository,
+} from '@hourglass/db';
 import { generateApiKey } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
-import { type ApiKeyResponse, type CreateApiKeyDto, type CreatedApiKeyResponse, toApiKeyResponse } from './api-keys.dto.js';
+import {
+  type ApiKeyResponse,
+  type CreateApiKeyDto,
+  type CreatedApiKeyResponse,
+  toApiKeyResponse,
+} from './api-keys.dto.js';
 
 /** The operator's first key for an org can manage the org's keys; keys an org makes itself default to read + write. */
 const OPERATOR_DEFAULT_SCOPES: ApiKeyScope[] = [...API_KEY_SCOPES];
@@ -18,7 +30,8 @@ export class ApiKeysService {
   ) {}
 
   async createForOrgByOperator(orgId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    if (!isUuid(orgId) || !(await this.orgs.findById(orgId))) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
+    if (!isUuid(orgId) || !(await this.orgs.findById(orgId)))
+      throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
     return this.create(orgId, dto, OPERATOR_DEFAULT_SCOPES);
   }
 
@@ -31,14 +44,21 @@ export class ApiKeysService {
   }
 
   async revoke(orgId: string, id: string): Promise<void> {
-    if (!isUuid(id) || !(await this.keys.revoke(orgId, id))) throw new AppError(ErrorCode.API_KEY_NOT_FOUND, `No API key ${id} in this organization`);
+    if (!isUuid(id) || !(await this.keys.revoke(orgId, id)))
+      throw new AppError(ErrorCode.API_KEY_NOT_FOUND, `No API key ${id} in this organization`);
     this.authenticator.forget(id);
   }
 
-  private async create(orgId: string, dto: CreateApiKeyDto, defaultScopes: ApiKeyScope[]): Promise<CreatedApiKeyResponse> {
+  private async create(
+    orgId: string,
+    dto: CreateApiKeyDto,
+    defaultScopes: ApiKeyScope[],
+  ): Promise<CreatedApiKeyResponse> {
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [{ field: 'expiresAt', message: 'must be in the future' }]);
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
+        { field: 'expiresAt', message: 'must be in the future' },
+      ]);
     }
     const generated = generateApiKey();
     const row = await this.keys.insert({

@@ -32,9 +32,21 @@ describe('ApiKeyAuthenticator (real repository)', () => {
     const created = generateApiKey();
     const keys = new CountedKeys(db);
     const row = await keys.insert({
-      id: newId(), orgId: org.id, keyId: created.keyId, secretHash: created.secretHash, name: 'test', scopes: ['write'], expiresAt: null,
+      id: newId(),
+      orgId: org.id,
+      keyId: created.keyId,
+      secretHash: created.secretHash,
+      name: 'test',
+      scopes: ['write'],
+      expiresAt: null,
     });
-    return { org, created, keys, row, authenticator: new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig) };
+    return {
+      org,
+      created,
+      keys,
+      row,
+      authenticator: new ApiKeyAuthenticator(keys, { auth: { keyCacheTtlMs: 60_000 } } as ApiGatewayConfig),
+    };
   }
 
   it('looks a key up once for a burst of requests that all miss the cache, and never caches a wrong secret', async () => {

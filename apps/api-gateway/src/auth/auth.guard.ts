@@ -29,12 +29,16 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send Authorization: Bearer <key>');
 
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) {
-      if (!tokensEqual(token, this.config.auth.adminToken)) throw new AppError(ErrorCode.UNAUTHENTICATED, 'This route takes the admin token');
+      if (!tokensEqual(token, this.config.auth.adminToken))
+        throw new AppError(ErrorCode.UNAUTHENTICATED, 'This route takes the admin token');
       return true;
     }
     const auth = await this.apiKeys.authenticate(token);
-    if (!auth) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid, or has been revoked or has expired');
-    const scope = this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ?? (READ_METHODS.has(request.method) ? 'read' : 'write');
+    if (!auth)
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'The API key is not valid, or has been revoked or has expired');
+    const scope =
+      this.reflector.getAllAndOverride<ApiKeyScope>(REQUIRED_SCOPE, targets) ??
+      (READ_METHODS.has(request.method) ? 'read' : 'write');
     if (!auth.scopes.includes(scope)) throw new AppError(ErrorCode.FORBIDDEN, `The API key lacks the "${scope}" scope`);
     request.auth = auth;
     return true;

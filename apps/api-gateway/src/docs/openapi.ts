@@ -9,7 +9,11 @@ export const documentConfig = () =>
     )
     .setVersion('v1')
     .setOpenAPIVersion('3.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'hg_<keyId>_<secret>, or the admin token on /v1/admin' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'hg_<keyId>_<secret>, or the admin token on /v1/admin',
+    })
     .addSecurityRequirements('bearer')
     .build();
 
@@ -19,9 +23,10 @@ const IDEMPOTENCY_KEY = {
   in: 'header' as const,
   required: false,
   schema: { type: 'string' as const, minLength: 1, maxLength: 255 },
-  description: 'Makes the POST safe to retry for 24 h: the same key with the same request replays the first response '
-    + '(with `Idempotent-Replayed: true`); with a different request it is 422 IDEMPOTENCY_KEY_REUSED, and while the first '
-    + 'is still running 409 IDEMPOTENCY_KEY_IN_FLIGHT. Keys are per org.',
+  description:
+    'Makes the POST safe to retry for 24 h: the same key with the same request replays the first response ' +
+    '(with `Idempotent-Replayed: true`); with a different request it is 422 IDEMPOTENCY_KEY_REUSED, and while the first ' +
+    'is still running 409 IDEMPOTENCY_KEY_IN_FLIGHT. Keys are per org.',
 };
 
 /**

@@ -1,4 +1,11 @@
-import { type CallHandler, type ExecutionContext, HttpStatus, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +18,9 @@ import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
 const MAX_KEY_LENGTH = 255;
 
 function requestHash(request: FastifyRequest): Buffer {
-  return createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest();
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest();
 }
 
 /**
@@ -32,8 +41,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || key === undefined) return next.handle();
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 1–255 characters',
-        [{ field: 'Idempotency-Key', message: 'must be 1–255 characters' }]);
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 1–255 characters', [
+        { field: 'Idempotency-Key', message: 'must be 1–255 characters' },
+      ]);
     }
     const scope = request.auth?.orgId ?? 'admin';
     const claim = await this.keys.claim(scope, key, requestHash(request));
@@ -41,7 +51,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This Idempotency-Key was used with a different request');
     }
     if (claim.kind === 'in_flight') {
-      throw new AppError(ErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT, 'A request with this Idempotency-Key is still being processed');
+      throw new AppError(
+        ErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT,
+        'A request with this Idempotency-Key is still being processed',
+      );
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     if (claim.kind === 'done') {

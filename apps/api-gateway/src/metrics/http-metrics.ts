@@ -17,10 +17,19 @@ export class HttpMetrics implements OnModuleInit {
   onModuleInit(): void {
     const labels = ['method', 'route', 'status'] as const;
     const requests = this.metrics.counter('hourglass_http_requests_total', 'HTTP requests answered', labels);
-    const duration = this.metrics.histogram('hourglass_http_request_duration_seconds', 'HTTP request duration', labels, LATENCY_BUCKETS);
+    const duration = this.metrics.histogram(
+      'hourglass_http_request_duration_seconds',
+      'HTTP request duration',
+      labels,
+      LATENCY_BUCKETS,
+    );
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', async (request, reply) => {
-      const values = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+      const values = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
       requests.inc(values);
       duration.observe(values, reply.elapsedTime / 1000);
     });

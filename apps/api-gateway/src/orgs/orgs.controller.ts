@@ -1,7 +1,13 @@
 import { Body, Controller, Get, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AdminRoute, Auth, type AuthContext } from '../auth/auth.decorators.js';
-import { type CreatedOrgResponse, CreateOrgDto, type OrgResponse, type OwnOrgResponse, UpdateOrgDto } from './orgs.dto.js';
+import {
+  type CreatedOrgResponse,
+  CreateOrgDto,
+  type OrgResponse,
+  type OwnOrgResponse,
+  UpdateOrgDto,
+} from './orgs.dto.js';
 import { OrgsService } from './orgs.service.js';
 
 @AdminRoute()

@@ -4,14 +4,25 @@ import type { OrganizationEntity } from '@hourglass/db';
 import type { Plan } from '@hourglass/domain';
 
 export class CreateOrgDto {
-  @ApiProperty({ example: 'Acme' }) @IsString() @Length(1, 200)
+  @ApiProperty({ example: 'Acme' })
+  @IsString()
+  @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ default: 'free', description: 'A plan from the configuration (free, pro, or HOURGLASS_PLANS)' })
-  @IsOptional() @IsString() @Length(1, 50)
+  @ApiPropertyOptional({
+    default: 'free',
+    description: 'A plan from the configuration (free, pro, or HOURGLASS_PLANS)',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
   plan?: string;
 
-  @ApiPropertyOptional({ description: "Default: the plan's", minimum: 1, maximum: 3650 }) @IsOptional() @IsInt() @Min(1) @Max(3650)
+  @ApiPropertyOptional({ description: "Default: the plan's", minimum: 1, maximum: 3650 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   retentionDays?: number;
 }
 
@@ -38,5 +49,11 @@ export interface CreatedOrgResponse extends OrgResponse {
 }
 
 export function toOrgResponse(org: OrganizationEntity): OrgResponse {
-  return { id: org.id, name: org.name, plan: org.plan, retentionDays: org.retentionDays, createdAt: org.createdAt.toISOString() };
+  return {
+    id: org.id,
+    name: org.name,
+    plan: org.plan,
+    retentionDays: org.retentionDays,
+    createdAt: org.createdAt.toISOString(),
+  };
 }

@@ -5,7 +5,12 @@ import { AppError, ErrorCode, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import {
-  type CreatedOrgResponse, type CreateOrgDto, type OrgResponse, type OwnOrgResponse, toOrgResponse, type UpdateOrgDto,
+  type CreatedOrgResponse,
+  type CreateOrgDto,
+  type OrgResponse,
+  type OwnOrgResponse,
+  toOrgResponse,
+  type UpdateOrgDto,
 } from './orgs.dto.js';
 
 @Injectable()
@@ -35,8 +40,11 @@ export class OrgsService {
   /** A plan change keeps an explicit retentionDays; without one the org takes the new plan's. */
   async update(orgId: string, dto: UpdateOrgDto): Promise<OrgResponse> {
     const plan = dto.plan === undefined ? undefined : this.knownPlan(dto.plan);
-    const retentionDays = dto.retentionDays ?? (plan === undefined ? undefined : planFor(this.config.plans, plan).retentionDays);
-    const changes = Object.fromEntries(Object.entries({ name: dto.name, plan, retentionDays }).filter(([, v]) => v !== undefined));
+    const retentionDays =
+      dto.retentionDays ?? (plan === undefined ? undefined : planFor(this.config.plans, plan).retentionDays);
+    const changes = Object.fromEntries(
+      Object.entries({ name: dto.name, plan, retentionDays }).filter(([, v]) => v !== undefined),
+    );
     const org = isUuid(orgId) ? await this.orgs.updateSettings(orgId, changes) : null;
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
     return toOrgResponse(org);
@@ -45,12 +53,18 @@ export class OrgsService {
   async get(orgId: string): Promise<OwnOrgResponse> {
     const [org, usage] = await Promise.all([this.orgs.findById(orgId), this.usage.tasksThisMonth([orgId])]);
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
-    return { ...toOrgResponse(org), quotas: { ...planFor(this.config.plans, org.plan) }, usage: { tasksThisMonth: usage.get(orgId) ?? 0 } };
+    return {
+      ...toOrgResponse(org),
+      quotas: { ...planFor(this.config.plans, org.plan) },
+      usage: { tasksThisMonth: usage.get(orgId) ?? 0 },
+    };
   }
 
   private knownPlan(name: string): string {
     if (Object.hasOwn(this.config.plans, name)) return name;
     const known = Object.keys(this.config.plans).join(', ');
-    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [{ field: 'plan', message: `must be one of: ${known}` }]);
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
+      { field: 'plan', message: `must be one of: ${known}` },
+    ]);
   }
 }

@@ -21,7 +21,9 @@ export class QueuesController {
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'One queue with its stats: queued, running, retrying, succeeded and failed in the last hour' })
+  @ApiOperation({
+    summary: 'One queue with its stats: queued, running, retrying, succeeded and failed in the last hour',
+  })
   get(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
     return this.queues.get(auth.orgId, name);
   }

@@ -8,26 +8,46 @@ export const RATE_PERIODS = { second: 1_000, minute: 60_000 } as const;
 export type RatePeriod = keyof typeof RATE_PERIODS;
 
 export class RateLimitDto {
-  @ApiProperty({ minimum: 1, maximum: 1_000, example: 5 }) @IsInt() @Min(1) @Max(1_000)
+  @ApiProperty({ minimum: 1, maximum: 1_000, example: 5 })
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
   count!: number;
 
-  @ApiProperty({ enum: Object.keys(RATE_PERIODS), example: 'second' }) @IsIn(Object.keys(RATE_PERIODS))
+  @ApiProperty({ enum: Object.keys(RATE_PERIODS), example: 'second' })
+  @IsIn(Object.keys(RATE_PERIODS))
   per!: RatePeriod;
 }
 
 export class UpdateQueueDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1_000, description: 'Most tasks of the queue started and not yet finished (1 = strict FIFO)' })
-  @IsOptional() @IsInt() @Min(1) @Max(1_000)
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1_000,
+    description: 'Most tasks of the queue started and not yet finished (1 = strict FIFO)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
   parallelism?: number;
 
-  @ApiPropertyOptional({ type: RateLimitDto, nullable: true, description: 'Most task starts per second or minute; null removes the limit' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => RateLimitDto)
+  @ApiPropertyOptional({
+    type: RateLimitDto,
+    nullable: true,
+    description: 'Most task starts per second or minute; null removes the limit',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RateLimitDto)
   rateLimit?: RateLimitDto | null;
 }
 
 export class CreateQueueDto extends UpdateQueueDto {
   @ApiProperty({ example: 'billing-sync', pattern: QUEUE_NAME_PATTERN.source })
-  @Matches(QUEUE_NAME_PATTERN, { message: 'name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit' })
+  @Matches(QUEUE_NAME_PATTERN, {
+    message: 'name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  })
   name!: string;
 }
 

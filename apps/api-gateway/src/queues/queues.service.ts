@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Channel, newId, notify, QueueRepository, type QueuePatch, type QueueRow } from '@hourglass/db';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { DataSource } from 'typeorm';
-import { type CreateQueueDto, RATE_PERIODS, type QueueResponse, toQueueResponse, type UpdateQueueDto } from './queues.dto.js';
+import {
+  type CreateQueueDto,
+  RATE_PERIODS,
+  type QueueResponse,
+  toQueueResponse,
+  type UpdateQueueDto,
+} from './queues.dto.js';
 
 @Injectable()
 export class QueuesService {
@@ -14,9 +20,18 @@ export class QueuesService {
   async create(orgId: string, dto: CreateQueueDto): Promise<QueueResponse> {
     const rate = ratePatch(dto.rateLimit);
     const row = await this.queues.insert({
-      id: newId(), orgId, name: dto.name, parallelism: dto.parallelism ?? 1, rateCount: rate?.rateCount ?? null, ratePerMs: rate?.ratePerMs ?? null,
+      id: newId(),
+      orgId,
+      name: dto.name,
+      parallelism: dto.parallelism ?? 1,
+      rateCount: rate?.rateCount ?? null,
+      ratePerMs: rate?.ratePerMs ?? null,
     });
-    if (!row) throw new AppError(ErrorCode.QUEUE_ALREADY_EXISTS, `A queue named "${dto.name}" already exists in this organization`);
+    if (!row)
+      throw new AppError(
+        ErrorCode.QUEUE_ALREADY_EXISTS,
+        `A queue named "${dto.name}" already exists in this organization`,
+      );
     return toQueueResponse(row);
   }
 
@@ -30,7 +45,10 @@ export class QueuesService {
   }
 
   update(orgId: string, name: string, dto: UpdateQueueDto): Promise<QueueResponse> {
-    return this.patch(orgId, name, { ...(dto.parallelism === undefined ? {} : { parallelism: dto.parallelism }), ...ratePatch(dto.rateLimit) });
+    return this.patch(orgId, name, {
+      ...(dto.parallelism === undefined ? {} : { parallelism: dto.parallelism }),
+      ...ratePatch(dto.rateLimit),
+    });
   }
 
   pause(orgId: string, name: string): Promise<QueueResponse> {
@@ -44,7 +62,8 @@ export class QueuesService {
   async delete(orgId: string, name: string): Promise<void> {
     const result = await this.queues.deleteIfEmpty(orgId, name);
     if (result === 'missing') throw notFound(name);
-    if (result === 'not_empty') throw new AppError(ErrorCode.QUEUE_NOT_EMPTY, `Queue "${name}" still has unfinished tasks; cancel them or wait`);
+    if (result === 'not_empty')
+      throw new AppError(ErrorCode.QUEUE_NOT_EMPTY, `Queue "${name}" still has unfinished tasks; cancel them or wait`);
   }
 
   /** Any change can open slots (resume, more parallelism, a looser rate): wake the dispatchers' admission. */
@@ -67,5 +86,7 @@ const notFound = (name: string) => new AppError(ErrorCode.QUEUE_NOT_FOUND, `No q
 /** undefined: leave as is; null: remove the limit. */
 function ratePatch(rate: UpdateQueueDto['rateLimit']): Pick<QueuePatch, 'rateCount' | 'ratePerMs'> | undefined {
   if (rate === undefined) return undefined;
-  return rate === null ? { rateCount: null, ratePerMs: null } : { rateCount: rate.count, ratePerMs: RATE_PERIODS[rate.per] };
+  return rate === null
+    ? { rateCount: null, ratePerMs: null }
+    : { rateCount: rate.count, ratePerMs: RATE_PERIODS[rate.per] };
 }

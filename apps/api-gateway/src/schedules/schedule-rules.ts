@@ -1,6 +1,14 @@
 import { newId, type NewSchedule, type NewTask, type ScheduleChanges, type ScheduleEntity } from '@hourglass/db';
 import {
-  AppError, ErrorCode, initialStatus, nextFireAfter, parseDuration, type Plan, type ScheduleTiming, shortestIntervalMs, TaskLimits,
+  AppError,
+  ErrorCode,
+  initialStatus,
+  nextFireAfter,
+  parseDuration,
+  type Plan,
+  type ScheduleTiming,
+  shortestIntervalMs,
+  TaskLimits,
 } from '@hourglass/domain';
 import type { CreateScheduleDto, UpdateScheduleDto } from './schedules.dto.js';
 import { formatDuration } from './schedule.validators.js';
@@ -16,7 +24,11 @@ export function timingOf(s: TimingColumns): ScheduleTiming {
 }
 
 /** When it next fires (none while paused) and how often it fires at most, both from one reading of the clock. */
-function timingState(timing: ScheduleTiming, enabled: boolean, now: Date): Pick<ScheduleEntity, 'nextRunAt' | 'shortestIntervalMs'> {
+function timingState(
+  timing: ScheduleTiming,
+  enabled: boolean,
+  now: Date,
+): Pick<ScheduleEntity, 'nextRunAt' | 'shortestIntervalMs'> {
   const shortest = shortestIntervalMs(timing, now);
   return {
     nextRunAt: enabled ? nextFireAfter(timing, now) : null,
@@ -25,29 +37,56 @@ function timingState(timing: ScheduleTiming, enabled: boolean, now: Date): Pick<
 }
 
 export function newSchedule(orgId: string, dto: CreateScheduleDto, now: Date): NewSchedule {
-  const timing = { cron: dto.cron ?? null, intervalMs: dto.interval ? parseDuration(dto.interval)! : null, timezone: dto.timezone ?? 'UTC', createdAt: now };
+  const timing = {
+    cron: dto.cron ?? null,
+    intervalMs: dto.interval ? parseDuration(dto.interval)! : null,
+    timezone: dto.timezone ?? 'UTC',
+    createdAt: now,
+  };
   return {
-    id: newId(), orgId, name: dto.name, ...timing, ...requestColumns(dto.request),
-    timeoutMs: dto.timeoutMs ?? TaskLimits.defaultTimeoutMs, maxAttempts: dto.retry?.maxAttempts ?? DEFAULT_SCHEDULE_ATTEMPTS,
-    labels: dto.labels ?? {}, priority: dto.priority ?? TaskLimits.defaultPriority, missedRuns: dto.missedRuns ?? 'skip',
-    overlap: dto.overlap ?? 'allow', enabled: true, ...timingState(timingOf(timing), true, now), version: 1, updatedAt: now,
+    id: newId(),
+    orgId,
+    name: dto.name,
+    ...timing,
+    ...requestColumns(dto.request),
+    timeoutMs: dto.timeoutMs ?? TaskLimits.defaultTimeoutMs,
+    maxAttempts: dto.retry?.maxAttempts ?? DEFAULT_SCHEDULE_ATTEMPTS,
+    labels: dto.labels ?? {},
+    priority: dto.priority ?? TaskLimits.defaultPriority,
+    missedRuns: dto.missedRuns ?? 'skip',
+    overlap: dto.overlap ?? 'allow',
+    enabled: true,
+    ...timingState(timingOf(timing), true, now),
+    version: 1,
+    updatedAt: now,
   };
 }
 
 /** The columns a PATCH changes; timing columns (and next_run_at) only when cron, interval or timezone is given. */
 export function scheduleChanges(current: ScheduleEntity, dto: UpdateScheduleDto, now: Date): ScheduleChanges {
   const changes: ScheduleChanges = {
-    name: dto.name, timeoutMs: dto.timeoutMs, maxAttempts: dto.retry?.maxAttempts, labels: dto.labels, priority: dto.priority,
-    missedRuns: dto.missedRuns, overlap: dto.overlap, ...(dto.request ? requestColumns(dto.request) : {}),
+    name: dto.name,
+    timeoutMs: dto.timeoutMs,
+    maxAttempts: dto.retry?.maxAttempts,
+    labels: dto.labels,
+    priority: dto.priority,
+    missedRuns: dto.missedRuns,
+    overlap: dto.overlap,
+    ...(dto.request ? requestColumns(dto.request) : {}),
   };
   if (dto.cron !== undefined || dto.interval !== undefined || dto.timezone !== undefined) {
     const timing: TimingColumns = {
       cron: dto.interval !== undefined ? null : (dto.cron ?? current.cron),
-      intervalMs: dto.interval !== undefined ? parseDuration(dto.interval)! : dto.cron !== undefined ? null : current.intervalMs,
+      intervalMs:
+        dto.interval !== undefined ? parseDuration(dto.interval)! : dto.cron !== undefined ? null : current.intervalMs,
       timezone: dto.timezone ?? current.timezone,
       createdAt: current.createdAt,
     };
-    Object.assign(changes, { cron: timing.cron, intervalMs: timing.intervalMs, timezone: timing.timezone }, timingState(timingOf(timing), current.enabled, now));
+    Object.assign(
+      changes,
+      { cron: timing.cron, intervalMs: timing.intervalMs, timezone: timing.timezone },
+      timingState(timingOf(timing), current.enabled, now),
+    );
   }
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
 }
@@ -58,21 +97,48 @@ export function enabledChanges(current: ScheduleEntity, enabled: boolean, now: D
 }
 
 /** 400 on the timing field when the schedule fires more often than the org's plan allows. */
-export function assertPlanAllows(plan: Plan, planName: string, s: Pick<ScheduleEntity, 'cron' | 'shortestIntervalMs'>): void {
+export function assertPlanAllows(
+  plan: Plan,
+  planName: string,
+  s: Pick<ScheduleEntity, 'cron' | 'shortestIntervalMs'>,
+): void {
   if (s.shortestIntervalMs >= plan.minScheduleIntervalMs) return;
   const message = `fires every ${formatDuration(s.shortestIntervalMs)}; the "${planName}" plan allows at most one run every ${formatDuration(plan.minScheduleIntervalMs)}`;
-  throw new AppError(ErrorCode.VALIDATION_FAILED, 'The schedule fires too often for the plan', [{ field: s.cron !== null ? 'cron' : 'interval', message }]);
+  throw new AppError(ErrorCode.VALIDATION_FAILED, 'The schedule fires too often for the plan', [
+    { field: s.cron !== null ? 'cron' : 'interval', message },
+  ]);
 }
 
 /** A manual run: a task carrying the schedule's template, due now, with no occurrence (fireAt null). */
 export function manualTask(s: ScheduleEntity, traceParent: string, now: Date): NewTask {
   return {
-    id: newId(), orgId: s.orgId, status: initialStatus(now, now), url: s.url, method: s.method, headers: s.headers, body: s.body,
-    timeoutMs: s.timeoutMs, runAt: now, maxAttempts: s.maxAttempts, labels: s.labels, priority: s.priority, queue: null,
-    callbackUrl: null, scheduleId: s.id, fireAt: null, traceParent,
+    id: newId(),
+    orgId: s.orgId,
+    status: initialStatus(now, now),
+    url: s.url,
+    method: s.method,
+    headers: s.headers,
+    body: s.body,
+    timeoutMs: s.timeoutMs,
+    runAt: now,
+    maxAttempts: s.maxAttempts,
+    labels: s.labels,
+    priority: s.priority,
+    queue: null,
+    callbackUrl: null,
+    scheduleId: s.id,
+    fireAt: null,
+    traceParent,
   };
 }
 
-function requestColumns(request: CreateScheduleDto['request']): Pick<ScheduleEntity, 'url' | 'method' | 'headers' | 'body'> {
-  return { url: request.url, method: request.method ?? 'POST', headers: request.headers ?? {}, body: request.body ?? null };
+function requestColumns(
+  request: CreateScheduleDto['request'],
+): Pick<ScheduleEntity, 'url' | 'method' | 'headers' | 'body'> {
+  return {
+    url: request.url,
+    method: request.method ?? 'POST',
+    headers: request.headers ?? {},
+    body: request.body ?? null,
+  };
 }

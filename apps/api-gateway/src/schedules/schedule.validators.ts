@@ -5,10 +5,13 @@ import { constraint } from '../tasks/task.validators.js';
 export const MIN_INTERVAL_MS = 1_000;
 
 /** Syntax only (in UTC): the message is croner's reason. The timezone is checked on its own field. */
-export const IsCron = () => constraint('isCron', (v) => (typeof v === 'string' ? cronError(v) : 'must be a cron expression'));
+export const IsCron = () =>
+  constraint('isCron', (v) => (typeof v === 'string' ? cronError(v) : 'must be a cron expression'));
 
 export const IsTimezone = () =>
-  constraint('isTimezone', (v) => (typeof v === 'string' && isValidTimezone(v) ? undefined : 'must be an IANA timezone like "Europe/Amsterdam"'));
+  constraint('isTimezone', (v) =>
+    typeof v === 'string' && isValidTimezone(v) ? undefined : 'must be an IANA timezone like "Europe/Amsterdam"',
+  );
 
 export const MinDuration = (minMs: number) =>
   constraint('minDuration', (v) => {
@@ -16,7 +19,12 @@ export const MinDuration = (minMs: number) =>
     return ms !== undefined && ms < minMs ? `must be at least ${formatDuration(minMs)}` : undefined;
   });
 
-const UNITS: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+const UNITS: [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+];
 
 /** Milliseconds as the largest whole unit: 900000 → "15m", 90000 → "90s", 1500 → "1500ms". */
 export function formatDuration(ms: number): string {

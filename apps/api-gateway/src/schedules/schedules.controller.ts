@@ -6,7 +6,13 @@ import { PageQuery } from '../tasks/tasks-query.dto.js';
 import type { TaskResponse } from '../tasks/tasks.dto.js';
 import { traceparentFor } from '../tasks/traceparent.js';
 import {
-  CreateScheduleDto, NextQuery, type OccurrenceResponse, type ScheduleResponse, type ScheduleVersionResponse, UpdateScheduleDto, versionFromIfMatch,
+  CreateScheduleDto,
+  NextQuery,
+  type OccurrenceResponse,
+  type ScheduleResponse,
+  type ScheduleVersionResponse,
+  UpdateScheduleDto,
+  versionFromIfMatch,
 } from './schedules.dto.js';
 import { SchedulesService } from './schedules.service.js';
 
@@ -15,7 +21,9 @@ export class SchedulesController {
   constructor(@Inject(SchedulesService) private readonly schedules: SchedulesService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a schedule: a cron expression (in a timezone) or an interval, and the task it creates' })
+  @ApiOperation({
+    summary: 'Create a schedule: a cron expression (in a timezone) or an interval, and the task it creates',
+  })
   create(@Auth() auth: AuthContext, @Body() dto: CreateScheduleDto): Promise<ScheduleResponse> {
     return this.schedules.create(auth.orgId, dto);
   }
@@ -34,7 +42,12 @@ export class SchedulesController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a schedule (If-Match: "<version>" → 409 CONFLICT when it has changed since)' })
-  update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() dto: UpdateScheduleDto, @Headers('if-match') ifMatch?: string): Promise<ScheduleResponse> {
+  update(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Body() dto: UpdateScheduleDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<ScheduleResponse> {
     return this.schedules.update(auth.orgId, id, dto, versionFromIfMatch(ifMatch));
   }
 
@@ -61,7 +74,11 @@ export class SchedulesController {
 
   @Post(':id/trigger')
   @ApiOperation({ summary: "Run now: creates a task from the schedule's template" })
-  trigger(@Auth() auth: AuthContext, @Param('id') id: string, @Headers('traceparent') traceparent?: string): Promise<TaskResponse> {
+  trigger(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Headers('traceparent') traceparent?: string,
+  ): Promise<TaskResponse> {
     return this.schedules.trigger(auth.orgId, id, traceparentFor(traceparent));
   }
 
@@ -73,13 +90,23 @@ export class SchedulesController {
 
   @Get(':id/history')
   @ApiOperation({ summary: "The schedule's versions (created, updated, paused, resumed), newest first" })
-  history(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: PageQuery): Promise<Page<ScheduleVersionResponse>> {
+  history(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Query() query: PageQuery,
+  ): Promise<Page<ScheduleVersionResponse>> {
     return this.schedules.history(auth.orgId, id, query);
   }
 
   @Get(':id/occurrences')
-  @ApiOperation({ summary: 'What each occurrence did: fired (with its task) or skipped (with the reason), newest first' })
-  occurrences(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: PageQuery): Promise<Page<OccurrenceResponse>> {
+  @ApiOperation({
+    summary: 'What each occurrence did: fired (with its task) or skipped (with the reason), newest first',
+  })
+  occurrences(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Query() query: PageQuery,
+  ): Promise<Page<OccurrenceResponse>> {
     return this.schedules.occurrences(auth.orgId, id, query);
   }
 }

@@ -1,33 +1,64 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
-import { AppError, ErrorCode, type HttpMethod, MISSED_RUN_POLICIES, type MissedRunPolicy, OVERLAP_POLICIES, type OverlapPolicy } from '@hourglass/domain';
+import {
+  AppError,
+  ErrorCode,
+  type HttpMethod,
+  MISSED_RUN_POLICIES,
+  type MissedRunPolicy,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+} from '@hourglass/domain';
 import type { ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } from '@hourglass/db';
 import { CreateTaskDto } from '../tasks/tasks.dto.js';
 import { ExclusiveWith, IsDuration } from '../tasks/task.validators.js';
 import { formatDuration, IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.validators.js';
 
 /** The task template (request, timeoutMs, retry, labels, priority) is validated exactly as a task's. */
-export class CreateScheduleDto extends PickType(CreateTaskDto, ['request', 'timeoutMs', 'retry', 'labels', 'priority'] as const) {
-  @ApiProperty({ example: 'nightly-report', description: 'Unique in the organization' }) @IsString() @Length(1, 200)
+export class CreateScheduleDto extends PickType(CreateTaskDto, [
+  'request',
+  'timeoutMs',
+  'retry',
+  'labels',
+  'priority',
+] as const) {
+  @ApiProperty({ example: 'nightly-report', description: 'Unique in the organization' })
+  @IsString()
+  @Length(1, 200)
   name!: string;
 
-  @ApiPropertyOptional({ example: '0 9 * * 1-5', description: '5 fields, 6 with seconds first, or @hourly-style; exclusive with interval' })
+  @ApiPropertyOptional({
+    example: '0 9 * * 1-5',
+    description: '5 fields, 6 with seconds first, or @hourly-style; exclusive with interval',
+  })
   @ValidateIf((o: CreateScheduleDto) => o.cron !== undefined || o.interval === undefined)
-  @IsDefined({ message: 'either cron or interval is required' }) @IsString() @IsCron()
+  @IsDefined({ message: 'either cron or interval is required' })
+  @IsString()
+  @IsCron()
   cron?: string;
 
   @ApiPropertyOptional({ example: '15m', description: 'Fire every this long from creation; exclusive with cron' })
-  @IsOptional() @ExclusiveWith('cron') @IsDuration() @MinDuration(MIN_INTERVAL_MS)
+  @IsOptional()
+  @ExclusiveWith('cron')
+  @IsDuration()
+  @MinDuration(MIN_INTERVAL_MS)
   interval?: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Amsterdam', default: 'UTC' }) @IsOptional() @IsString() @IsTimezone()
+  @ApiPropertyOptional({ example: 'Europe/Amsterdam', default: 'UTC' })
+  @IsOptional()
+  @IsString()
+  @IsTimezone()
   timezone?: string;
 
-  @ApiPropertyOptional({ enum: MISSED_RUN_POLICIES, default: 'skip' }) @IsOptional() @IsIn(MISSED_RUN_POLICIES)
+  @ApiPropertyOptional({ enum: MISSED_RUN_POLICIES, default: 'skip' })
+  @IsOptional()
+  @IsIn(MISSED_RUN_POLICIES)
   missedRuns?: MissedRunPolicy;
 
-  @ApiPropertyOptional({ enum: OVERLAP_POLICIES, default: 'allow' }) @IsOptional() @IsIn(OVERLAP_POLICIES)
+  @ApiPropertyOptional({ enum: OVERLAP_POLICIES, default: 'allow' })
+  @IsOptional()
+  @IsIn(OVERLAP_POLICIES)
   overlap?: OverlapPolicy;
 }
 
@@ -35,7 +66,12 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, ['request', 'time
 export class UpdateScheduleDto extends PartialType(CreateScheduleDto) {}
 
 export class NextQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   count?: number;
 }
 
@@ -109,8 +145,14 @@ export function toScheduleVersionResponse(v: ScheduleVersionEntity): ScheduleVer
 
 export function toOccurrenceResponse(o: ScheduleOccurrenceEntity): OccurrenceResponse {
   return {
-    id: o.id, fireAt: o.fireAt.toISOString(), outcome: o.outcome, reason: o.reason, taskId: o.taskId,
-    latenessMs: o.latenessMs, skippedCount: o.skippedCount, createdAt: o.createdAt.toISOString(),
+    id: o.id,
+    fireAt: o.fireAt.toISOString(),
+    outcome: o.outcome,
+    reason: o.reason,
+    taskId: o.taskId,
+    latenessMs: o.latenessMs,
+    skippedCount: o.skippedCount,
+    createdAt: o.createdAt.toISOString(),
   };
 }
 
@@ -119,6 +161,9 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   const value = header?.trim();
   if (!value || value === '*') return undefined;
   const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(value);
-  if (!match) throw new AppError(ErrorCode.VALIDATION_FAILED, 'If-Match is not valid', [{ field: 'If-Match', message: 'must be a schedule version, like "3"' }]);
+  if (!match)
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'If-Match is not valid', [
+      { field: 'If-Match', message: 'must be a schedule version, like "3"' },
+    ]);
   return Number(match[1]);
 }

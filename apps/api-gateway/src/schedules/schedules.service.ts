@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Channel, isUuid, newId, notify, type Page, type ScheduleChanges, type ScheduleEntity, ScheduleRepository } from '@hourglass/db';
+import {
+  Channel,
+  isUuid,
+  newId,
+  notify,
+  type Page,
+  type ScheduleChanges,
+  type ScheduleEntity,
+  ScheduleRepository,
+} from '@hourglass/db';
 import { AppError, ErrorCode, nextFireTimes, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
@@ -8,10 +17,23 @@ import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
 import { TaskWriter } from '../tasks/task-writer.js';
 import { type TaskResponse, toTaskResponse } from '../tasks/tasks.dto.js';
 import {
-  type CreateScheduleDto, type OccurrenceResponse, type ScheduleResponse, type ScheduleVersionResponse, toOccurrenceResponse,
-  toScheduleResponse, toScheduleVersionResponse, type UpdateScheduleDto,
+  type CreateScheduleDto,
+  type OccurrenceResponse,
+  type ScheduleResponse,
+  type ScheduleVersionResponse,
+  toOccurrenceResponse,
+  toScheduleResponse,
+  toScheduleVersionResponse,
+  type UpdateScheduleDto,
 } from './schedules.dto.js';
-import { assertPlanAllows, enabledChanges, manualTask, newSchedule, scheduleChanges, timingOf } from './schedule-rules.js';
+import {
+  assertPlanAllows,
+  enabledChanges,
+  manualTask,
+  newSchedule,
+  scheduleChanges,
+  timingOf,
+} from './schedule-rules.js';
 
 type Change = 'created' | 'updated' | 'paused' | 'resumed';
 
@@ -52,11 +74,19 @@ export class SchedulesService {
     const updated = await this.db.transaction(async (em) => {
       const current = await this.findOrThrow(orgId, id, em);
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
-        throw new AppError(ErrorCode.CONFLICT, `Schedule ${id} is at version ${current.version}, not ${expectedVersion}`);
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          `Schedule ${id} is at version ${current.version}, not ${expectedVersion}`,
+        );
       }
       const changes = scheduleChanges(current, dto, now);
       if (Object.keys(changes).length === 0) return current;
-      if (changes.shortestIntervalMs !== undefined) await this.assertPlanAllows(orgId, { cron: changes.cron ?? null, shortestIntervalMs: changes.shortestIntervalMs }, em);
+      if (changes.shortestIntervalMs !== undefined)
+        await this.assertPlanAllows(
+          orgId,
+          { cron: changes.cron ?? null, shortestIntervalMs: changes.shortestIntervalMs },
+          em,
+        );
       return this.write(em, current, changes, now, 'updated');
     });
     return toScheduleResponse(updated);
@@ -81,7 +111,9 @@ export class SchedulesService {
   /** Runs now, through the same writer as any task: the monthly quota and plan-tier priority apply. */
   async trigger(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
     const schedule = await this.findOrThrow(orgId, id);
-    return toTaskResponse(await this.writer.write(manualTask(schedule, traceParent, new Date()), schedule.shortestIntervalMs));
+    return toTaskResponse(
+      await this.writer.write(manualTask(schedule, traceParent, new Date()), schedule.shortestIntervalMs),
+    );
   }
 
   async get(orgId: string, id: string): Promise<ScheduleResponse> {
@@ -129,21 +161,44 @@ export class SchedulesService {
     return toScheduleResponse(schedule);
   }
 
-  private async write(em: EntityManager, current: ScheduleEntity, changes: ScheduleChanges, now: Date, change: Change): Promise<ScheduleEntity> {
-    const updated = await this.schedules.update(current.orgId, current.id, current.version, { ...changes, updatedAt: now }, em);
+  private async write(
+    em: EntityManager,
+    current: ScheduleEntity,
+    changes: ScheduleChanges,
+    now: Date,
+    change: Change,
+  ): Promise<ScheduleEntity> {
+    const updated = await this.schedules.update(
+      current.orgId,
+      current.id,
+      current.version,
+      { ...changes, updatedAt: now },
+      em,
+    );
     if (!updated) throw new AppError(ErrorCode.CONFLICT, `Schedule ${current.id} changed while being updated; retry`);
     await this.record(em, updated, change);
     return updated;
   }
 
-  private async assertPlanAllows(orgId: string, timing: Pick<ScheduleEntity, 'cron' | 'shortestIntervalMs'>, em: EntityManager): Promise<void> {
+  private async assertPlanAllows(
+    orgId: string,
+    timing: Pick<ScheduleEntity, 'cron' | 'shortestIntervalMs'>,
+    em: EntityManager,
+  ): Promise<void> {
     const planName = (await this.schedules.lockOrgPlan(orgId, em)) ?? 'free';
     assertPlanAllows(planFor(this.config.plans, planName), planName, timing);
   }
 
   private async record(em: EntityManager, schedule: ScheduleEntity, change: Change): Promise<void> {
     await this.schedules.insertVersion(
-      { id: newId(), scheduleId: schedule.id, orgId: schedule.orgId, version: schedule.version, change, snapshot: { ...toScheduleResponse(schedule) } },
+      {
+        id: newId(),
+        scheduleId: schedule.id,
+        orgId: schedule.orgId,
+        version: schedule.version,
+        change,
+        snapshot: { ...toScheduleResponse(schedule) },
+      },
       em,
     );
     await notify(em, Channel.SchedulesChanged, schedule.id);

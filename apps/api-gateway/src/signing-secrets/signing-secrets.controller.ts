@@ -1,7 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
-import { type CreatedSigningSecretResponse, RotateSigningSecretDto, type SigningSecretResponse } from './signing-secrets.dto.js';
+import {
+  type CreatedSigningSecretResponse,
+  RotateSigningSecretDto,
+  type SigningSecretResponse,
+} from './signing-secrets.dto.js';
 import { SigningSecretsService } from './signing-secrets.service.js';
 
 @RequireScope('admin')
@@ -16,7 +20,10 @@ export class SigningSecretsController {
   }
 
   @Post('rotate')
-  @ApiOperation({ summary: 'Create a signing secret that signs from now on; the current ones keep signing for the overlap (default 24h)' })
+  @ApiOperation({
+    summary:
+      'Create a signing secret that signs from now on; the current ones keep signing for the overlap (default 24h)',
+  })
   rotate(@Auth() auth: AuthContext, @Body() dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
     return this.secrets.rotate(auth.orgId, dto);
   }

@@ -5,10 +5,12 @@ import { IsDuration } from '../tasks/task.validators.js';
 
 export class RotateSigningSecretDto {
   @ApiPropertyOptional({
-    example: '24h', default: '24h',
+    example: '24h',
+    default: '24h',
     description: 'How long the current secrets keep signing beside the new one ("0s": stop at once; at most 30d)',
   })
-  @IsOptional() @IsDuration()
+  @IsOptional()
+  @IsDuration()
   overlap?: string;
 }
 

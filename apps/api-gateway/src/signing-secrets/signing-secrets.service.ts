@@ -4,7 +4,10 @@ import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/cry
 import { Channel, isUuid, newId, notify, SigningSecretRepository, type SigningSecretRow } from '@hourglass/db';
 import { AppError, ErrorCode, parseDuration } from '@hourglass/domain';
 import {
-  type CreatedSigningSecretResponse, type RotateSigningSecretDto, type SigningSecretResponse, toSigningSecretResponse,
+  type CreatedSigningSecretResponse,
+  type RotateSigningSecretDto,
+  type SigningSecretResponse,
+  toSigningSecretResponse,
 } from './signing-secrets.dto.js';
 
 const DEFAULT_OVERLAP_MS = 24 * 3_600_000;
@@ -30,11 +33,19 @@ export class SigningSecretsService {
   async rotate(orgId: string, dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
     const overlapMs = dto.overlap === undefined ? DEFAULT_OVERLAP_MS : parseDuration(dto.overlap)!;
     if (overlapMs > MAX_OVERLAP_MS) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [{ field: 'overlap', message: 'must be at most 30d' }]);
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
+        { field: 'overlap', message: 'must be at most 30d' },
+      ]);
     }
     const signingSecret = generateSigningSecret();
     const row = await this.db.transaction(async (em) => {
-      const created = await this.secrets.rotate(orgId, newId(), this.keyRing.seal(signingSecret, signingSecretAad(orgId)), overlapMs, em);
+      const created = await this.secrets.rotate(
+        orgId,
+        newId(),
+        this.keyRing.seal(signingSecret, signingSecretAad(orgId)),
+        overlapMs,
+        em,
+      );
       await notify(em, Channel.SigningSecretsChanged, orgId);
       return created;
     });
@@ -44,13 +55,16 @@ export class SigningSecretsService {
 
   /** Another org's secret, a revoked one and a malformed id all look missing: 404. */
   async revoke(orgId: string, id: string): Promise<void> {
-    const result = !isUuid(id) ? 'missing' : await this.db.transaction(async (em) => {
-      const outcome = await this.secrets.revoke(orgId, id, em);
-      if (typeof outcome !== 'string') await notify(em, Channel.SigningSecretsChanged, orgId);
-      return outcome;
-    });
+    const result = !isUuid(id)
+      ? 'missing'
+      : await this.db.transaction(async (em) => {
+          const outcome = await this.secrets.revoke(orgId, id, em);
+          if (typeof outcome !== 'string') await notify(em, Channel.SigningSecretsChanged, orgId);
+          return outcome;
+        });
     if (result === 'missing') throw new AppError(ErrorCode.NOT_FOUND, `No signing secret ${id} in this organization`);
-    if (result === 'newest') throw new AppError(ErrorCode.CONFLICT, `Signing secret ${id} is the newest one; rotate before revoking it`);
+    if (result === 'newest')
+      throw new AppError(ErrorCode.CONFLICT, `Signing secret ${id} is the newest one; rotate before revoking it`);
   }
 
   async revokePrevious(orgId: string): Promise<{ data: SigningSecretResponse[] }> {

@@ -28,8 +28,15 @@ export class TaskActionsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Edit a task not yet running (If-Match: "version" optional; 409 on a race or once started)' })
-  edit(@Auth() auth: AuthContext, @Param('id') id: string, @Body() dto: UpdateTaskDto, @Headers('if-match') ifMatch?: string): Promise<TaskResponse> {
+  @ApiOperation({
+    summary: 'Edit a task not yet running (If-Match: "version" optional; 409 on a race or once started)',
+  })
+  edit(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Body() dto: UpdateTaskDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<TaskResponse> {
     return this.edits.edit(auth.orgId, id, dto, ifMatch);
   }
 

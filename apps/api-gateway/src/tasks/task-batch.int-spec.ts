@@ -3,7 +3,15 @@ import type { PgBoss } from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
 import {
-  Channel, createBoss, deliveryJobFields, insertTaskBatch, jobsInsertStatement, newId, Queue, shiftParameters, type NewTask,
+  Channel,
+  createBoss,
+  deliveryJobFields,
+  insertTaskBatch,
+  jobsInsertStatement,
+  newId,
+  Queue,
+  shiftParameters,
+  type NewTask,
 } from '@hourglass/db';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
@@ -28,9 +36,16 @@ describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   const tasksOf = (orgId: string, n: number): NewTask[] =>
-    Array.from({ length: n }, (_, i) => ({ ...newTask(orgId, { request: { url: `https://example.com/${i}` } }, trace, new Date()), jobId: newId() }));
+    Array.from({ length: n }, (_, i) => ({
+      ...newTask(orgId, { request: { url: `https://example.com/${i}` } }, trace, new Date()),
+      jobId: newId(),
+    }));
   const jobsOf = (tasks: NewTask[]) =>
-    jobsInsertStatement(boss, Queue.Deliver, tasks.map((t) => ({ id: t.jobId!, ...deliveryJobFields(t.id, t.orgId, 1_000) })));
+    jobsInsertStatement(
+      boss,
+      Queue.Deliver,
+      tasks.map((t) => ({ id: t.jobId!, ...deliveryJobFields(t.id, t.orgId, 1_000) })),
+    );
   const count = async (sql: string, orgId: string) => Number((await db.query(sql, [orgId]))[0].n);
   const state = async (orgId: string) => ({
     tasks: await count('SELECT count(*) AS n FROM tasks WHERE org_id = $1', orgId),
@@ -39,7 +54,9 @@ describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   it('renumbers an embedded statement after the host statement parameters', () => {
-    expect(shiftParameters('SELECT $1::text, $12 FROM x WHERE y = $2', 28)).toBe('SELECT $29::text, $40 FROM x WHERE y = $30');
+    expect(shiftParameters('SELECT $1::text, $12 FROM x WHERE y = $2', 28)).toBe(
+      'SELECT $29::text, $40 FROM x WHERE y = $30',
+    );
   });
 
   it("takes pg-boss's job INSERT instead of running it", async () => {
@@ -59,7 +76,12 @@ describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () =
     listener.on('notification', (n) => heard.push(n.payload ?? ''));
     await listener.query(`LISTEN ${Channel.TasksReady}`);
     try {
-      const rows = await insertTaskBatch(db.manager, { tasks, jobs: await jobsOf(tasks), wake: true, tasksPerMonth: { free: 100 } });
+      const rows = await insertTaskBatch(db.manager, {
+        tasks,
+        jobs: await jobsOf(tasks),
+        wake: true,
+        tasksPerMonth: { free: 100 },
+      });
       expect(rows.map((row) => row.id)).toEqual(tasks.map((task) => task.id));
       expect(rows.map((row) => row.jobId)).toEqual(tasks.map((task) => task.jobId));
       expect(await state(a.id)).toEqual({ tasks: 3, jobs: 3, used: 3 });
@@ -77,7 +99,12 @@ describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () =
     const first = tasksOf(org.id, 2);
     await insertTaskBatch(db.manager, { tasks: first, jobs: await jobsOf(first), wake: false, tasksPerMonth: quota });
     const over = tasksOf(org.id, 2);
-    const error = await insertTaskBatch(db.manager, { tasks: over, jobs: await jobsOf(over), wake: false, tasksPerMonth: quota }).catch((e: unknown) => e);
+    const error = await insertTaskBatch(db.manager, {
+      tasks: over,
+      jobs: await jobsOf(over),
+      wake: false,
+      tasksPerMonth: quota,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe(ErrorCode.QUOTA_EXCEEDED);
     expect((error as AppError).message).toContain('"free" plan allows 3 tasks');

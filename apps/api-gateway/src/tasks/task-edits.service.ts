@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AttemptRepository, isUuid, newId, type TaskEdit, TaskActionRepository, type TaskEntity, TaskRepository } from '@hourglass/db';
+import {
+  AttemptRepository,
+  isUuid,
+  newId,
+  type TaskEdit,
+  TaskActionRepository,
+  type TaskEntity,
+  TaskRepository,
+} from '@hourglass/db';
 import { AppError, ErrorCode, initialStatus, isFinished, TaskStatus } from '@hourglass/domain';
 import { type TaskResponse, toTaskResponse } from './tasks.dto.js';
 import type { UpdateTaskDto } from './tasks-edit.dto.js';
@@ -27,7 +35,10 @@ export class TaskEditsService {
     const row = await this.db.transaction(async (em) => {
       const task = await this.lockUnstarted(em, orgId, id);
       if (expected !== undefined && expected !== task.version) {
-        throw new AppError(ErrorCode.CONFLICT, `Task ${id} is at version ${task.version}, not ${expected}; read it again`);
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          `Task ${id} is at version ${task.version}, not ${expected}; read it again`,
+        );
       }
       await this.releaseJob(em, task);
       const updated = await this.actions.applyEdit(em, orgId, id, task.version, mergeEdit(task, dto, new Date()));
@@ -61,14 +72,19 @@ export class TaskEditsService {
   private async lockUnstarted(em: EntityManager, orgId: string, id: string): Promise<TaskEntity> {
     const task = isUuid(id) ? await this.actions.lockForOrg(em, orgId, id) : null;
     if (!task) throw notFound(id);
-    if (isFinished(task.status)) throw new AppError(ErrorCode.TASK_ALREADY_FINISHED, `Task ${id} is already ${task.status}`);
-    if (task.status === TaskStatus.Running) throw new AppError(ErrorCode.CONFLICT, `Task ${id} is running; it can no longer be changed`);
+    if (isFinished(task.status))
+      throw new AppError(ErrorCode.TASK_ALREADY_FINISHED, `Task ${id} is already ${task.status}`);
+    if (task.status === TaskStatus.Running)
+      throw new AppError(ErrorCode.CONFLICT, `Task ${id} is running; it can no longer be changed`);
     return task;
   }
 
   private async releaseJob(em: EntityManager, task: TaskEntity): Promise<void> {
     if ((await this.actions.releasePendingJob(em, task)) === 'active') {
-      throw new AppError(ErrorCode.CONFLICT, `Task ${task.id} is being started by a dispatcher; it can no longer be changed`);
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `Task ${task.id} is being started by a dispatcher; it can no longer be changed`,
+      );
     }
   }
 
@@ -90,7 +106,10 @@ const notFound = (id: string) => new AppError(ErrorCode.TASK_NOT_FOUND, `No task
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw new AppError(ErrorCode.VALIDATION_FAILED, 'If-Match must be a task version like "3"', [{ field: 'If-Match', message: 'must be a version like "3"' }]);
+  if (!match)
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'If-Match must be a task version like "3"', [
+      { field: 'If-Match', message: 'must be a version like "3"' },
+    ]);
   return Number(match[1]);
 }
 

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  deliveryJobFields, deliveryLeaseSeconds, insertJobs, wakeDispatchers, OrganizationRepository, Queue, type TaskEntity,
+  deliveryJobFields,
+  deliveryLeaseSeconds,
+  insertJobs,
+  wakeDispatchers,
+  OrganizationRepository,
+  Queue,
+  type TaskEntity,
 } from '@hourglass/db';
 import { jobPriority, planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -14,10 +20,18 @@ type JobRow = Pick<TaskEntity, 'id' | 'orgId' | 'status' | 'runAt' | 'priority' 
  * Each row's delivery job, under the id recorded in its `job_id` (so an edit can find and move it).
  * A due task's job gets no startAfter: pg-boss then uses the database's now().
  */
-export function deliveryJobsFor(rows: JobRow[], tierOf: (orgId: string) => number, scheduleIntervals: ReadonlyMap<string, number> = new Map()) {
+export function deliveryJobsFor(
+  rows: JobRow[],
+  tierOf: (orgId: string) => number,
+  scheduleIntervals: ReadonlyMap<string, number> = new Map(),
+) {
   return rows.map((row) => ({
     id: row.jobId!,
-    ...deliveryJobFields(row.id, row.orgId, jobPriority(tierOf(row.orgId), scheduleIntervals.get(row.id) ?? null, row.priority)),
+    ...deliveryJobFields(
+      row.id,
+      row.orgId,
+      jobPriority(tierOf(row.orgId), scheduleIntervals.get(row.id) ?? null, row.priority),
+    ),
     group: { id: row.orgId },
     expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
     ...(row.status === TaskStatus.Scheduled || row.status === TaskStatus.Retrying ? { startAfter: row.runAt } : {}),
@@ -41,7 +55,15 @@ export class TaskJobs {
     if (rows.length === 0) return;
     const org = await this.orgs.findById(orgId, em);
     const tier = planFor(this.config.plans, org?.plan ?? 'free').tier;
-    await insertJobs(this.boss, Queue.Deliver, deliveryJobsFor(rows, () => tier), em);
-    await wakeDispatchers(em, rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id));
+    await insertJobs(
+      this.boss,
+      Queue.Deliver,
+      deliveryJobsFor(rows, () => tier),
+      em,
+    );
+    await wakeDispatchers(
+      em,
+      rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id),
+    );
   }
 }

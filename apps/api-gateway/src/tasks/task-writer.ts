@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import { insertTaskBatch, jobsInsertStatement, newId, OrganizationRepository, type NewTask, Queue, type TaskEntity } from '@hourglass/db';
+import {
+  insertTaskBatch,
+  jobsInsertStatement,
+  newId,
+  OrganizationRepository,
+  type NewTask,
+  Queue,
+  type TaskEntity,
+} from '@hourglass/db';
 import { planFor, TaskStatus } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
@@ -42,7 +50,9 @@ export class TaskWriter {
     @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {
-    this.tasksPerMonth = Object.fromEntries(Object.entries(config.plans).map(([name, plan]) => [name, plan.tasksPerMonth]));
+    this.tasksPerMonth = Object.fromEntries(
+      Object.entries(config.plans).map(([name, plan]) => [name, plan.tasksPerMonth]),
+    );
   }
 
   /** `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task. */
@@ -59,12 +69,20 @@ export class TaskWriter {
    * exist, and an org over its quota throws with nothing of the batch kept. The job priority
    * follows each org's current plan (plan tier).
    */
-  async insertBatch(em: EntityManager, tasks: NewTask[], scheduleIntervals: ReadonlyMap<string, number> = new Map()): Promise<TaskEntity[]> {
+  async insertBatch(
+    em: EntityManager,
+    tasks: NewTask[],
+    scheduleIntervals: ReadonlyMap<string, number> = new Map(),
+  ): Promise<TaskEntity[]> {
     const plans = await this.plansOf([...new Set(tasks.map((task) => task.orgId))], em);
     const rows = tasks.map((task) => ({ ...task, jobId: newId() }));
     const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
     // A task in a named queue gets its job when a dispatcher admits it (docs/decisions/0006).
-    const jobs = deliveryJobsFor(rows.filter((row) => row.queue === null), tierOf, scheduleIntervals);
+    const jobs = deliveryJobsFor(
+      rows.filter((row) => row.queue === null),
+      tierOf,
+      scheduleIntervals,
+    );
     return insertTaskBatch(em, {
       tasks: rows,
       jobs: jobs.length > 0 ? await jobsInsertStatement(this.boss, Queue.Deliver, jobs) : null,
@@ -82,7 +100,8 @@ export class TaskWriter {
     const missing = orgIds.filter((id) => (this.planCache.get(id)?.expires ?? 0) <= now);
     if (missing.length > 0) {
       if (this.planCache.size > 10_000) this.planCache.clear();
-      for (const [id, plan] of await this.orgs.plansOf(missing, em)) this.planCache.set(id, { plan, expires: now + PLAN_CACHE_MS });
+      for (const [id, plan] of await this.orgs.plansOf(missing, em))
+        this.planCache.set(id, { plan, expires: now + PLAN_CACHE_MS });
     }
     return new Map(orgIds.map((id) => [id, this.planCache.get(id)?.plan ?? 'free']));
   }
@@ -106,9 +125,15 @@ export class TaskWriter {
 
   private async commit(batch: Waiting[]): Promise<void> {
     try {
-      const intervals = new Map(batch.flatMap((w) => (w.scheduleIntervalMs === null ? [] : [[w.task.id, w.scheduleIntervalMs] as const])));
+      const intervals = new Map(
+        batch.flatMap((w) => (w.scheduleIntervalMs === null ? [] : [[w.task.id, w.scheduleIntervalMs] as const])),
+      );
       // One statement, so no transaction around it: autocommit is its own, one round trip less each way.
-      const rows = await this.insertBatch(this.dataSource.manager, batch.map((w) => w.task), intervals);
+      const rows = await this.insertBatch(
+        this.dataSource.manager,
+        batch.map((w) => w.task),
+        intervals,
+      );
       batch.forEach((w, i) => w.resolve(rows[i]!));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
@@ -117,4 +142,3 @@ export class TaskWriter {
     }
   }
 }
-

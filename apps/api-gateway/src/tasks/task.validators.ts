@@ -34,12 +34,18 @@ export function isHttpUrl(value: unknown): boolean {
   }
 }
 
-export const IsHttpUrl = () => constraint('isHttpUrl', (v) => (isHttpUrl(v) ? undefined : 'must be an absolute http(s) URL'));
+export const IsHttpUrl = () =>
+  constraint('isHttpUrl', (v) => (isHttpUrl(v) ? undefined : 'must be an absolute http(s) URL'));
 
 export const IsDuration = () =>
-  constraint('isDuration', (v) => (typeof v === 'string' && parseDuration(v) !== undefined ? undefined : 'must be a duration like "30s", "5m", "2h" or "1d"'));
+  constraint('isDuration', (v) =>
+    typeof v === 'string' && parseDuration(v) !== undefined
+      ? undefined
+      : 'must be a duration like "30s", "5m", "2h" or "1d"',
+  );
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An object of string → string with at most `maxEntries` entries. */
 export const IsStringMap = (maxEntries: number, maxKeyLength = 100, maxValueLength = 1000) =>
@@ -70,12 +76,15 @@ export const IsHeaderMap = () =>
   });
 
 export const MaxUtf8Bytes = (max: number) =>
-  constraint('maxUtf8Bytes', (v) => (typeof v === 'string' && Buffer.byteLength(v) > max ? `must be at most ${max} bytes` : undefined));
+  constraint('maxUtf8Bytes', (v) =>
+    typeof v === 'string' && Buffer.byteLength(v) > max ? `must be at most ${max} bytes` : undefined,
+  );
 
 /** Set on one of two mutually exclusive fields; fails when the other is present too. */
 export const ExclusiveWith = (other: string) =>
   constraint('exclusiveWith', (_v, args) =>
-    (args.object as Record<string, unknown>)[other] !== undefined ? `cannot be combined with ${other}` : undefined);
+    (args.object as Record<string, unknown>)[other] !== undefined ? `cannot be combined with ${other}` : undefined,
+  );
 
 /** Compiled with RE2 (linear time, no backreferences or lookaround), as the dispatcher will. */
 export const IsRe2Pattern = () =>

@@ -25,7 +25,8 @@ export class TasksBulkService {
 
   cancel(orgId: string, dto: BulkActionDto): Promise<BulkActionResponse> {
     return this.run(orgId, dto, TaskTransition.bulkCancel.from, (em, filter, before) =>
-      this.actions.cancelBatch(em, orgId, filter, before, BULK_BATCH_SIZE));
+      this.actions.cancelBatch(em, orgId, filter, before, BULK_BATCH_SIZE),
+    );
   }
 
   replay(orgId: string, dto: BulkActionDto): Promise<BulkActionResponse> {
@@ -36,7 +37,12 @@ export class TasksBulkService {
     });
   }
 
-  private async run(orgId: string, dto: BulkActionDto, eligible: readonly TaskStatus[], batch: Batch): Promise<BulkActionResponse> {
+  private async run(
+    orgId: string,
+    dto: BulkActionDto,
+    eligible: readonly TaskStatus[],
+    batch: Batch,
+  ): Promise<BulkActionResponse> {
     const filter = toBulkFilter(dto.filter, eligible);
     const matched = filter.statuses.length === 0 ? 0 : await this.actions.countMatching(orgId, filter);
     if (dto.dryRun || matched === 0) return { matched, affected: 0 };

@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsObject,
+  IsOptional,
+  ValidateNested,
+} from 'class-validator';
 import { CreateTaskDto, TaskRequestDto, type TaskResponse } from './tasks.dto.js';
 import { ListTasksQuery } from './tasks-query.dto.js';
 
@@ -8,7 +17,11 @@ export const MAX_BATCH_TASKS = 1_000;
 
 export class CreateTaskBatchDto {
   @ApiProperty({ type: [CreateTaskDto], minItems: 1, maxItems: MAX_BATCH_TASKS })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_BATCH_TASKS) @ValidateNested({ each: true }) @Type(() => CreateTaskDto)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_TASKS)
+  @ValidateNested({ each: true })
+  @Type(() => CreateTaskDto)
   tasks!: CreateTaskDto[];
 }
 
@@ -22,20 +35,36 @@ export class UpdateTaskRequestDto extends PartialType(TaskRequestDto) {}
  * Any subset of the create body but `callbackUrl`. `request` fields are merged into the task's;
  * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears.
  */
-export class UpdateTaskDto extends PartialType(OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl'] as const)) {
+export class UpdateTaskDto extends PartialType(
+  OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl'] as const),
+) {
   @ApiPropertyOptional({ type: UpdateTaskRequestDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => UpdateTaskRequestDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UpdateTaskRequestDto)
   request?: UpdateTaskRequestDto;
 }
 
 /** Which tasks a bulk action selects: the task list's filters, without paging. */
-export class BulkFilterDto extends PickType(ListTasksQuery, ['status', 'label', 'createdAfter', 'createdBefore'] as const) {}
+export class BulkFilterDto extends PickType(ListTasksQuery, [
+  'status',
+  'label',
+  'createdAfter',
+  'createdBefore',
+] as const) {}
 
 export class BulkActionDto {
-  @ApiProperty({ type: BulkFilterDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => BulkFilterDto)
+  @ApiProperty({ type: BulkFilterDto })
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BulkFilterDto)
   filter!: BulkFilterDto;
 
-  @ApiPropertyOptional({ default: false, description: 'Only count the tasks the action would touch' }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ default: false, description: 'Only count the tasks the action would touch' })
+  @IsOptional()
+  @IsBoolean()
   dryRun?: boolean;
 }
 

@@ -14,19 +14,33 @@ export class TasksController {
 
   @Post()
   @ApiOperation({ summary: 'Create a task: run now, after `delay`, or at `runAt`' })
-  create(@Auth() auth: AuthContext, @Body() dto: CreateTaskDto, @Headers('traceparent') traceparent?: string): Promise<TaskResponse> {
+  create(
+    @Auth() auth: AuthContext,
+    @Body() dto: CreateTaskDto,
+    @Headers('traceparent') traceparent?: string,
+  ): Promise<TaskResponse> {
     return this.tasks.create(auth.orgId, dto, traceparentFor(traceparent));
   }
 
   @Post('batch')
-  @ApiOperation({ summary: 'Create up to 1,000 tasks, all or nothing (400 names the failing item, e.g. tasks[3].request.url)' })
-  createBatch(@Auth() auth: AuthContext, @Body() dto: CreateTaskBatchDto, @Headers('traceparent') traceparent?: string): Promise<TaskBatchResponse> {
+  @ApiOperation({
+    summary: 'Create up to 1,000 tasks, all or nothing (400 names the failing item, e.g. tasks[3].request.url)',
+  })
+  createBatch(
+    @Auth() auth: AuthContext,
+    @Body() dto: CreateTaskBatchDto,
+    @Headers('traceparent') traceparent?: string,
+  ): Promise<TaskBatchResponse> {
     return this.tasks.createBatch(auth.orgId, dto, traceparentFor(traceparent));
   }
 
   @Post(':id/clone')
   @ApiOperation({ summary: 'A new task with the same request and settings, due now' })
-  clone(@Auth() auth: AuthContext, @Param('id') id: string, @Headers('traceparent') traceparent?: string): Promise<TaskResponse> {
+  clone(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Headers('traceparent') traceparent?: string,
+  ): Promise<TaskResponse> {
     return this.tasks.clone(auth.orgId, id, traceparentFor(traceparent));
   }
 
@@ -51,7 +65,11 @@ export class TasksController {
 
   @Get(':id/attempts')
   @ApiOperation({ summary: "A task's attempts, newest first" })
-  attempts(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: PageQuery): Promise<Page<AttemptResponse>> {
+  attempts(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Query() query: PageQuery,
+  ): Promise<Page<AttemptResponse>> {
     return this.tasks.listAttempts(auth.orgId, id, query);
   }
 }

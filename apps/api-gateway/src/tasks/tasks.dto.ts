@@ -1,80 +1,179 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsObject, IsOptional, IsRFC3339, IsString, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsRFC3339,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
 } from 'class-validator';
 import { HTTP_METHODS, type HttpMethod, TaskLimits, type TaskStatus } from '@hourglass/domain';
 import type { AttemptEntity, TaskEntity, TaskKind } from '@hourglass/db';
-import { ExclusiveWith, IsDuration, IsHeaderMap, IsHttpUrl, IsRe2Pattern, IsStringMap, MaxUtf8Bytes } from './task.validators.js';
+import {
+  ExclusiveWith,
+  IsDuration,
+  IsHeaderMap,
+  IsHttpUrl,
+  IsRe2Pattern,
+  IsStringMap,
+  MaxUtf8Bytes,
+} from './task.validators.js';
 
 export class TaskRequestDto {
-  @ApiProperty({ example: 'https://example.com/hook' }) @IsHttpUrl()
+  @ApiProperty({ example: 'https://example.com/hook' })
+  @IsHttpUrl()
   url!: string;
 
-  @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'POST' }) @IsOptional() @IsIn(HTTP_METHODS)
+  @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'POST' })
+  @IsOptional()
+  @IsIn(HTTP_METHODS)
   method?: HttpMethod;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) @IsOptional() @IsHeaderMap()
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsHeaderMap()
   headers?: Record<string, string>;
 
   /** Over the limit is a field error (400 VALIDATION_FAILED on `request.body`), not 413: the client can fix that field. */
-  @ApiPropertyOptional({ maxLength: TaskLimits.maxBodyBytes }) @IsOptional() @IsString() @MaxUtf8Bytes(TaskLimits.maxBodyBytes)
+  @ApiPropertyOptional({ maxLength: TaskLimits.maxBodyBytes })
+  @IsOptional()
+  @IsString()
+  @MaxUtf8Bytes(TaskLimits.maxBodyBytes)
   body?: string;
 }
 
 export class RetryDto {
-  @ApiPropertyOptional({ minimum: TaskLimits.minAttempts, maximum: TaskLimits.maxAttempts, default: TaskLimits.defaultMaxAttempts })
-  @IsOptional() @IsInt() @Min(TaskLimits.minAttempts) @Max(TaskLimits.maxAttempts)
+  @ApiPropertyOptional({
+    minimum: TaskLimits.minAttempts,
+    maximum: TaskLimits.maxAttempts,
+    default: TaskLimits.defaultMaxAttempts,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TaskLimits.minAttempts)
+  @Max(TaskLimits.maxAttempts)
   maxAttempts?: number;
 
-  @ApiPropertyOptional({ default: false, description: 'Retry 4xx responses other than 410 (by default they fail the task at once)' })
-  @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Retry 4xx responses other than 410 (by default they fail the task at once)',
+  })
+  @IsOptional()
+  @IsBoolean()
   retryOn4xx?: boolean;
 }
 
 export class CreateTaskDto {
   @ApiProperty({ type: TaskRequestDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => TaskRequestDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TaskRequestDto)
   request!: TaskRequestDto;
 
-  @ApiPropertyOptional({ example: '10m', description: 'Run after this long; exclusive with runAt' }) @IsOptional() @IsDuration()
+  @ApiPropertyOptional({ example: '10m', description: 'Run after this long; exclusive with runAt' })
+  @IsOptional()
+  @IsDuration()
   delay?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Run at this time (a past time means now); exclusive with delay' })
-  @IsOptional() @ExclusiveWith('delay') @IsRFC3339()
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Run at this time (a past time means now); exclusive with delay',
+  })
+  @IsOptional()
+  @ExclusiveWith('delay')
+  @IsRFC3339()
   runAt?: string;
 
-  @ApiPropertyOptional({ minimum: TaskLimits.minTimeoutMs, maximum: TaskLimits.maxTimeoutMs, default: TaskLimits.defaultTimeoutMs })
-  @IsOptional() @IsInt() @Min(TaskLimits.minTimeoutMs) @Max(TaskLimits.maxTimeoutMs)
+  @ApiPropertyOptional({
+    minimum: TaskLimits.minTimeoutMs,
+    maximum: TaskLimits.maxTimeoutMs,
+    default: TaskLimits.defaultTimeoutMs,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TaskLimits.minTimeoutMs)
+  @Max(TaskLimits.maxTimeoutMs)
   timeoutMs?: number;
 
-  @ApiPropertyOptional({ type: RetryDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => RetryDto)
+  @ApiPropertyOptional({ type: RetryDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RetryDto)
   retry?: RetryDto;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) @IsOptional() @IsStringMap(TaskLimits.maxLabels)
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsStringMap(TaskLimits.maxLabels)
   labels?: Record<string, string>;
 
-  @ApiPropertyOptional({ minimum: TaskLimits.minPriority, maximum: TaskLimits.maxPriority, default: TaskLimits.defaultPriority })
-  @IsOptional() @IsInt() @Min(TaskLimits.minPriority) @Max(TaskLimits.maxPriority)
+  @ApiPropertyOptional({
+    minimum: TaskLimits.minPriority,
+    maximum: TaskLimits.maxPriority,
+    default: TaskLimits.defaultPriority,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(TaskLimits.minPriority)
+  @Max(TaskLimits.maxPriority)
   priority?: number;
 
-  @ApiPropertyOptional({ type: [Number], example: [200, 202], description: 'Status codes that count as delivered (default: any 2xx)' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsInt({ each: true }) @Min(100, { each: true }) @Max(599, { each: true })
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [200, 202],
+    description: 'Status codes that count as delivered (default: any 2xx)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @IsInt({ each: true })
+  @Min(100, { each: true })
+  @Max(599, { each: true })
   expectedStatusCodes?: number[] | null;
 
-  @ApiPropertyOptional({ maxLength: 1000, example: '"ok":\\s*true', description: 'RE2 pattern the response body must contain' })
-  @IsOptional() @IsString() @MaxLength(1000) @IsRe2Pattern()
+  @ApiPropertyOptional({
+    maxLength: 1000,
+    example: '"ok":\\s*true',
+    description: 'RE2 pattern the response body must contain',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  @IsRe2Pattern()
   expectedBodyPattern?: string | null;
 
-  @ApiPropertyOptional({ example: 'https://example.com/done' }) @IsOptional() @IsHttpUrl()
+  @ApiPropertyOptional({ example: 'https://example.com/done' })
+  @IsOptional()
+  @IsHttpUrl()
   callbackUrl?: string;
 
-  @ApiPropertyOptional({ example: 'https://example.com/failed', description: 'Receives the outcome only when the task failed after its retries' })
-  @IsOptional() @IsHttpUrl()
+  @ApiPropertyOptional({
+    example: 'https://example.com/failed',
+    description: 'Receives the outcome only when the task failed after its retries',
+  })
+  @IsOptional()
+  @IsHttpUrl()
   failureCallbackUrl?: string;
 
-  @ApiPropertyOptional({ example: 'billing-sync', description: 'A named queue of this organization (POST /v1/queues); unknown → 400' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @ApiPropertyOptional({
+    example: 'billing-sync',
+    description: 'A named queue of this organization (POST /v1/queues); unknown → 400',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   queue?: string;
 }
 

@@ -12,8 +12,16 @@ import { TaskWriter } from './task-writer.js';
 @Module({
   controllers: [TasksController, TaskActionsController],
   providers: [
-    TasksService, TaskWriter, TaskJobs, TaskEditsService, TasksBulkService,
-    { provide: TaskActionRepository, useFactory: (db: DataSource) => new TaskActionRepository(db), inject: [DataSource] },
+    TasksService,
+    TaskWriter,
+    TaskJobs,
+    TaskEditsService,
+    TasksBulkService,
+    {
+      provide: TaskActionRepository,
+      useFactory: (db: DataSource) => new TaskActionRepository(db),
+      inject: [DataSource],
+    },
   ],
   exports: [TasksService, TaskWriter],
 })

@@ -1,10 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Counter } from 'prom-client';
-import { AttemptRepository, isUuid, newId, type NewTask, type Page, QueueRepository, type TaskEntity, type TaskFilter, TaskRepository } from '@hourglass/db';
-import { AppError, ErrorCode, initialStatus, isFinished, parseDuration, TaskLimits, TaskStatus } from '@hourglass/domain';
+import {
+  AttemptRepository,
+  isUuid,
+  newId,
+  type NewTask,
+  type Page,
+  QueueRepository,
+  type TaskEntity,
+  type TaskFilter,
+  TaskRepository,
+} from '@hourglass/db';
+import {
+  AppError,
+  ErrorCode,
+  initialStatus,
+  isFinished,
+  parseDuration,
+  TaskLimits,
+  TaskStatus,
+} from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
-import { type AttemptResponse, type CreateTaskDto, type TaskResponse, toAttemptResponse, toTaskResponse } from './tasks.dto.js';
+import {
+  type AttemptResponse,
+  type CreateTaskDto,
+  type TaskResponse,
+  toAttemptResponse,
+  toTaskResponse,
+} from './tasks.dto.js';
 import { TaskWriter } from './task-writer.js';
 import type { CreateTaskBatchDto, TaskBatchResponse } from './tasks-edit.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery, type PageQuery } from './tasks-query.dto.js';
@@ -37,7 +61,12 @@ export class TasksService {
   /** All or nothing: one transaction, one multi-row INSERT, one job insert; the quota counts the whole batch. */
   async createBatch(orgId: string, dto: CreateTaskBatchDto, traceParent: string): Promise<TaskBatchResponse> {
     const now = new Date();
-    const rows = await this.db.transaction((em) => this.writer.insertBatch(em, dto.tasks.map((task) => newTask(orgId, task, traceParent, now))));
+    const rows = await this.db.transaction((em) =>
+      this.writer.insertBatch(
+        em,
+        dto.tasks.map((task) => newTask(orgId, task, traceParent, now)),
+      ),
+    );
     this.created.inc(rows.length);
     return { data: rows.map((row) => toTaskResponse(row)) };
   }
@@ -46,7 +75,14 @@ export class TasksService {
   async clone(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
     const source = await this.findOrThrow(orgId, id);
     const task = await this.writer.write({
-      ...source, id: newId(), status: TaskStatus.Queued, runAt: new Date(), scheduleId: null, fireAt: null, jobId: null, traceParent,
+      ...source,
+      id: newId(),
+      status: TaskStatus.Queued,
+      runAt: new Date(),
+      scheduleId: null,
+      fireAt: null,
+      jobId: null,
+      traceParent,
     });
     this.created.inc();
     return toTaskResponse(task);
@@ -68,7 +104,8 @@ export class TasksService {
     if (!cancelled) {
       const task = await this.findOrThrow(orgId, id);
       // The guarded UPDATE lost: the task had finished (or finished in between).
-      if (isFinished(task.status)) throw new AppError(ErrorCode.TASK_ALREADY_FINISHED, `Task ${id} is already ${task.status}`);
+      if (isFinished(task.status))
+        throw new AppError(ErrorCode.TASK_ALREADY_FINISHED, `Task ${id} is already ${task.status}`);
       throw new AppError(ErrorCode.CONFLICT, `Task ${id} changed while being cancelled; retry`);
     }
     return toTaskResponse(cancelled, await this.attempts.latestForTask(cancelled.id));
@@ -95,14 +132,27 @@ export class TasksService {
 export function newTask(orgId: string, dto: CreateTaskDto, traceParent: string, now: Date): NewTask {
   const runAt = resolveRunAt(dto, now);
   return {
-    id: newId(), orgId, status: initialStatus(runAt, now), url: dto.request.url, method: dto.request.method ?? 'POST',
-    headers: dto.request.headers ?? {}, body: dto.request.body ?? null, timeoutMs: dto.timeoutMs ?? TaskLimits.defaultTimeoutMs,
-    runAt, maxAttempts: dto.retry?.maxAttempts ?? TaskLimits.defaultMaxAttempts, labels: dto.labels ?? {},
-    priority: dto.priority ?? TaskLimits.defaultPriority, queue: dto.queue ?? null, callbackUrl: dto.callbackUrl ?? null,
+    id: newId(),
+    orgId,
+    status: initialStatus(runAt, now),
+    url: dto.request.url,
+    method: dto.request.method ?? 'POST',
+    headers: dto.request.headers ?? {},
+    body: dto.request.body ?? null,
+    timeoutMs: dto.timeoutMs ?? TaskLimits.defaultTimeoutMs,
+    runAt,
+    maxAttempts: dto.retry?.maxAttempts ?? TaskLimits.defaultMaxAttempts,
+    labels: dto.labels ?? {},
+    priority: dto.priority ?? TaskLimits.defaultPriority,
+    queue: dto.queue ?? null,
+    callbackUrl: dto.callbackUrl ?? null,
     failureCallbackUrl: dto.failureCallbackUrl ?? null,
-    retryOn4xx: dto.retry?.retryOn4xx ?? false, expectedStatusCodes: dto.expectedStatusCodes ?? null,
+    retryOn4xx: dto.retry?.retryOn4xx ?? false,
+    expectedStatusCodes: dto.expectedStatusCodes ?? null,
     expectedBodyPattern: dto.expectedBodyPattern ?? null,
-    scheduleId: null, fireAt: null, traceParent,
+    scheduleId: null,
+    fireAt: null,
+    traceParent,
   };
 }
 
@@ -131,7 +181,9 @@ function toFilter(query: ListTasksQuery): TaskFilter {
 }
 
 const unknownQueue = (name: string) =>
-  new AppError(ErrorCode.VALIDATION_FAILED, `No queue "${name}" in this organization`, [{ field: 'queue', message: `no queue named "${name}"` }]);
+  new AppError(ErrorCode.VALIDATION_FAILED, `No queue "${name}" in this organization`, [
+    { field: 'queue', message: `no queue named "${name}"` },
+  ]);
 
 function isQueueKeyViolation(error: unknown): boolean {
   const driver = (error as { driverError?: { code?: string; constraint?: string } }).driverError;

@@ -7,12 +7,16 @@ describe('traceparentFor', () => {
     expect(traceparentFor(valid)).toBe(valid);
   });
 
-  it.each([undefined, '', 'garbage', `ff-${valid.slice(3)}`, '00-00000000000000000000000000000000-00f067aa0ba902b7-01', [valid]])(
-    'generates a fresh one for %p',
-    (header) => {
-      const generated = traceparentFor(header);
-      expect(generated).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-      expect(generated).not.toBe(valid);
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'garbage',
+    `ff-${valid.slice(3)}`,
+    '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+    [valid],
+  ])('generates a fresh one for %p', (header) => {
+    const generated = traceparentFor(header);
+    expect(generated).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(generated).not.toBe(valid);
+  });
 });

@@ -30,15 +30,26 @@ describe('buildDeliveryHeaders', () => {
   it("keeps the task's headers (content-type untouched) and adds the dispatcher's", () => {
     const headers = buildDeliveryHeaders(input({ scheduleId: 'sch_1', traceParent: '00-abc-def-01' }));
     expect(headers).toMatchObject({
-      'content-type': 'application/json', 'x-custom': 'yes', 'user-agent': 'Hourglass/0.1.0',
-      'hourglass-attempt': '3', 'hourglass-schedule-id': 'sch_1', traceparent: '00-abc-def-01',
+      'content-type': 'application/json',
+      'x-custom': 'yes',
+      'user-agent': 'Hourglass/0.1.0',
+      'hourglass-attempt': '3',
+      'hourglass-schedule-id': 'sch_1',
+      traceparent: '00-abc-def-01',
     });
   });
 
   it('drops reserved headers a task tries to set, whatever their case', () => {
-    const headers = buildDeliveryHeaders(input({
-      taskHeaders: { Host: 'evil.example', 'Webhook-Signature': 'v1,forged', 'HOURGLASS-ATTEMPT': '99', Connection: 'close' },
-    }));
+    const headers = buildDeliveryHeaders(
+      input({
+        taskHeaders: {
+          Host: 'evil.example',
+          'Webhook-Signature': 'v1,forged',
+          'HOURGLASS-ATTEMPT': '99',
+          Connection: 'close',
+        },
+      }),
+    );
     expect(headers['host']).toBeUndefined();
     expect(headers['connection']).toBeUndefined();
     expect(headers['hourglass-attempt']).toBe('3');

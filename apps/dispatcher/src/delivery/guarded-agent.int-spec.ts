@@ -54,7 +54,10 @@ describe('SSRF guard at connect time', () => {
   });
 
   it('connects to the same targets once the operator allows loopback (the counter works)', async () => {
-    const allowed = new HttpDeliveryClient({ guard: new SsrfGuard(['127.0.0.0/8', '::1/128']), userAgent: 'Hourglass/test' });
+    const allowed = new HttpDeliveryClient({
+      guard: new SsrfGuard(['127.0.0.0/8', '::1/128']),
+      userAgent: 'Hourglass/test',
+    });
     try {
       for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`]) {
         const record = await allowed.deliver({ url, method: 'GET', headers: {}, body: null, timeoutMs: 5_000 });
@@ -69,7 +72,13 @@ describe('SSRF guard at connect time', () => {
   it("lets everything through in local mode ('all')", async () => {
     const local = new HttpDeliveryClient({ guard: new SsrfGuard('all'), userAgent: 'Hourglass/test' });
     try {
-      const record = await local.deliver({ url: `http://0.0.0.0:${port}/`, method: 'GET', headers: {}, body: null, timeoutMs: 5_000 });
+      const record = await local.deliver({
+        url: `http://0.0.0.0:${port}/`,
+        method: 'GET',
+        headers: {},
+        body: null,
+        timeoutMs: 5_000,
+      });
       expect(record.responseBody).toBe('reached');
     } finally {
       await local.close();

@@ -8,7 +8,11 @@ export class BlockedTargetError extends Error {
   readonly code = 'HOURGLASS_BLOCKED_TARGET';
 
   constructor(host: string, address: string) {
-    super(address === host ? `target address ${address} is not allowed` : `${host} resolves to ${address}, which is not allowed`);
+    super(
+      address === host
+        ? `target address ${address} is not allowed`
+        : `${host} resolves to ${address}, which is not allowed`,
+    );
     this.name = 'BlockedTargetError';
   }
 }

@@ -5,7 +5,11 @@ import { startHttpSink, type HttpSink } from '@hourglass/testing';
 import { HttpDeliveryClient, type OutboundRequest } from './http-client.js';
 import { SsrfGuard } from './ssrf-guard.js';
 
-interface TestServer { port: number; connections: () => number; close: () => Promise<void> }
+interface TestServer {
+  port: number;
+  connections: () => number;
+  close: () => Promise<void>;
+}
 
 async function listen(server: Server, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<Socket>();
@@ -15,10 +19,11 @@ async function listen(server: Server, host = '127.0.0.1'): Promise<TestServer> {
     sockets.add(socket.on('close', () => sockets.delete(socket)));
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
-  const close = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
   return { port: (server.address() as AddressInfo).port, connections: () => accepted, close };
 }
 
@@ -40,8 +45,14 @@ function stream(res: ServerResponse, totalBytes: number): void {
 }
 
 const loopbackOnly = new SsrfGuard(['127.0.0.0/8']);
-const post = (url: string, extra: Partial<OutboundRequest> = {}): OutboundRequest =>
-  ({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}', timeoutMs: 5_000, ...extra });
+const post = (url: string, extra: Partial<OutboundRequest> = {}): OutboundRequest => ({
+  url,
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: '{"n":1}',
+  timeoutMs: 5_000,
+  ...extra,
+});
 
 describe('HttpDeliveryClient', () => {
   let client: HttpDeliveryClient;
@@ -63,24 +74,42 @@ describe('HttpDeliveryClient', () => {
 
   it('delivers a 2xx with the request body and headers, and records the response', async () => {
     sink.reply((_req, res) => void res.writeHead(201, { 'x-reply': 'yes' }).end('{"ok":true}'));
-    const record = await client.deliver(post(`${sink.url}/hook?a=1`, { headers: { 'content-type': 'application/json', 'x-task': 't1' } }));
-    expect(record).toMatchObject({ result: { kind: 'response', statusCode: 201 }, statusCode: 201,
-      responseBody: '{"ok":true}', responseTruncated: false, error: null });
+    const record = await client.deliver(
+      post(`${sink.url}/hook?a=1`, { headers: { 'content-type': 'application/json', 'x-task': 't1' } }),
+    );
+    expect(record).toMatchObject({
+      result: { kind: 'response', statusCode: 201 },
+      statusCode: 201,
+      responseBody: '{"ok":true}',
+      responseTruncated: false,
+      error: null,
+    });
     expect(record.responseHeaders).toMatchObject({ 'x-reply': 'yes' });
     expect(record.finishedAt.getTime()).toBeGreaterThanOrEqual(record.startedAt.getTime());
     const [received] = sink.requests.slice(-1);
     expect(received).toMatchObject({ method: 'POST', path: '/hook?a=1', body: '{"n":1}' });
-    expect(received!.headers).toMatchObject({ 'x-task': 't1', 'user-agent': 'Hourglass/test', 'content-type': 'application/json' });
+    expect(received!.headers).toMatchObject({
+      'x-task': 't1',
+      'user-agent': 'Hourglass/test',
+      'content-type': 'application/json',
+    });
   });
 
   it('sends no body with GET and HEAD', async () => {
     for (const method of ['GET', 'HEAD']) await client.deliver(post(`${sink.url}/${method}`, { method }));
-    expect(sink.requests.slice(-2).map((r) => [r.method, r.body])).toEqual([['GET', ''], ['HEAD', '']]);
+    expect(sink.requests.slice(-2).map((r) => [r.method, r.body])).toEqual([
+      ['GET', ''],
+      ['HEAD', ''],
+    ]);
   });
 
   it('classifies 500 as retryable and 410 as permanent, and keeps retry-after of a 429', async () => {
     const results = [];
-    for (const [status, headers] of [[500, {}], [410, {}], [429, { 'retry-after': '7' }]] as const) {
+    for (const [status, headers] of [
+      [500, {}],
+      [410, {}],
+      [429, { 'retry-after': '7' }],
+    ] as const) {
       sink.reply((_req, res) => void res.writeHead(status, headers).end());
       results.push((await client.deliver(post(sink.url))).result);
     }
@@ -104,8 +133,12 @@ describe('HttpDeliveryClient', () => {
     for (const url of ['not a url', 'ftp://example.com/x', 'file:///etc/passwd', `http://127.0.0.1:${closed.port}/`]) {
       kinds.push((await client.deliver(post(url))).result);
     }
-    expect(kinds).toEqual([{ kind: 'error', error: 'invalid_url' }, { kind: 'error', error: 'invalid_url' },
-      { kind: 'error', error: 'invalid_url' }, { kind: 'error', error: 'connection' }]);
+    expect(kinds).toEqual([
+      { kind: 'error', error: 'invalid_url' },
+      { kind: 'error', error: 'invalid_url' },
+      { kind: 'error', error: 'invalid_url' },
+      { kind: 'error', error: 'connection' },
+    ]);
   });
 
   it('refuses, as permanent, a request undici cannot send (a header value with a newline)', async () => {
@@ -140,11 +173,13 @@ describe('HttpDeliveryClient', () => {
     });
 
     it('times out a body trickling one byte every 100 ms, keeping the status it saw', async () => {
-      const trickle = await track(httpServer((_req, res) => {
-        res.writeHead(200).write('x');
-        const timer = setInterval(() => res.write('x'), 100);
-        res.on('close', () => clearInterval(timer));
-      }));
+      const trickle = await track(
+        httpServer((_req, res) => {
+          res.writeHead(200).write('x');
+          const timer = setInterval(() => res.write('x'), 100);
+          res.on('close', () => clearInterval(timer));
+        }),
+      );
       const record = await expectTimeout(`http://127.0.0.1:${trickle.port}/`);
       expect(record.statusCode).toBe(200);
     });

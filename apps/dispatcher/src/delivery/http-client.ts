@@ -44,7 +44,12 @@ interface ResponseStart {
   responseHeaders: Record<string, string> | null;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 /** Maps whatever an attempt threw to the closed set of error kinds; unknown errors count as connection errors. */
 export function deliveryErrorKind(err: unknown, deadlineExceeded: boolean): DeliveryErrorKind {
@@ -52,7 +57,8 @@ export function deliveryErrorKind(err: unknown, deadlineExceeded: boolean): Deli
     if (e instanceof BlockedTargetError) return 'blocked';
   }
   const { code, name } = (err ?? {}) as { code?: string; name?: string };
-  if (deadlineExceeded || TIMEOUT_CODES.has(code ?? '') || name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  if (deadlineExceeded || TIMEOUT_CODES.has(code ?? '') || name === 'TimeoutError' || name === 'AbortError')
+    return 'timeout';
   // A request undici refuses to send (bad header value, bad method) will never go through: permanent.
   if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return 'invalid_url';
   return 'connection';
@@ -89,15 +95,23 @@ export class HttpDeliveryClient {
     if (!url) return finish(errorRecord('invalid_url', `invalid target URL: ${req.url}`, noResponseYet()));
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`no complete response within ${req.timeoutMs} ms`)), req.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new DeadlineExceeded(`no complete response within ${req.timeoutMs} ms`)),
+      req.timeoutMs,
+    );
     const seen = noResponseYet();
     try {
       const res = await request(url, this.options(req, controller.signal));
       seen.statusCode = res.statusCode;
       seen.responseHeaders = this.pickHeaders(res.headers);
       const { body, truncated } = await readCapped(res.body, this.maxResponseBytes);
-      return finish({ result: responseResult(res.statusCode, res.headers), ...seen,
-        responseBody: body, responseTruncated: truncated, error: null });
+      return finish({
+        result: responseResult(res.statusCode, res.headers),
+        ...seen,
+        responseBody: body,
+        responseTruncated: truncated,
+        error: null,
+      });
     } catch (err) {
       const kind = deliveryErrorKind(err, controller.signal.aborted);
       return finish(errorRecord(kind, err instanceof Error ? err.message : String(err), seen));
@@ -148,8 +162,13 @@ function noResponseYet(): ResponseStart {
 }
 
 function errorRecord(kind: DeliveryErrorKind, message: string, partial: ResponseStart) {
-  return { result: { kind: 'error', error: kind } as const, ...partial,
-    responseBody: null, responseTruncated: false, error: `${kind}: ${message}` };
+  return {
+    result: { kind: 'error', error: kind } as const,
+    ...partial,
+    responseBody: null,
+    responseTruncated: false,
+    error: `${kind}: ${message}`,
+  };
 }
 
 function responseResult(statusCode: number, headers: Record<string, string | string[] | undefined>): AttemptResult {
@@ -165,7 +184,10 @@ function responseResult(statusCode: number, headers: Record<string, string | str
  * Reads up to `maxBytes`, then stops: leaving the loop destroys the stream and its socket, so a huge or
  * endless body costs at most `maxBytes` of memory (plus one chunk) and no further reading.
  */
-async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number): Promise<{ body: string; truncated: boolean }> {
+async function readCapped(
+  body: AsyncIterable<Buffer>,
+  maxBytes: number,
+): Promise<{ body: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;

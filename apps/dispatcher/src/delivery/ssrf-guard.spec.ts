@@ -19,8 +19,19 @@ const REFUSED = [
   ['not an IP address', ['localhost', '', '1.2.3', '2130706433']],
 ] as const;
 
-const PUBLIC = ['8.8.8.8', '1.1.1.1', '93.184.215.14', '2606:4700::1111', '2001:4860:4860::8888',
-  '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1', '172.32.0.1', '100.128.0.1', '192.0.1.1'];
+const PUBLIC = [
+  '8.8.8.8',
+  '1.1.1.1',
+  '93.184.215.14',
+  '2606:4700::1111',
+  '2001:4860:4860::8888',
+  '::ffff:8.8.8.8',
+  '64:ff9b::808:808',
+  '2002:808:808::1',
+  '172.32.0.1',
+  '100.128.0.1',
+  '192.0.1.1',
+];
 
 describe('SsrfGuard', () => {
   const guard = new SsrfGuard([]);
@@ -35,10 +46,12 @@ describe('SsrfGuard', () => {
 
   it('opens exactly the ranges on the allow-list', () => {
     const open = new SsrfGuard(['10.0.0.0/8', '192.168.1.0/24', 'fd00::/8', '127.0.0.1']);
-    expect(['10.1.2.3', '192.168.1.77', 'fd00::5', '127.0.0.1', '::ffff:10.0.0.1'].map((ip) => open.isAllowed(ip)))
-      .toEqual([true, true, true, true, true]);
-    expect(['192.168.2.1', '172.16.0.1', 'fc00::1', '127.0.0.2', '169.254.169.254'].map((ip) => open.isAllowed(ip)))
-      .toEqual([false, false, false, false, false]);
+    expect(
+      ['10.1.2.3', '192.168.1.77', 'fd00::5', '127.0.0.1', '::ffff:10.0.0.1'].map((ip) => open.isAllowed(ip)),
+    ).toEqual([true, true, true, true, true]);
+    expect(
+      ['192.168.2.1', '172.16.0.1', 'fc00::1', '127.0.0.2', '169.254.169.254'].map((ip) => open.isAllowed(ip)),
+    ).toEqual([false, false, false, false, false]);
     expect(open.isAllowed('8.8.8.8')).toBe(true);
   });
 

@@ -121,7 +121,10 @@ export class SsrfGuard {
  * for local mode. Unset or empty opens nothing. Throws on an invalid entry so a typo fails at start-up.
  */
 export function parseAllowList(value: string | undefined): string[] | 'all' {
-  const entries = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (entries.some((s) => s === '*' || s.toLowerCase() === 'all')) return 'all';
   blockListOf(entries);
   return entries;

@@ -4,8 +4,15 @@ import { checkAssertions, deliveryRules } from './assertions.js';
 
 const now = new Date('2026-11-24T00:00:00Z');
 const record = (statusCode: number, responseBody: string | null = 'ok'): AttemptRecord => ({
-  result: { kind: 'response', statusCode }, statusCode, durationMs: 5, responseHeaders: {}, responseBody,
-  responseTruncated: false, error: null, startedAt: now, finishedAt: now,
+  result: { kind: 'response', statusCode },
+  statusCode,
+  durationMs: 5,
+  responseHeaders: {},
+  responseBody,
+  responseTruncated: false,
+  error: null,
+  startedAt: now,
+  finishedAt: now,
 });
 const none = { expectedStatusCodes: null, expectedBodyPattern: null };
 
@@ -21,7 +28,9 @@ describe('checkAssertions', () => {
     expect(checked.statusCode).toBe(200);
     expect(checked.error).toMatch(/^assertion_failed: response body does not match/);
     expect(nextStep(checked.result, 1, 3, now).outcome).toBe('retryable');
-    expect(checkAssertions(record(200, '{"ok": true}'), { ...none, expectedBodyPattern: '"ok":\\s*true' }).result.kind).toBe('response');
+    expect(
+      checkAssertions(record(200, '{"ok": true}'), { ...none, expectedBodyPattern: '"ok":\\s*true' }).result.kind,
+    ).toBe('response');
   });
 
   it('accepts listed status codes, and fails a 2xx that is not listed', () => {
@@ -33,7 +42,9 @@ describe('checkAssertions', () => {
   });
 
   it('checks the pattern on listed codes too, and never matches an invalid pattern', () => {
-    expect(checkAssertions(record(404, 'gone'), { expectedStatusCodes: [404], expectedBodyPattern: 'gone' }).result.kind).toBe('response');
+    expect(
+      checkAssertions(record(404, 'gone'), { expectedStatusCodes: [404], expectedBodyPattern: 'gone' }).result.kind,
+    ).toBe('response');
     expect(checkAssertions(record(200, '(a'), { ...none, expectedBodyPattern: '(a' }).result.kind).toBe('error');
   });
 

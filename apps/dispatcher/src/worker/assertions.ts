@@ -43,7 +43,12 @@ export function checkAssertions(record: AttemptRecord, task: ResponseAssertions)
   }
   if (!listed && !is2xx) return record;
   const pattern = task.expectedBodyPattern;
-  if (pattern && !compile(pattern)?.matcher(record.responseBody ?? '').find()) {
+  if (
+    pattern &&
+    !compile(pattern)
+      ?.matcher(record.responseBody ?? '')
+      .find()
+  ) {
     return failed(record, `response body does not match /${pattern}/`);
   }
   return record;
@@ -51,5 +56,8 @@ export function checkAssertions(record: AttemptRecord, task: ResponseAssertions)
 
 /** The task's own classification rules for nextStep. */
 export function deliveryRules(task: Pick<StartedTask, 'expectedStatusCodes' | 'retryOn4xx'>): DeliveryRules {
-  return { retryOn4xx: task.retryOn4xx, expectedStatusCodes: task.expectedStatusCodes?.length ? task.expectedStatusCodes : null };
+  return {
+    retryOn4xx: task.retryOn4xx,
+    expectedStatusCodes: task.expectedStatusCodes?.length ? task.expectedStatusCodes : null,
+  };
 }

@@ -2,8 +2,15 @@ import type { EntityManager } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { TaskLimits, TaskStatus, type DeliveryOutcome } from '@hourglass/domain';
 import {
-  deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, wakeDispatchers, Queue,
-  type NewTask, type StartedTask, type TaskRepository,
+  deliveryJobFields,
+  deliveryLeaseSeconds,
+  insertJobs,
+  newId,
+  wakeDispatchers,
+  Queue,
+  type NewTask,
+  type StartedTask,
+  type TaskRepository,
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
 
@@ -18,7 +25,13 @@ export interface CallbackPayload {
   taskId: string;
   status: typeof TaskStatus.Succeeded | typeof TaskStatus.Failed;
   attempts: number;
-  lastAttempt: { number: number; statusCode: number | null; outcome: DeliveryOutcome; error: string | null; durationMs: number };
+  lastAttempt: {
+    number: number;
+    statusCode: number | null;
+    outcome: DeliveryOutcome;
+    error: string | null;
+    durationMs: number;
+  };
   /** When the last attempt finished. */
   finishedAt: string;
 }
@@ -39,7 +52,13 @@ export function callbackPayload({ task, record, outcome }: FinishedTask): Callba
     taskId: task.id,
     status,
     attempts: task.attemptNumber,
-    lastAttempt: { number: task.attemptNumber, statusCode: record.statusCode, outcome, error: record.error, durationMs: record.durationMs },
+    lastAttempt: {
+      number: task.attemptNumber,
+      statusCode: record.statusCode,
+      outcome,
+      error: record.error,
+      durationMs: record.durationMs,
+    },
     finishedAt: record.finishedAt.toISOString(),
   };
 }
@@ -54,11 +73,27 @@ export function callbackUrls({ task, outcome }: FinishedTask): string[] {
 function callbackTask(finished: FinishedTask, url: string, body: string): NewTask {
   const { task } = finished;
   return {
-    id: newId(), orgId: task.orgId, status: TaskStatus.Queued, url, method: 'POST',
-    headers: { 'content-type': 'application/json', 'hourglass-parent-task-id': task.id }, body,
-    timeoutMs: TaskLimits.defaultTimeoutMs, runAt: new Date(), maxAttempts: CALLBACK_MAX_ATTEMPTS, labels: {},
-    priority: TaskLimits.defaultPriority, queue: null, callbackUrl: null, failureCallbackUrl: null, scheduleId: null,
-    fireAt: null, traceParent: task.traceParent, kind: 'callback', parentTaskId: task.id, jobId: newId(),
+    id: newId(),
+    orgId: task.orgId,
+    status: TaskStatus.Queued,
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'hourglass-parent-task-id': task.id },
+    body,
+    timeoutMs: TaskLimits.defaultTimeoutMs,
+    runAt: new Date(),
+    maxAttempts: CALLBACK_MAX_ATTEMPTS,
+    labels: {},
+    priority: TaskLimits.defaultPriority,
+    queue: null,
+    callbackUrl: null,
+    failureCallbackUrl: null,
+    scheduleId: null,
+    fireAt: null,
+    traceParent: task.traceParent,
+    kind: 'callback',
+    parentTaskId: task.id,
+    jobId: newId(),
   };
 }
 
@@ -67,7 +102,12 @@ function callbackTask(finished: FinishedTask, url: string, body: string): NewTas
  * settle transaction `em`: a finished task and its callbacks commit together or not at all. Only
  * tasks this transaction settled are passed in, so a redelivered job cannot create them twice.
  */
-export async function createCallbacks(em: EntityManager, boss: PgBoss, tasks: TaskRepository, finished: FinishedTask[]): Promise<void> {
+export async function createCallbacks(
+  em: EntityManager,
+  boss: PgBoss,
+  tasks: TaskRepository,
+  finished: FinishedTask[],
+): Promise<void> {
   const rows: NewTask[] = [];
   const priorities = new Map<string, number>();
   for (const f of finished) {
@@ -80,11 +120,19 @@ export async function createCallbacks(em: EntityManager, boss: PgBoss, tasks: Ta
   }
   if (rows.length === 0) return;
   await tasks.insertMany(rows, em);
-  await insertJobs(boss, Queue.Deliver, rows.map((row) => ({
-    id: row.jobId!,
-    ...deliveryJobFields(row.id, row.orgId, priorities.get(row.id)!),
-    group: { id: row.orgId },
-    expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
-  })), em);
-  await wakeDispatchers(em, rows.map((row) => row.id));
+  await insertJobs(
+    boss,
+    Queue.Deliver,
+    rows.map((row) => ({
+      id: row.jobId!,
+      ...deliveryJobFields(row.id, row.orgId, priorities.get(row.id)!),
+      group: { id: row.orgId },
+      expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
+    })),
+    em,
+  );
+  await wakeDispatchers(
+    em,
+    rows.map((row) => row.id),
+  );
 }

@@ -2,7 +2,8 @@ import { CircuitBreakers } from './circuit-breakers.js';
 
 describe('CircuitBreakers', () => {
   let clock = 0;
-  const breakers = () => new CircuitBreakers({ failureThreshold: 3, baseOpenMs: 1_000, maxOpenMs: 4_000, now: () => clock });
+  const breakers = () =>
+    new CircuitBreakers({ failureThreshold: 3, baseOpenMs: 1_000, maxOpenMs: 4_000, now: () => clock });
   beforeEach(() => (clock = 0));
 
   it('opens after consecutive failures, then lets one probe through when the pause ends', () => {

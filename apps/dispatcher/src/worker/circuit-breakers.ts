@@ -54,7 +54,12 @@ export class CircuitBreakers {
     circuit.failures++;
     if (!circuit.probing && circuit.failures < this.options.failureThreshold) return false;
     const pauseMs = Math.min(this.options.maxOpenMs, this.options.baseOpenMs * 2 ** circuit.openings);
-    Object.assign(circuit, { failures: 0, openUntil: this.now() + pauseMs, openings: circuit.openings + 1, probing: false });
+    Object.assign(circuit, {
+      failures: 0,
+      openUntil: this.now() + pauseMs,
+      openings: circuit.openings + 1,
+      probing: false,
+    });
     return true;
   }
 

@@ -1,7 +1,12 @@
 import type { PgBoss, Job } from 'pg-boss';
 import { classifyDelivery, nextStep } from '@hourglass/domain';
 import { Queue, type JobPayloads, type StartedTask, type TaskRepository } from '@hourglass/db';
-import { buildDeliveryHeaders, type AttemptRecord, type HttpDeliveryClient, type OutboundRequest } from '../delivery/index.js';
+import {
+  buildDeliveryHeaders,
+  type AttemptRecord,
+  type HttpDeliveryClient,
+  type OutboundRequest,
+} from '../delivery/index.js';
 import type { CircuitBreakers } from './circuit-breakers.js';
 import type { FetchedJob, ResultWriter } from './result-writer.js';
 import type { SigningSecrets } from './signing-secrets.js';
@@ -88,7 +93,10 @@ export class DeliveryWorker {
       try {
         const size = Math.min(free, batchSize);
         const plan = this.orgSlots.plan(Date.now());
-        const jobs = await this.deps.boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, { batchSize: size, ...plan });
+        const jobs = await this.deps.boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, {
+          batchSize: size,
+          ...plan,
+        });
         const lend = this.orgSlots.fetched(plan, size, jobs.length, Date.now());
         if (jobs.length > 0) await this.startBatch(jobs);
         else if (!lend) await this.signal.wait(pollMs);
@@ -134,9 +142,18 @@ export class DeliveryWorker {
         userAgent: this.options.userAgent,
         nowSeconds: Math.floor(Date.now() / 1_000),
       });
-      const record = checkAssertions(await this.send({ url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs }), task);
+      const record = checkAssertions(
+        await this.send({ url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs }),
+        task,
+      );
       // Counted from the last replay: the budget and the backoff restart, attempt numbers do not.
-      const step = nextStep(record.result, task.attemptNumber - task.attemptOffset, task.maxAttempts, new Date(), deliveryRules(task));
+      const step = nextStep(
+        record.result,
+        task.attemptNumber - task.attemptOffset,
+        task.maxAttempts,
+        new Date(),
+        deliveryRules(task),
+      );
       this.deps.metrics.observeAttempt(step.outcome, record.durationMs);
       this.deps.writer.add({ job, task, record, step });
     } catch (error) {
@@ -159,8 +176,14 @@ export class DeliveryWorker {
 function circuitOpenRecord(origin: string, pausedMs: number): AttemptRecord {
   const now = new Date();
   return {
-    result: { kind: 'error', error: 'circuit_open', retryAfterMs: pausedMs }, statusCode: null, durationMs: 0,
-    responseHeaders: null, responseBody: null, responseTruncated: false, startedAt: now, finishedAt: now,
+    result: { kind: 'error', error: 'circuit_open', retryAfterMs: pausedMs },
+    statusCode: null,
+    durationMs: 0,
+    responseHeaders: null,
+    responseBody: null,
+    responseTruncated: false,
+    startedAt: now,
+    finishedAt: now,
     error: `circuit_open: ${origin} is paused for ${Math.ceil(pausedMs / 1_000)} s after repeated failures; not sent`,
   };
 }

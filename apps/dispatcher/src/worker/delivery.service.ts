@@ -35,7 +35,8 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     const deliveryMetrics = new DeliveryMetrics(metrics, () => circuits.openCount);
     const guard = new SsrfGuard(config.localMode ? 'all' : parseAllowList(config.delivery.allowPrivateTargets));
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
-    const onError = (error: Error, where: string) => this.logger.warn({ msg: `delivery ${where} failed`, err: error.message }, 'Delivery');
+    const onError = (error: Error, where: string) =>
+      this.logger.warn({ msg: `delivery ${where} failed`, err: error.message }, 'Delivery');
     const secrets = new SigningSecrets(signingSecrets, new KeyRing(config.encryptionKeys));
     const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
       deliveryMetrics.settleErrors.inc();
@@ -48,7 +49,8 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     this.listener = new Listener({
       url: config.db.url,
       channels: [Channel.TasksReady, Channel.SigningSecretsChanged],
-      onNotify: (channel, payload) => (channel === Channel.SigningSecretsChanged ? secrets.forget(payload) : this.worker.wake()),
+      onNotify: (channel, payload) =>
+        channel === Channel.SigningSecretsChanged ? secrets.forget(payload) : this.worker.wake(),
       onConnect: () => {
         secrets.forgetAll();
         this.worker.wake();

@@ -24,8 +24,15 @@ export class QueueAdmissionService implements OnApplicationBootstrap, BeforeAppl
     @Inject(DeliveryService) delivery: DeliveryService,
     @Inject(AppLogger) logger: AppLogger,
   ) {
-    const onError = (error: Error) => logger.warn({ msg: 'queue admission failed', err: error.message }, 'QueueAdmission');
-    this.admitter = new QueueAdmitter(config.queues.pollMs, { db, boss, admission, onAdmitted: () => delivery.worker.wake(), onError });
+    const onError = (error: Error) =>
+      logger.warn({ msg: 'queue admission failed', err: error.message }, 'QueueAdmission');
+    this.admitter = new QueueAdmitter(config.queues.pollMs, {
+      db,
+      boss,
+      admission,
+      onAdmitted: () => delivery.worker.wake(),
+      onError,
+    });
     this.listener = new Listener({
       url: config.db.url,
       channels: [Channel.TasksReady],

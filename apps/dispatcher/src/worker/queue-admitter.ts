@@ -1,7 +1,13 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import {
-  deliveryJobFields, deliveryLeaseSeconds, insertJobs, newId, wakeDispatchers, Queue, type QueueAdmissionRepository,
+  deliveryJobFields,
+  deliveryLeaseSeconds,
+  insertJobs,
+  newId,
+  wakeDispatchers,
+  Queue,
+  type QueueAdmissionRepository,
 } from '@hourglass/db';
 import { WakeSignal } from './wake-signal.js';
 
@@ -64,13 +70,21 @@ export class QueueAdmitter {
     const admitted = await db.transaction(async (em) => {
       const queueIds = await admission.lockReady(em, MAX_QUEUES);
       const tasks = await admission.admit(em, queueIds, MAX_PER_QUEUE);
-      await insertJobs(boss, Queue.Deliver, tasks.map((task) => ({
-        id: newId(),
-        ...deliveryJobFields(task.taskId, task.orgId, ADMITTED_JOB_PRIORITY),
-        group: { id: task.orgId },
-        expireInSeconds: deliveryLeaseSeconds(task.timeoutMs),
-      })), em);
-      await wakeDispatchers(em, tasks.map((task) => task.taskId));
+      await insertJobs(
+        boss,
+        Queue.Deliver,
+        tasks.map((task) => ({
+          id: newId(),
+          ...deliveryJobFields(task.taskId, task.orgId, ADMITTED_JOB_PRIORITY),
+          group: { id: task.orgId },
+          expireInSeconds: deliveryLeaseSeconds(task.timeoutMs),
+        })),
+        em,
+      );
+      await wakeDispatchers(
+        em,
+        tasks.map((task) => task.taskId),
+      );
       return tasks.length;
     });
     if (admitted > 0) this.deps.onAdmitted(admitted);

@@ -2,16 +2,23 @@ import type { DataSource } from 'typeorm';
 import type { PgBoss, JobAttempt } from 'pg-boss';
 import { TaskStatus, type NextStep } from '@hourglass/domain';
 import {
-  AttemptRepository, deliveryJobFields, deliveryLeaseSeconds, newId, Queue, TaskRepository, transactionDb,
-  type NewAttempt, type StartedTask, type TaskSettlement,
+  AttemptRepository,
+  deliveryJobFields,
+  deliveryLeaseSeconds,
+  newId,
+  Queue,
+  TaskRepository,
+  transactionDb,
+  type NewAttempt,
+  type StartedTask,
+  type TaskSettlement,
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
 import { createCallbacks, type FinishedTask } from './callbacks.js';
 
 /** One fetched job's end: either an attempt was made, or its task no longer wanted delivering. */
 export type JobResult =
-  | { job: FetchedJob; task: StartedTask; record: AttemptRecord; step: NextStep }
-  | { job: FetchedJob; task?: undefined };
+  { job: FetchedJob; task: StartedTask; record: AttemptRecord; step: NextStep } | { job: FetchedJob; task?: undefined };
 
 /** The fetched job's claim (id + retryCount, so a lapsed claim is not settled) and its priority. */
 export type FetchedJob = JobAttempt & { priority?: number };
@@ -30,16 +37,27 @@ function settlementOf(result: AttemptedResult): TaskSettlement {
 function attemptRow(result: AttemptedResult): NewAttempt {
   const { task, record, step } = result;
   return {
-    id: newId(), taskId: task.id, orgId: task.orgId, number: task.attemptNumber, outcome: step.outcome,
-    statusCode: record.statusCode, durationMs: record.durationMs, responseHeaders: record.responseHeaders,
-    responseBody: record.responseBody, responseTruncated: record.responseTruncated, error: record.error,
-    startedAt: record.startedAt, finishedAt: record.finishedAt,
+    id: newId(),
+    taskId: task.id,
+    orgId: task.orgId,
+    number: task.attemptNumber,
+    outcome: step.outcome,
+    statusCode: record.statusCode,
+    durationMs: record.durationMs,
+    responseHeaders: record.responseHeaders,
+    responseBody: record.responseBody,
+    responseTruncated: record.responseTruncated,
+    error: record.error,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
   };
 }
 
 function finishedTask(result: AttemptedResult): FinishedTask[] {
   if (result.step.retryInMs !== undefined) return [];
-  return [{ task: result.task, record: result.record, outcome: result.step.outcome, jobPriority: result.job.priority ?? 0 }];
+  return [
+    { task: result.task, record: result.record, outcome: result.step.outcome, jobPriority: result.job.priority ?? 0 },
+  ];
 }
 
 /**
@@ -104,7 +122,9 @@ export class ResultWriter {
           Queue.Deliver,
           retries.map((r) => ({
             id: newId(),
-            ...(r.job.priority === undefined ? { data: { taskId: r.task.id, orgId: r.task.orgId } } : deliveryJobFields(r.task.id, r.task.orgId, r.job.priority)),
+            ...(r.job.priority === undefined
+              ? { data: { taskId: r.task.id, orgId: r.task.orgId } }
+              : deliveryJobFields(r.task.id, r.task.orgId, r.job.priority)),
             startAfter: r.step.retryInMs! / 1_000,
             group: { id: r.task.orgId },
             expireInSeconds: deliveryLeaseSeconds(r.task.timeoutMs),
@@ -113,7 +133,12 @@ export class ResultWriter {
         );
       }
       await this.attempts.insertMany(attempted.map(attemptRow), em);
-      await createCallbacks(em, this.boss, this.tasks, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
+      await createCallbacks(
+        em,
+        this.boss,
+        this.tasks,
+        attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask),
+      );
       // A job is completed only once its task is done with it: settled here, finished anyway
       // (cancelled mid-attempt, settled by a redelivery) or not startable at all. A task that is
       // neither lost its running mark in a database crash (docs/decisions/0011): its job stays
@@ -121,7 +146,13 @@ export class ResultWriter {
       const unsettled = attempted.filter((r) => !settled.has(r.task.id)).map((r) => r.task.id);
       const finished = await this.tasks.finishedAmong(unsettled, em);
       const done = batch.filter((r) => r.task === undefined || settled.has(r.task.id) || finished.has(r.task.id));
-      if (done.length > 0) await this.boss.complete(Queue.Deliver, done.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })), null, { db });
+      if (done.length > 0)
+        await this.boss.complete(
+          Queue.Deliver,
+          done.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })),
+          null,
+          { db },
+        );
       return settled;
     });
   }

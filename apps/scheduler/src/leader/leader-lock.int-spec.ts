@@ -23,7 +23,9 @@ describe('LeaderLock', () => {
 
   const lock = (events: string[], name: string) => {
     const l = new LeaderLock({
-      url: db.url, retryMs: 100, checkMs: 100,
+      url: db.url,
+      retryMs: 100,
+      checkMs: 100,
       onAcquired: () => events.push(`${name} acquired`),
       onLost: () => events.push(`${name} lost`),
     });
@@ -44,7 +46,9 @@ describe('LeaderLock', () => {
     // Kill the leader's session from outside, as a crashed pod or a network cut would.
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hourglass-scheduler-leader' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`);
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hourglass-scheduler-leader' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`,
+    );
     await admin.end();
 
     await until(() => second.leading);

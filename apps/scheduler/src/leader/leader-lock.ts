@@ -57,12 +57,17 @@ export class LeaderLock {
   private async attempt(): Promise<void> {
     try {
       if (!this.client) {
-        const client = new pg.Client({ connectionString: this.options.url, application_name: 'hourglass-scheduler-leader' });
+        const client = new pg.Client({
+          connectionString: this.options.url,
+          application_name: 'hourglass-scheduler-leader',
+        });
         client.on('error', (error) => this.lose(error));
         await client.connect();
         this.client = client;
       }
-      const { rows } = await this.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [DbLock.SchedulerLeader]);
+      const { rows } = await this.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+        DbLock.SchedulerLeader,
+      ]);
       if (rows[0]?.locked && !this.stopped) {
         this.leading = true;
         this.options.onAcquired();

@@ -6,7 +6,10 @@ import { LeaderLock } from './leader-lock.js';
 
 /** Owns the leader lock; loops that must run on one replica only subscribe to `acquired`/`lost`. */
 @Injectable()
-export class LeaderService extends EventEmitter<{ acquired: []; lost: [] }> implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LeaderService
+  extends EventEmitter<{ acquired: []; lost: [] }>
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly lock: LeaderLock;
 
   constructor(

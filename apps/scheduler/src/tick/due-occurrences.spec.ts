@@ -4,7 +4,12 @@ const t = (iso: string) => new Date(iso);
 
 describe('dueOccurrences', () => {
   it('enumerates from next_run_at up to now, and the next fire time after now', () => {
-    const result = dueOccurrences({ cron: '*/10 * * * * *', timezone: 'UTC' }, t('2025-01-01T00:00:00Z'), t('2025-01-01T00:00:25Z'), 100);
+    const result = dueOccurrences(
+      { cron: '*/10 * * * * *', timezone: 'UTC' },
+      t('2025-01-01T00:00:00Z'),
+      t('2025-01-01T00:00:25Z'),
+      100,
+    );
     expect(result.due).toEqual([t('2025-01-01T00:00:00Z'), t('2025-01-01T00:00:10Z'), t('2025-01-01T00:00:20Z')]);
     expect(result.gap).toBeNull();
     expect(result.next).toEqual(t('2025-01-01T00:00:30Z'));

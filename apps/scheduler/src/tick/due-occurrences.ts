@@ -2,8 +2,15 @@ import { Cron } from 'croner';
 import { nextFireAfter, type ScheduleTiming } from '@hourglass/domain';
 
 /** The timing of a claimed row. An interval is anchored at next_run_at, which lies on its grid. */
-export function timingOf(row: { cron: string | null; timezone: string; intervalMs: number | null; nextRunAt: Date }): ScheduleTiming {
-  return row.cron !== null ? { cron: row.cron, timezone: row.timezone } : { intervalMs: row.intervalMs!, anchor: row.nextRunAt };
+export function timingOf(row: {
+  cron: string | null;
+  timezone: string;
+  intervalMs: number | null;
+  nextRunAt: Date;
+}): ScheduleTiming {
+  return row.cron !== null
+    ? { cron: row.cron, timezone: row.timezone }
+    : { intervalMs: row.intervalMs!, anchor: row.nextRunAt };
 }
 
 /**
@@ -41,7 +48,13 @@ const COUNT_BUDGET = 10_000;
  * downtime (86,400 occurrences of a per-second schedule in a day) the newest `limit` are taken
  * backwards from now instead, and everything before them becomes one counted gap.
  */
-export function dueOccurrences(timing: ScheduleTiming, nextRunAt: Date, now: Date, limit: number, times = new FireTimes()): DueOccurrences {
+export function dueOccurrences(
+  timing: ScheduleTiming,
+  nextRunAt: Date,
+  now: Date,
+  limit: number,
+  times = new FireTimes(),
+): DueOccurrences {
   const due = [nextRunAt];
   let next = times.next(timing, nextRunAt);
   while (next && next <= now && due.length < limit) {
@@ -51,14 +64,19 @@ export function dueOccurrences(timing: ScheduleTiming, nextRunAt: Date, now: Dat
   if (!next || next > now) return { due, gap: null, next };
   const tail = newestUpTo(timing, now, limit);
   const older = due.filter((d) => d < tail[0]!);
-  const count = older.length === due.length ? due.length + countBetween(timing, due[due.length - 1]!, tail[0]!, times) : older.length;
+  const count =
+    older.length === due.length
+      ? due.length + countBetween(timing, due[due.length - 1]!, tail[0]!, times)
+      : older.length;
   return { due: tail, gap: { fireAt: nextRunAt, count }, next: times.next(timing, now) };
 }
 
 /** The newest `n` fire times at or before `now`, oldest first. */
 function newestUpTo(timing: ScheduleTiming, now: Date, n: number): Date[] {
   if ('intervalMs' in timing) {
-    const last = timing.anchor.getTime() + Math.floor((now.getTime() - timing.anchor.getTime()) / timing.intervalMs) * timing.intervalMs;
+    const last =
+      timing.anchor.getTime() +
+      Math.floor((now.getTime() - timing.anchor.getTime()) / timing.intervalMs) * timing.intervalMs;
     return Array.from({ length: n }, (_, i) => new Date(last - (n - 1 - i) * timing.intervalMs));
   }
   // previousRuns excludes the reference itself but includes runs earlier in its second.

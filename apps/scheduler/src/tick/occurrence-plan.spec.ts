@@ -7,12 +7,33 @@ const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, 0) + s * 1_000);
 
 function schedule(fields: Partial<DueSchedule> = {}): DueSchedule {
   return {
-    id: 's1', orgId: 'o1', cron: '* * * * * *', intervalMs: null, timezone: 'UTC', url: 'http://x', method: 'POST', headers: {},
-    body: null, timeoutMs: 1_000, maxAttempts: 1, labels: {}, priority: 5, missedRuns: 'skip', overlap: 'allow', nextRunAt: at(-2),
-    shortestIntervalMs: 1_000, version: 1, plan: 'free', previousStatus: null, previousFinishedAt: null, dbNow: now, ...fields,
+    id: 's1',
+    orgId: 'o1',
+    cron: '* * * * * *',
+    intervalMs: null,
+    timezone: 'UTC',
+    url: 'http://x',
+    method: 'POST',
+    headers: {},
+    body: null,
+    timeoutMs: 1_000,
+    maxAttempts: 1,
+    labels: {},
+    priority: 5,
+    missedRuns: 'skip',
+    overlap: 'allow',
+    nextRunAt: at(-2),
+    shortestIntervalMs: 1_000,
+    version: 1,
+    plan: 'free',
+    previousStatus: null,
+    previousFinishedAt: null,
+    dbNow: now,
+    ...fields,
   };
 }
-const plan = (fields: Partial<DueSchedule>, graceMs = 60_000) => planSchedule(schedule(fields), graceMs, new FireTimes());
+const plan = (fields: Partial<DueSchedule>, graceMs = 60_000) =>
+  planSchedule(schedule(fields), graceMs, new FireTimes());
 
 describe('planSchedule', () => {
   it('allow: fires every due occurrence and moves next_run_at past now', () => {
@@ -22,7 +43,11 @@ describe('planSchedule', () => {
   it('after a downtime, missed-run policies split by the grace window', () => {
     const fields = { nextRunAt: at(-5) };
     expect(plan({ ...fields, missedRuns: 'skip' }, 2_500)).toMatchObject({ fire: [at(-2), at(-1), at(0)] });
-    expect(plan({ ...fields, missedRuns: 'skip' }, 2_500).skipped.map((s) => s.reason)).toEqual(['missed', 'missed', 'missed']);
+    expect(plan({ ...fields, missedRuns: 'skip' }, 2_500).skipped.map((s) => s.reason)).toEqual([
+      'missed',
+      'missed',
+      'missed',
+    ]);
     expect(plan({ ...fields, missedRuns: 'runOnce' }, 2_500).fire).toEqual([at(-3), at(-2), at(-1), at(0)]);
     expect(plan({ ...fields, missedRuns: 'runAll' }, 2_500).fire).toHaveLength(6);
   });
@@ -37,14 +62,24 @@ describe('planSchedule', () => {
   });
 
   it('overlap queue: fires one and keeps next_run_at on the next due occurrence', () => {
-    expect(plan({ overlap: 'queue', previousStatus: 'succeeded' })).toMatchObject({ fire: [at(-2)], skipped: [], nextRunAt: at(-1) });
+    expect(plan({ overlap: 'queue', previousStatus: 'succeeded' })).toMatchObject({
+      fire: [at(-2)],
+      skipped: [],
+      nextRunAt: at(-1),
+    });
   });
 
   it('overlap queue: an occurrence held back by a long previous run fires however late it is', () => {
-    const held = plan({ overlap: 'queue', nextRunAt: at(-5), previousStatus: 'succeeded', previousFinishedAt: at(-1) }, 2_500);
+    const held = plan(
+      { overlap: 'queue', nextRunAt: at(-5), previousStatus: 'succeeded', previousFinishedAt: at(-1) },
+      2_500,
+    );
     expect(held.fire).toEqual([at(-5)]);
     expect(held.nextRunAt).toEqual(at(-2));
-    expect(held.skipped.map((s) => [s.fireAt, s.reason])).toEqual([[at(-4), 'missed'], [at(-3), 'missed']]);
+    expect(held.skipped.map((s) => [s.fireAt, s.reason])).toEqual([
+      [at(-4), 'missed'],
+      [at(-3), 'missed'],
+    ]);
   });
 
   it('quota: fires beyond what is left are skipped with reason quota, oldest fire first', () => {

@@ -28,16 +28,33 @@ export function planSchedule(schedule: DueSchedule, graceMs: number, times: Fire
   const now = schedule.dbNow;
   // `allow` schedules are prepared ahead: occurrences up to the horizon fire (their jobs wait for fire_at).
   const horizon = schedule.overlap === 'allow' ? new Date(now.getTime() + lookaheadMs) : now;
-  const onTime = Math.min(MAX_ON_TIME, Math.ceil((graceMs + lookaheadMs) / Math.max(1, schedule.shortestIntervalMs)) + 1);
-  const { due, gap, next } = dueOccurrences(timingOf(schedule), schedule.nextRunAt, horizon, RUN_ALL_CAP + onTime, times);
+  const onTime = Math.min(
+    MAX_ON_TIME,
+    Math.ceil((graceMs + lookaheadMs) / Math.max(1, schedule.shortestIntervalMs)) + 1,
+  );
+  const { due, gap, next } = dueOccurrences(
+    timingOf(schedule),
+    schedule.nextRunAt,
+    horizon,
+    RUN_ALL_CAP + onTime,
+    times,
+  );
   // An occurrence a `queue` schedule held back while its previous run was busy was deferred, not
   // missed: it fires however late, with its own fire time.
-  const deferred = schedule.overlap === 'queue' && gap === null && schedule.previousFinishedAt !== null &&
+  const deferred =
+    schedule.overlap === 'queue' &&
+    gap === null &&
+    schedule.previousFinishedAt !== null &&
     schedule.previousFinishedAt > schedule.nextRunAt;
   const planned = planOccurrences(deferred ? due.slice(1) : due, schedule.missedRuns, now, graceMs);
   const fire = deferred ? [due[0]!, ...planned.fire] : planned.fire;
   const skipped: Skip[] = planned.skipped.map((s) => ({ ...s, count: 1 }));
-  if (gap) skipped.unshift({ fireAt: gap.fireAt, reason: schedule.missedRuns === 'runAll' ? 'cap' : 'missed', count: gap.count });
+  if (gap)
+    skipped.unshift({
+      fireAt: gap.fireAt,
+      reason: schedule.missedRuns === 'runAll' ? 'cap' : 'missed',
+      count: gap.count,
+    });
   return applyOverlap({ schedule, fire, skipped, nextRunAt: next });
 }
 
@@ -50,19 +67,28 @@ function applyOverlap(plan: SchedulePlan): SchedulePlan {
     return {
       ...plan,
       fire: busy ? [] : fire.slice(0, 1),
-      skipped: sortByFireAt([...plan.skipped, ...overlapping.map((fireAt) => ({ fireAt, reason: 'overlap' as const, count: 1 }))]),
+      skipped: sortByFireAt([
+        ...plan.skipped,
+        ...overlapping.map((fireAt) => ({ fireAt, reason: 'overlap' as const, count: 1 })),
+      ]),
     };
   }
   const waiting = fire[1];
   if (!waiting) return plan;
-  return { ...plan, fire: fire.slice(0, 1), skipped: plan.skipped.filter((s) => s.fireAt < waiting), nextRunAt: waiting };
+  return {
+    ...plan,
+    fire: fire.slice(0, 1),
+    skipped: plan.skipped.filter((s) => s.fireAt < waiting),
+    nextRunAt: waiting,
+  };
 }
 
 const sortByFireAt = (skips: Skip[]) => skips.sort((a, b) => a.fireAt.getTime() - b.fireAt.getTime());
 
 /** Moves the fires beyond an org's remaining monthly quota to skipped ('quota'), oldest fire first. */
 export function applyQuota(plans: SchedulePlan[], remaining: Map<string, number>): void {
-  const fires = plans.flatMap((plan) => plan.fire.map((fireAt) => ({ plan, fireAt })))
+  const fires = plans
+    .flatMap((plan) => plan.fire.map((fireAt) => ({ plan, fireAt })))
     .sort((a, b) => a.fireAt.getTime() - b.fireAt.getTime());
   const refused = new Set<{ plan: SchedulePlan; fireAt: Date }>();
   for (const fire of fires) {

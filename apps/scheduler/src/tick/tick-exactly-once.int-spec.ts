@@ -15,7 +15,14 @@ async function replica(url: string) {
   const boss = createBoss(url, 'producer');
   await boss.start();
   const config = toSchedulerConfig({ DATABASE_URL: url, SCHEDULE_BATCH_SIZE: 100 } as SchedulerEnv);
-  const tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new UsageRepository(db), new Metrics('scheduler'));
+  const tick = new TickService(
+    config,
+    db,
+    boss,
+    new ScheduleTickRepository(db),
+    new UsageRepository(db),
+    new Metrics('scheduler'),
+  );
   return { tick, close: async () => Promise.all([boss.stop({ graceful: false }), db.destroy()]) };
 }
 
@@ -37,30 +44,42 @@ describe('exactly one task per occurrence with two leaders at once', () => {
 
   it('two tick services racing on many due schedules create every occurrence once, and enqueue it once', async () => {
     const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
-    for (let i = 0; i < SCHEDULES; i++) await make.schedule(db, { orgId: org.id, url: 'http://127.0.0.1:9/hook', intervalMs: 1_000 });
+    for (let i = 0; i < SCHEDULES; i++)
+      await make.schedule(db, { orgId: org.id, url: 'http://127.0.0.1:9/hook', intervalMs: 1_000 });
     await db.query(`UPDATE schedules SET next_run_at = date_trunc('second', now()) - interval '3 seconds'`);
     const start = ((await db.query('SELECT min(next_run_at) AS t FROM schedules'))[0] as { t: Date }).t;
     const until = Date.now() + RUN_MS;
-    await Promise.all(replicas.map(async ({ tick }) => {
-      while (Date.now() < until) await tick.runOnce();
-    }));
+    await Promise.all(
+      replicas.map(async ({ tick }) => {
+        while (Date.now() < until) await tick.runOnce();
+      }),
+    );
 
-    const [counts] = await db.query(`
+    const [counts] = await db.query(
+      `
       SELECT (SELECT count(*) FROM tasks)::int AS tasks,
              (SELECT count(DISTINCT (schedule_id, fire_at)) FROM tasks)::int AS occurrences,
              (SELECT count(*) FROM pgboss.job WHERE name = 'deliver')::int AS jobs,
              (SELECT count(DISTINCT data->>'taskId') FROM pgboss.job WHERE name = 'deliver')::int AS job_tasks,
              (SELECT count(*) FROM schedule_occurrences WHERE outcome = 'fired')::int AS fired,
-             (SELECT sum(extract(epoch FROM next_run_at - $1::timestamptz))::int FROM schedules) AS expected`, [start]);
+             (SELECT sum(extract(epoch FROM next_run_at - $1::timestamptz))::int FROM schedules) AS expected`,
+      [start],
+    );
     expect(counts.tasks).toBeGreaterThan(SCHEDULES * 3);
     expect(counts).toEqual({
-      tasks: counts.expected, occurrences: counts.expected, jobs: counts.expected, job_tasks: counts.expected, fired: counts.expected,
+      tasks: counts.expected,
+      occurrences: counts.expected,
+      jobs: counts.expected,
+      job_tasks: counts.expected,
+      fired: counts.expected,
       expected: counts.expected,
     });
   });
 
   it('a tick that replays occurrences another leader already fired creates no task and no job', async () => {
-    const [before] = await db.query(`SELECT (SELECT count(*) FROM tasks)::int AS tasks, (SELECT count(*) FROM pgboss.job)::int AS jobs`);
+    const [before] = await db.query(
+      `SELECT (SELECT count(*) FROM tasks)::int AS tasks, (SELECT count(*) FROM pgboss.job)::int AS jobs`,
+    );
     // A leader with a stale view: every schedule back two seconds, occurrences that already have tasks.
     await db.query(`UPDATE schedules SET next_run_at = next_run_at - interval '2 seconds'`);
     await replicas[0]!.tick.runOnce();
@@ -68,7 +87,9 @@ describe('exactly one task per occurrence with two leaders at once', () => {
       SELECT (SELECT count(*) FROM tasks)::int AS tasks, (SELECT count(*) FROM pgboss.job)::int AS jobs`);
     // Only occurrences that became due since (fresh ones) are new; each has one job.
     expect(after.tasks - before.tasks).toBe(after.jobs - before.jobs);
-    const [dupes] = await db.query(`SELECT count(*)::int AS n FROM (SELECT data->>'taskId' FROM pgboss.job GROUP BY 1 HAVING count(*) > 1) d`);
+    const [dupes] = await db.query(
+      `SELECT count(*)::int AS n FROM (SELECT data->>'taskId' FROM pgboss.job GROUP BY 1 HAVING count(*) > 1) d`,
+    );
     expect(dupes.n).toBe(0);
   });
 });

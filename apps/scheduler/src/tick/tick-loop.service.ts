@@ -82,10 +82,15 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
   private scheduleReleases(fireTimes: Date[]): void {
     for (const at of new Set(fireTimes.map((d) => d.getTime()))) {
       if (this.releases.has(at)) continue;
-      const timer = setTimeout(() => {
-        this.releases.delete(at);
-        this.tick.releaseDue().catch((error: Error) => this.logger.warn({ msg: 'release notify failed', err: error.message }, 'Tick'));
-      }, Math.max(0, at - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.releases.delete(at);
+          this.tick
+            .releaseDue()
+            .catch((error: Error) => this.logger.warn({ msg: 'release notify failed', err: error.message }, 'Tick'));
+        },
+        Math.max(0, at - Date.now()),
+      );
       this.releases.set(at, timer);
     }
   }

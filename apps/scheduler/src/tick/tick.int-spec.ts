@@ -9,7 +9,9 @@ import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
 import { TickService } from './tick.service.js';
 
 const keys = new KeyRing(KeyRing.generateSpec());
-const PLANS = JSON.stringify({ tiny: { tier: 3, minScheduleIntervalMs: 1_000, maxSchedules: 10, tasksPerMonth: 2, retentionDays: 1 } });
+const PLANS = JSON.stringify({
+  tiny: { tier: 3, minScheduleIntervalMs: 1_000, maxSchedules: 10, tasksPerMonth: 2, retentionDays: 1 },
+});
 
 describe('TickService (real Postgres)', () => {
   let database: TestDatabase;
@@ -24,8 +26,19 @@ describe('TickService (real Postgres)', () => {
     boss = createBoss(database.url, 'producer');
     await boss.start();
     // Policies at the due instant; preparing ahead has its own test below.
-    const config = toSchedulerConfig({ DATABASE_URL: database.url, HOURGLASS_PLANS: PLANS, SCHEDULE_LOOKAHEAD_MS: 0 } as SchedulerEnv);
-    tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new UsageRepository(db), new Metrics('scheduler'));
+    const config = toSchedulerConfig({
+      DATABASE_URL: database.url,
+      HOURGLASS_PLANS: PLANS,
+      SCHEDULE_LOOKAHEAD_MS: 0,
+    } as SchedulerEnv);
+    tick = new TickService(
+      config,
+      db,
+      boss,
+      new ScheduleTickRepository(db),
+      new UsageRepository(db),
+      new Metrics('scheduler'),
+    );
     orgId = (await make.org(db, keys)).org.id;
   });
   afterAll(async () => {
@@ -36,23 +49,62 @@ describe('TickService (real Postgres)', () => {
 
   /** A schedule whose next_run_at is `agoSeconds` in the past, by the database's clock. */
   const dueSince = async (agoSeconds: number, fields: Partial<ScheduleFields> = {}, org = orgId) => {
-    const schedule = await make.schedule(db, { orgId: org, url: 'http://127.0.0.1:9/hook', intervalMs: 1_000, ...fields } as ScheduleFields);
-    await db.query(`UPDATE schedules SET next_run_at = now() - $2 * interval '1 second' WHERE id = $1`, [schedule.id, agoSeconds]);
+    const schedule = await make.schedule(db, {
+      orgId: org,
+      url: 'http://127.0.0.1:9/hook',
+      intervalMs: 1_000,
+      ...fields,
+    } as ScheduleFields);
+    await db.query(`UPDATE schedules SET next_run_at = now() - $2 * interval '1 second' WHERE id = $1`, [
+      schedule.id,
+      agoSeconds,
+    ]);
     return schedule;
   };
   const tasksOf = (id: string): Promise<{ id: string; fire_at: Date; schedule_id: string; status: string }[]> =>
     db.query('SELECT id, fire_at, schedule_id, status FROM tasks WHERE schedule_id = $1 ORDER BY fire_at', [id]);
-  const occurrencesOf = (id: string): Promise<{ outcome: string; reason: string | null; skipped_count: number; task_id: string | null; lateness_ms: number | null }[]> =>
-    db.query('SELECT outcome, reason, skipped_count, task_id, lateness_ms FROM schedule_occurrences WHERE schedule_id = $1 ORDER BY fire_at', [id]);
-  const scheduleRow = async (id: string) => ((await db.query('SELECT next_run_at, last_fire_at FROM schedules WHERE id = $1', [id])) as { next_run_at: Date; last_fire_at: Date | null }[])[0]!;
+  const occurrencesOf = (
+    id: string,
+  ): Promise<
+    {
+      outcome: string;
+      reason: string | null;
+      skipped_count: number;
+      task_id: string | null;
+      lateness_ms: number | null;
+    }[]
+  > =>
+    db.query(
+      'SELECT outcome, reason, skipped_count, task_id, lateness_ms FROM schedule_occurrences WHERE schedule_id = $1 ORDER BY fire_at',
+      [id],
+    );
+  const scheduleRow = async (id: string) =>
+    (
+      (await db.query('SELECT next_run_at, last_fire_at FROM schedules WHERE id = $1', [id])) as {
+        next_run_at: Date;
+        last_fire_at: Date | null;
+      }[]
+    )[0]!;
 
-  it('creates the occurrence\'s task with its delivery job (priority from tier, frequency and priority), logs it, and advances', async () => {
-    const schedule = await dueSince(0, { cron: '0 * * * *', intervalMs: null, priority: 8, shortestIntervalMs: 3_600_000 } as Partial<ScheduleFields>);
+  it("creates the occurrence's task with its delivery job (priority from tier, frequency and priority), logs it, and advances", async () => {
+    const schedule = await dueSince(0, {
+      cron: '0 * * * *',
+      intervalMs: null,
+      priority: 8,
+      shortestIntervalMs: 3_600_000,
+    } as Partial<ScheduleFields>);
     await tick.runOnce();
     const [task] = await tasksOf(schedule.id);
     expect(task).toMatchObject({ schedule_id: schedule.id, status: 'queued' });
-    const [job] = await db.query(`SELECT priority, data, group_id FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task!.id]);
-    expect(job).toMatchObject({ priority: jobPriority(1, 3_600_000, 8), data: { taskId: task!.id, orgId }, group_id: orgId });
+    const [job] = await db.query(
+      `SELECT priority, data, group_id FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
+      [task!.id],
+    );
+    expect(job).toMatchObject({
+      priority: jobPriority(1, 3_600_000, 8),
+      data: { taskId: task!.id, orgId },
+      group_id: orgId,
+    });
     const [occurrence] = await occurrencesOf(schedule.id);
     expect(occurrence).toMatchObject({ outcome: 'fired', task_id: task!.id });
     expect(occurrence!.lateness_ms).toBeGreaterThanOrEqual(0);
@@ -64,19 +116,23 @@ describe('TickService (real Postgres)', () => {
 
   it('applies the missed-run policy after a simulated downtime (grace 60 s)', async () => {
     // Every 60 s, last run 570 s ago: ten occurrences are due, only the one 30 s ago is on time.
-    const make3 = (missedRuns: string) => dueSince(570, { intervalMs: 60_000, shortestIntervalMs: 60_000, missedRuns } as Partial<ScheduleFields>);
+    const make3 = (missedRuns: string) =>
+      dueSince(570, { intervalMs: 60_000, shortestIntervalMs: 60_000, missedRuns } as Partial<ScheduleFields>);
     const [skip, runOnce, runAll] = [await make3('skip'), await make3('runOnce'), await make3('runAll')];
     await tick.runOnce();
     expect(await tasksOf(skip!.id)).toHaveLength(1);
-    expect((await occurrencesOf(skip!.id)).filter((o) => o.outcome === 'skipped').map((o) => o.reason)).toEqual(Array(9).fill('missed'));
+    expect((await occurrencesOf(skip!.id)).filter((o) => o.outcome === 'skipped').map((o) => o.reason)).toEqual(
+      Array(9).fill('missed'),
+    );
     expect(await tasksOf(runOnce!.id)).toHaveLength(2);
     expect(await tasksOf(runAll!.id)).toHaveLength(10);
-    for (const s of [skip!, runOnce!, runAll!]) expect((await occurrencesOf(s.id))).toHaveLength(10);
+    for (const s of [skip!, runOnce!, runAll!]) expect(await occurrencesOf(s.id)).toHaveLength(10);
   });
 
   it('records a day of per-second occurrences as one counted skip, without enumerating them all', async () => {
     const schedule = await dueSince(86_400);
-    const before = (await db.query('SELECT next_run_at FROM schedules WHERE id = $1', [schedule.id]))[0].next_run_at as Date;
+    const before = (await db.query('SELECT next_run_at FROM schedules WHERE id = $1', [schedule.id]))[0]
+      .next_run_at as Date;
     await tick.runOnce();
     const occurrences = await occurrencesOf(schedule.id);
     const after = await scheduleRow(schedule.id);
@@ -93,7 +149,11 @@ describe('TickService (real Postgres)', () => {
     const schedule = await dueSince(2.5, {}, org.id);
     await tick.runOnce();
     expect(await tasksOf(schedule.id)).toHaveLength(2);
-    expect((await occurrencesOf(schedule.id)).map((o) => [o.outcome, o.reason])).toEqual([['fired', null], ['fired', null], ['skipped', 'quota']]);
+    expect((await occurrencesOf(schedule.id)).map((o) => [o.outcome, o.reason])).toEqual([
+      ['fired', null],
+      ['fired', null],
+      ['skipped', 'quota'],
+    ]);
     const [usage] = await db.query('SELECT tasks_created FROM org_usage WHERE org_id = $1', [org.id]);
     expect(Number(usage.tasks_created)).toBe(2);
   });
@@ -134,7 +194,11 @@ describe('TickService (real Postgres)', () => {
   it('prepares `allow` occurrences ahead (task scheduled, job released at fire_at), but not `skip`/`queue` ones', async () => {
     const ahead = new TickService(
       toSchedulerConfig({ DATABASE_URL: database.url, SCHEDULE_LOOKAHEAD_MS: 2_000 } as SchedulerEnv),
-      db, boss, new ScheduleTickRepository(db), new UsageRepository(db), new Metrics('scheduler-ahead'),
+      db,
+      boss,
+      new ScheduleTickRepository(db),
+      new UsageRepository(db),
+      new Metrics('scheduler-ahead'),
     );
     const allow = await dueSince(-1.5, { intervalMs: 60_000 });
     const skip = await dueSince(-1.5, { intervalMs: 60_000, overlap: 'skip' } as Partial<ScheduleFields>);
@@ -142,7 +206,9 @@ describe('TickService (real Postgres)', () => {
     const [task] = await tasksOf(allow.id);
     expect(task).toMatchObject({ status: 'scheduled' });
     expect(result.prepared.map((d) => d.getTime())).toContain(task!.fire_at.getTime());
-    const [job] = await db.query(`SELECT start_after FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task!.id]);
+    const [job] = await db.query(`SELECT start_after FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [
+      task!.id,
+    ]);
     expect((job.start_after as Date).getTime()).toBe(task!.fire_at.getTime());
     const [occurrence] = await occurrencesOf(allow.id);
     expect(occurrence!.lateness_ms).toBeLessThan(0);

@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import { Channel, countPerOrg, insertJobs, notify, Queue, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
+import {
+  Channel,
+  countPerOrg,
+  insertJobs,
+  notify,
+  Queue,
+  ScheduleTickRepository,
+  UsageRepository,
+} from '@hourglass/db';
 import { APP_CONFIG, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { planFor } from '@hourglass/domain';
@@ -80,7 +88,12 @@ export class TickService {
     const planned = plannedTasks(plans);
     const insertedIds = new Set((await this.schedules.insertTasks(em, planned)).map((task) => task.id));
     const created = planned.filter((task) => insertedIds.has(task.id));
-    await insertJobs(this.boss, Queue.Deliver, created.map((task) => deliveryJob(task, planFor(this.config.plans, task.schedule.plan).tier)), em);
+    await insertJobs(
+      this.boss,
+      Queue.Deliver,
+      created.map((task) => deliveryJob(task, planFor(this.config.plans, task.schedule.plan).tier)),
+      em,
+    );
     await this.correctUsage(em, reserved, created);
     const logged = await this.schedules.insertOccurrences(em, occurrenceRows(plans, created));
     await this.schedules.advance(em, plans.map(advanceOf));
@@ -116,7 +129,9 @@ export class TickService {
   /** Gives back what was reserved but not created (refused for quota, or created by another tick). */
   private async correctUsage(em: EntityManager, reserved: Map<string, number>, created: PlannedTask[]): Promise<void> {
     const actual = countPerOrg(created.map((task) => task.schedule.orgId));
-    const corrections = new Map([...reserved].map(([orgId, n]) => [orgId, (actual.get(orgId) ?? 0) - n] as const).filter(([, d]) => d !== 0));
+    const corrections = new Map(
+      [...reserved].map(([orgId, n]) => [orgId, (actual.get(orgId) ?? 0) - n] as const).filter(([, d]) => d !== 0),
+    );
     if (corrections.size > 0) await this.usage.addTasks(corrections, em);
   }
 }

@@ -10,4 +10,12 @@ export * from './organization.entity.js';
 export * from './task.entity.js';
 export * from './schedule.entity.js';
 
-export const ENTITIES = [OrganizationEntity, ApiKeyEntity, TaskEntity, AttemptEntity, ScheduleEntity, ScheduleVersionEntity, ScheduleOccurrenceEntity];
+export const ENTITIES = [
+  OrganizationEntity,
+  ApiKeyEntity,
+  TaskEntity,
+  AttemptEntity,
+  ScheduleEntity,
+  ScheduleVersionEntity,
+  ScheduleOccurrenceEntity,
+];

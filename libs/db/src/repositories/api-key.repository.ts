@@ -26,7 +26,11 @@ export class ApiKeyRepository {
   }
 
   async revoke(orgId: string, id: string): Promise<boolean> {
-    const result = await this.db.manager.update(ApiKeyEntity, { orgId, id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    const result = await this.db.manager.update(
+      ApiKeyEntity,
+      { orgId, id, revokedAt: IsNull() },
+      { revokedAt: () => 'now()' },
+    );
     return (result.affected ?? 0) > 0;
   }
 

@@ -19,9 +19,19 @@ export class AttemptRepository {
                             $8::jsonb[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::timestamptz[])
        ON CONFLICT (task_id, number) DO NOTHING`,
       [
-        column('id'), column('taskId'), column('orgId'), column('number'), column('outcome'), column('statusCode'),
-        column('durationMs'), rows.map((row) => (row.responseHeaders ? JSON.stringify(row.responseHeaders) : null)),
-        column('responseBody'), column('responseTruncated'), column('error'), column('startedAt'), column('finishedAt'),
+        column('id'),
+        column('taskId'),
+        column('orgId'),
+        column('number'),
+        column('outcome'),
+        column('statusCode'),
+        column('durationMs'),
+        rows.map((row) => (row.responseHeaders ? JSON.stringify(row.responseHeaders) : null)),
+        column('responseBody'),
+        column('responseTruncated'),
+        column('error'),
+        column('startedAt'),
+        column('finishedAt'),
       ],
     );
   }
@@ -49,7 +59,10 @@ export class AttemptRepository {
       .where('a.org_id = :orgId AND a.task_id = :taskId', { orgId, taskId });
     const before = decodeCursor(cursor);
     if (before) query.andWhere('a.id < :before', { before });
-    const rows = await query.orderBy('a.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await query
+      .orderBy('a.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     return toPage(rows, limit);
   }
 
@@ -58,7 +71,8 @@ export class AttemptRepository {
    * locks and WAL bursts short; the caller loops until fewer than a batch come back.
    */
   async deleteExpired(batchSize: number): Promise<number> {
-    const rows = await queryRows(this.db.manager,
+    const rows = await queryRows(
+      this.db.manager,
       `DELETE FROM attempts WHERE id IN (
          SELECT a.id FROM attempts a JOIN organizations o ON o.id = a.org_id
           WHERE a.started_at < now() - make_interval(days => o.retention_days)

@@ -15,7 +15,13 @@ export class IdempotencyRepository {
 
   async claim(scope: string, key: string, requestHash: Buffer): Promise<IdempotencyClaim> {
     // An expired key is free again: the claim replaces it in the same statement.
-    const rows = await queryRows<{ claimed: boolean; state: string; request_hash: Buffer; response_status: number | null; response_body: unknown }>(
+    const rows = await queryRows<{
+      claimed: boolean;
+      state: string;
+      request_hash: Buffer;
+      response_status: number | null;
+      response_body: unknown;
+    }>(
       this.db.manager,
       `INSERT INTO idempotency_keys AS k (scope, key, request_hash, state)
        VALUES ($1, $2, $3, 'in_flight')
@@ -27,7 +33,12 @@ export class IdempotencyRepository {
       [scope, key, requestHash],
     );
     if (rows.length > 0) return { kind: 'claimed' };
-    const [existing] = await queryRows<{ state: string; request_hash: Buffer; response_status: number | null; response_body: unknown }>(
+    const [existing] = await queryRows<{
+      state: string;
+      request_hash: Buffer;
+      response_status: number | null;
+      response_body: unknown;
+    }>(
       this.db.manager,
       'SELECT state, request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2',
       [scope, key],
@@ -48,7 +59,10 @@ export class IdempotencyRepository {
 
   /** The first request failed in a way worth retrying (5xx): free the key for the retry. */
   async release(scope: string, key: string): Promise<void> {
-    await this.db.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_flight'`, [scope, key]);
+    await this.db.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_flight'`, [
+      scope,
+      key,
+    ]);
   }
 
   /** Deletes up to `batchSize` expired keys (the scheduler's retention pass). */

@@ -32,7 +32,8 @@ export class QueueAdmissionRepository {
    * Held until `em`'s transaction ends.
    */
   async lockReady(em: EntityManager, limit: number): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(em,
+    const rows = await queryRows<{ id: string }>(
+      em,
       `SELECT q.id FROM queues q
         WHERE NOT q.paused
           AND EXISTS (SELECT 1 FROM tasks t
@@ -41,7 +42,8 @@ export class QueueAdmissionRepository {
         ORDER BY q.updated_at
         LIMIT $1
         FOR NO KEY UPDATE SKIP LOCKED`,
-      [limit]);
+      [limit],
+    );
     return rows.map((row) => row.id);
   }
 
@@ -55,7 +57,8 @@ export class QueueAdmissionRepository {
    */
   async admit(em: EntityManager, queueIds: string[], maxPerQueue: number): Promise<AdmittedTask[]> {
     if (queueIds.length === 0) return [];
-    return queryRows<AdmittedTask>(em,
+    return queryRows<AdmittedTask>(
+      em,
       `WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS now), q AS (
          SELECT q.id, q.org_id, q.name, q.parallelism, q.rate_count,
                 ARRAY(SELECT s FROM unnest(q.recent_starts) AS s WHERE s > (SELECT now FROM clock) - (q.rate_per_ms + $4) * interval '1 millisecond') AS kept,
@@ -86,6 +89,7 @@ export class QueueAdmissionRepository {
           WHERE u.id = r.id AND r.rate_count IS NOT NULL
        )
        SELECT id AS "taskId", org_id AS "orgId", timeout_ms AS "timeoutMs" FROM admitted ORDER BY id`,
-      [queueIds, maxPerQueue, QUEUE_SLOT_STATUSES, RATE_WINDOW_MARGIN_MS]);
+      [queueIds, maxPerQueue, QUEUE_SLOT_STATUSES, RATE_WINDOW_MARGIN_MS],
+    );
   }
 }

@@ -37,32 +37,51 @@ export class QueueRepository {
 
   /** Null when the org already has a queue of that name. */
   async insert(row: NewQueue): Promise<QueueRow | null> {
-    const rows = await queryRows<QueueRow>(this.db.manager,
+    const rows = await queryRows<QueueRow>(
+      this.db.manager,
       `INSERT INTO queues (id, org_id, name, parallelism, rate_count, rate_per_ms) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (org_id, name) DO NOTHING RETURNING ${COLUMNS}`,
-      [row.id, row.orgId, row.name, row.parallelism, row.rateCount, row.ratePerMs]);
+      [row.id, row.orgId, row.name, row.parallelism, row.rateCount, row.ratePerMs],
+    );
     return rows[0] ?? null;
   }
 
   async find(orgId: string, name: string, em: EntityManager = this.db.manager): Promise<QueueRow | null> {
-    const rows = await queryRows<QueueRow>(em, `SELECT ${COLUMNS} FROM queues WHERE org_id = $1 AND name = $2`, [orgId, name]);
+    const rows = await queryRows<QueueRow>(em, `SELECT ${COLUMNS} FROM queues WHERE org_id = $1 AND name = $2`, [
+      orgId,
+      name,
+    ]);
     return rows[0] ?? null;
   }
 
   listForOrg(orgId: string): Promise<QueueRow[]> {
-    return queryRows<QueueRow>(this.db.manager, `SELECT ${COLUMNS} FROM queues WHERE org_id = $1 ORDER BY name LIMIT 1000`, [orgId]);
+    return queryRows<QueueRow>(
+      this.db.manager,
+      `SELECT ${COLUMNS} FROM queues WHERE org_id = $1 ORDER BY name LIMIT 1000`,
+      [orgId],
+    );
   }
 
   /** Only the fields given change; a rate limit is replaced or removed as a whole (both columns). */
   async update(orgId: string, name: string, patch: QueuePatch): Promise<QueueRow | null> {
     const rateGiven = 'rateCount' in patch;
-    const rows = await queryRows<QueueRow>(this.db.manager,
+    const rows = await queryRows<QueueRow>(
+      this.db.manager,
       `UPDATE queues SET parallelism = COALESCE($3, parallelism), paused = COALESCE($4, paused),
               rate_count = CASE WHEN $5 THEN $6 ELSE rate_count END,
               rate_per_ms = CASE WHEN $5 THEN $7 ELSE rate_per_ms END,
               updated_at = now()
         WHERE org_id = $1 AND name = $2 RETURNING ${COLUMNS}`,
-      [orgId, name, patch.parallelism ?? null, patch.paused ?? null, rateGiven, patch.rateCount ?? null, patch.ratePerMs ?? null]);
+      [
+        orgId,
+        name,
+        patch.parallelism ?? null,
+        patch.paused ?? null,
+        rateGiven,
+        patch.rateCount ?? null,
+        patch.ratePerMs ?? null,
+      ],
+    );
     return rows[0] ?? null;
   }
 
@@ -75,11 +94,17 @@ export class QueueRepository {
    */
   async deleteIfEmpty(orgId: string, name: string): Promise<'deleted' | 'missing' | 'not_empty'> {
     return this.db.transaction(async (em) => {
-      const locked = await queryRows<{ id: string }>(em, `SELECT id FROM queues WHERE org_id = $1 AND name = $2 FOR UPDATE`, [orgId, name]);
+      const locked = await queryRows<{ id: string }>(
+        em,
+        `SELECT id FROM queues WHERE org_id = $1 AND name = $2 FOR UPDATE`,
+        [orgId, name],
+      );
       if (locked.length === 0) return 'missing';
-      const busy = await queryRows<{ busy: boolean }>(em,
+      const busy = await queryRows<{ busy: boolean }>(
+        em,
         `SELECT EXISTS (SELECT 1 FROM tasks WHERE org_id = $1 AND queue = $2 AND status = ANY($3::text[])) AS busy`,
-        [orgId, name, QUEUE_SLOT_STATUSES]);
+        [orgId, name, QUEUE_SLOT_STATUSES],
+      );
       if (busy[0]!.busy) return 'not_empty';
       await em.query(`DELETE FROM queues WHERE id = $1`, [locked[0]!.id]);
       return 'deleted';
@@ -87,7 +112,8 @@ export class QueueRepository {
   }
 
   async stats(orgId: string, name: string): Promise<QueueStats> {
-    const rows = await queryRows<QueueStats>(this.db.manager,
+    const rows = await queryRows<QueueStats>(
+      this.db.manager,
       `SELECT count(*) FILTER (WHERE status IN ('scheduled', 'queued'))::int AS queued,
               count(*) FILTER (WHERE status = 'running')::int AS running,
               count(*) FILTER (WHERE status = 'retrying')::int AS retrying,
@@ -96,7 +122,8 @@ export class QueueRepository {
          FROM tasks
         WHERE org_id = $1 AND queue = $2
           AND (status = ANY($3::text[]) OR (status IN ('succeeded', 'failed') AND finished_at > now() - interval '1 hour'))`,
-      [orgId, name, QUEUE_SLOT_STATUSES]);
+      [orgId, name, QUEUE_SLOT_STATUSES],
+    );
     return rows[0]!;
   }
 }

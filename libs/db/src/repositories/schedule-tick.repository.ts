@@ -1,5 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { FINISHED_STATUSES, type HttpMethod, type MissedRunPolicy, type OverlapPolicy, TaskStatus } from '@hourglass/domain';
+import {
+  FINISHED_STATUSES,
+  type HttpMethod,
+  type MissedRunPolicy,
+  type OverlapPolicy,
+  TaskStatus,
+} from '@hourglass/domain';
 import { queryRows } from '../sql.js';
 
 /** A claimed schedule, with what the tick needs to plan it. */
@@ -82,7 +88,8 @@ export class ScheduleTickRepository {
    * prepared before the fire time (the others need the previous run's state at fire time).
    */
   claimDue(em: EntityManager, limit: number, lookaheadMs = 0): Promise<DueSchedule[]> {
-    return queryRows<DueSchedule>(em,
+    return queryRows<DueSchedule>(
+      em,
       `SELECT s.id, s.org_id AS "orgId", s.cron, s.interval_ms::float8 AS "intervalMs", s.timezone, s.url, s.method, s.headers,
               s.body, s.timeout_ms AS "timeoutMs", s.max_attempts AS "maxAttempts", s.labels, s.priority,
               s.missed_runs AS "missedRuns", s.overlap, s.next_run_at AS "nextRunAt",
@@ -107,7 +114,8 @@ export class ScheduleTickRepository {
   insertTasks(em: EntityManager, rows: (OccurrenceTask & { schedule: DueSchedule })[]): Promise<OccurrenceTask[]> {
     if (rows.length === 0) return Promise.resolve([]);
     const col = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    return queryRows<OccurrenceTask>(em,
+    return queryRows<OccurrenceTask>(
+      em,
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority,
                           schedule_id, fire_at)
        SELECT u.id, u.org_id, CASE WHEN u.fire_at > now() THEN $14 ELSE $1 END, u.url, u.method, u.headers, u.body, u.timeout_ms, u.fire_at, u.max_attempts, u.labels,
@@ -117,10 +125,22 @@ export class ScheduleTickRepository {
               AS u(id, org_id, url, method, headers, body, timeout_ms, max_attempts, labels, priority, schedule_id, fire_at)
        ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL DO NOTHING
        RETURNING id, schedule_id AS "scheduleId", fire_at AS "fireAt"`,
-      [TaskStatus.Queued, col((r) => r.id), col((r) => r.schedule.orgId), col((r) => r.schedule.url), col((r) => r.schedule.method),
-        col((r) => JSON.stringify(r.schedule.headers)), col((r) => r.schedule.body), col((r) => r.schedule.timeoutMs),
-        col((r) => r.schedule.maxAttempts), col((r) => JSON.stringify(r.schedule.labels)), col((r) => r.schedule.priority),
-        col((r) => r.scheduleId), col((r) => r.fireAt), TaskStatus.Scheduled],
+      [
+        TaskStatus.Queued,
+        col((r) => r.id),
+        col((r) => r.schedule.orgId),
+        col((r) => r.schedule.url),
+        col((r) => r.schedule.method),
+        col((r) => JSON.stringify(r.schedule.headers)),
+        col((r) => r.schedule.body),
+        col((r) => r.schedule.timeoutMs),
+        col((r) => r.schedule.maxAttempts),
+        col((r) => JSON.stringify(r.schedule.labels)),
+        col((r) => r.schedule.priority),
+        col((r) => r.scheduleId),
+        col((r) => r.fireAt),
+        TaskStatus.Scheduled,
+      ],
     );
   }
 
@@ -129,10 +149,14 @@ export class ScheduleTickRepository {
    * record. `lateness_ms` of a fired row is clock_timestamp() (not now(), frozen at BEGIN) minus
    * fire_at, taken after its task and job were written.
    */
-  insertOccurrences(em: EntityManager, rows: OccurrenceRow[]): Promise<{ outcome: string; reason: string | null; skippedCount: number; latenessMs: number | null }[]> {
+  insertOccurrences(
+    em: EntityManager,
+    rows: OccurrenceRow[],
+  ): Promise<{ outcome: string; reason: string | null; skippedCount: number; latenessMs: number | null }[]> {
     if (rows.length === 0) return Promise.resolve([]);
     const col = <T>(pick: (r: OccurrenceRow) => T) => rows.map(pick);
-    return queryRows(em,
+    return queryRows(
+      em,
       `INSERT INTO schedule_occurrences (id, schedule_id, org_id, fire_at, outcome, reason, task_id, skipped_count, lateness_ms)
        SELECT u.id, u.schedule_id, u.org_id, u.fire_at, u.outcome, u.reason, u.task_id, u.skipped_count,
               CASE WHEN u.outcome = 'fired' THEN round(EXTRACT(EPOCH FROM clock_timestamp() - u.fire_at) * 1000)::int END
@@ -140,8 +164,16 @@ export class ScheduleTickRepository {
               AS u(id, schedule_id, org_id, fire_at, outcome, reason, task_id, skipped_count)
        ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL DO NOTHING
        RETURNING outcome, reason, skipped_count AS "skippedCount", lateness_ms AS "latenessMs"`,
-      [col((r) => r.id), col((r) => r.scheduleId), col((r) => r.orgId), col((r) => r.fireAt), col((r) => r.outcome),
-        col((r) => r.reason), col((r) => r.taskId), col((r) => r.skippedCount)],
+      [
+        col((r) => r.id),
+        col((r) => r.scheduleId),
+        col((r) => r.orgId),
+        col((r) => r.fireAt),
+        col((r) => r.outcome),
+        col((r) => r.reason),
+        col((r) => r.taskId),
+        col((r) => r.skippedCount),
+      ],
     );
   }
 
@@ -151,7 +183,8 @@ export class ScheduleTickRepository {
    */
   async advance(em: EntityManager, rows: ScheduleAdvance[]): Promise<void> {
     if (rows.length === 0) return;
-    await queryRows(em,
+    await queryRows(
+      em,
       `UPDATE schedules s
           SET next_run_at = u.next_run_at,
               last_fire_at = GREATEST(s.last_fire_at, u.last_fire_at)
@@ -167,7 +200,8 @@ export class ScheduleTickRepository {
    * `overlap: allow` schedule is due `lookaheadMs` early (its occurrences are prepared ahead).
    */
   async nextWake(lookaheadMs = 0): Promise<NextWake> {
-    const [row] = await queryRows<{ delay_ms: number | null; due: string; waiting: boolean }>(this.db.manager,
+    const [row] = await queryRows<{ delay_ms: number | null; due: string; waiting: boolean }>(
+      this.db.manager,
       `SELECT (SELECT CASE WHEN m IS NULL THEN NULL ELSE GREATEST(0, m) END FROM (SELECT LEAST(
                 (SELECT EXTRACT(EPOCH FROM (s.next_run_at - now())) * 1000 - $2 FROM schedules s
                   WHERE s.enabled AND s.next_run_at IS NOT NULL AND s.overlap = 'allow'

@@ -39,7 +39,13 @@ export class ScheduleRepository {
     const query = this.db.manager.createQueryBuilder(ScheduleEntity, 's').where('s.org_id = :orgId', { orgId });
     const before = decodeCursor(cursor);
     if (before) query.andWhere('s.id < :before', { before });
-    return toPage(await query.orderBy('s.id', 'DESC').limit(limit + 1).getMany(), limit);
+    return toPage(
+      await query
+        .orderBy('s.id', 'DESC')
+        .limit(limit + 1)
+        .getMany(),
+      limit,
+    );
   }
 
   /**
@@ -47,15 +53,26 @@ export class ScheduleRepository {
    * Concurrent writers serialize on the row lock; the loser re-checks the version and gets null.
    * Only the given columns are written, so a tick advancing next_run_at meanwhile is not undone.
    */
-  async update(orgId: string, id: string, version: number, changes: ScheduleChanges, em: EntityManager): Promise<ScheduleEntity | null> {
+  async update(
+    orgId: string,
+    id: string,
+    version: number,
+    changes: ScheduleChanges,
+    em: EntityManager,
+  ): Promise<ScheduleEntity | null> {
     const result = await uniqueName(changes.name, () =>
-      em.update(ScheduleEntity, { orgId, id, version }, { ...changes, version: version + 1 }));
+      em.update(ScheduleEntity, { orgId, id, version }, { ...changes, version: version + 1 }),
+    );
     if (!result.affected) return null;
     return em.findOneBy(ScheduleEntity, { orgId, id });
   }
 
   async delete(orgId: string, id: string, em: EntityManager): Promise<boolean> {
-    const rows = await queryRows<{ id: string }>(em, 'DELETE FROM schedules WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id]);
+    const rows = await queryRows<{ id: string }>(
+      em,
+      'DELETE FROM schedules WHERE org_id = $1 AND id = $2 RETURNING id',
+      [orgId, id],
+    );
     return rows.length > 0;
   }
 
@@ -64,14 +81,21 @@ export class ScheduleRepository {
    * reference the org) until commit, so concurrent schedule creates for one org count in turn.
    */
   async lockOrgPlan(orgId: string, em: EntityManager): Promise<string | null> {
-    const rows = await queryRows<{ plan: string }>(em, 'SELECT plan FROM organizations WHERE id = $1 FOR NO KEY UPDATE', [orgId]);
+    const rows = await queryRows<{ plan: string }>(
+      em,
+      'SELECT plan FROM organizations WHERE id = $1 FOR NO KEY UPDATE',
+      [orgId],
+    );
     return rows[0]?.plan ?? null;
   }
 
   /** Whether the org has at least `n` schedules: reads at most `n` index entries, whatever the org holds. */
   async hasAtLeast(orgId: string, n: number, em: EntityManager): Promise<boolean> {
     if (n <= 0) return true;
-    const rows = await queryRows(em, 'SELECT 1 FROM schedules WHERE org_id = $1 ORDER BY id OFFSET $2 LIMIT 1', [orgId, n - 1]);
+    const rows = await queryRows(em, 'SELECT 1 FROM schedules WHERE org_id = $1 ORDER BY id OFFSET $2 LIMIT 1', [
+      orgId,
+      n - 1,
+    ]);
     return rows.length > 0;
   }
 
@@ -83,26 +107,51 @@ export class ScheduleRepository {
   }
 
   /** Versions newest first (their ids are UUID v7, made in version order). */
-  async listVersions(orgId: string, scheduleId: string, limit: number, cursor?: string): Promise<Page<ScheduleVersionEntity>> {
-    const query = this.db.manager.createQueryBuilder(ScheduleVersionEntity, 'v')
+  async listVersions(
+    orgId: string,
+    scheduleId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<ScheduleVersionEntity>> {
+    const query = this.db.manager
+      .createQueryBuilder(ScheduleVersionEntity, 'v')
       .where('v.org_id = :orgId AND v.schedule_id = :scheduleId', { orgId, scheduleId });
     const before = decodeCursor(cursor);
     if (before) query.andWhere('v.id < :before', { before });
-    return toPage(await query.orderBy('v.id', 'DESC').limit(limit + 1).getMany(), limit);
+    return toPage(
+      await query
+        .orderBy('v.id', 'DESC')
+        .limit(limit + 1)
+        .getMany(),
+      limit,
+    );
   }
 
   /**
    * The occurrence log, newest fire time first. The scheduler writes these rows, so the order is
    * (fire_at, id) rather than id alone; the cursor is still the last row's id.
    */
-  async listOccurrences(orgId: string, scheduleId: string, limit: number, cursor?: string): Promise<Page<ScheduleOccurrenceEntity>> {
-    const query = this.db.manager.createQueryBuilder(ScheduleOccurrenceEntity, 'o')
+  async listOccurrences(
+    orgId: string,
+    scheduleId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<ScheduleOccurrenceEntity>> {
+    const query = this.db.manager
+      .createQueryBuilder(ScheduleOccurrenceEntity, 'o')
       .where('o.org_id = :orgId AND o.schedule_id = :scheduleId', { orgId, scheduleId });
     const after = decodeCursor(cursor);
     if (after) {
-      query.andWhere('(o.fire_at, o.id) < (SELECT c.fire_at, c.id FROM schedule_occurrences c WHERE c.id = :after AND c.schedule_id = :scheduleId)', { after });
+      query.andWhere(
+        '(o.fire_at, o.id) < (SELECT c.fire_at, c.id FROM schedule_occurrences c WHERE c.id = :after AND c.schedule_id = :scheduleId)',
+        { after },
+      );
     }
-    const rows = await query.orderBy('o.fire_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await query
+      .orderBy('o.fire_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     return toPage(rows, limit);
   }
 }

@@ -34,25 +34,37 @@ export class SigningSecretRepository {
 
   /** Every secret of the org, newest first; bounded by `limit` (revoked ones included). */
   listForOrg(orgId: string, limit = 100): Promise<SigningSecretRow[]> {
-    return queryRows<SigningSecretRow>(this.db.manager,
+    return queryRows<SigningSecretRow>(
+      this.db.manager,
       `SELECT ${COLUMNS} FROM org_signing_secrets s WHERE s.org_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT $2`,
-      [orgId, limit]);
+      [orgId, limit],
+    );
   }
 
   /**
    * Adds a secret that signs from now on; every currently active one keeps signing for at most
    * `overlapMs` more (an earlier expiry is kept). Null when there is no such org.
    */
-  async rotate(orgId: string, id: string, sealed: string, overlapMs: number, em: EntityManager): Promise<SigningSecretRow | null> {
+  async rotate(
+    orgId: string,
+    id: string,
+    sealed: string,
+    overlapMs: number,
+    em: EntityManager,
+  ): Promise<SigningSecretRow | null> {
     if (!(await this.lockOrg(orgId, em))) return null;
-    await queryRows(em,
+    await queryRows(
+      em,
       `UPDATE org_signing_secrets s SET expires_at = LEAST(s.expires_at, now() + $2 * interval '1 millisecond')
         WHERE s.org_id = $1 AND ${ACTIVE} RETURNING s.id`,
-      [orgId, overlapMs]);
-    const [row] = await queryRows<SigningSecretRow>(em,
+      [orgId, overlapMs],
+    );
+    const [row] = await queryRows<SigningSecretRow>(
+      em,
       `INSERT INTO org_signing_secrets AS s (id, org_id, sealed, created_at) VALUES ($1, $2, $3, clock_timestamp())
        RETURNING ${COLUMNS}`,
-      [id, orgId, sealed]);
+      [id, orgId, sealed],
+    );
     await this.syncLegacyArray(orgId, em);
     return row!;
   }
@@ -65,10 +77,12 @@ export class SigningSecretRepository {
     if (!(await this.lockOrg(orgId, em))) return 'missing';
     const newest = await this.newestActiveId(orgId, em);
     if (newest === id) return 'newest';
-    const [row] = await queryRows<SigningSecretRow>(em,
+    const [row] = await queryRows<SigningSecretRow>(
+      em,
       `UPDATE org_signing_secrets s SET revoked_at = now() WHERE s.org_id = $1 AND s.id = $2 AND s.revoked_at IS NULL
        RETURNING ${COLUMNS}`,
-      [orgId, id]);
+      [orgId, id],
+    );
     if (row) await this.syncLegacyArray(orgId, em);
     return row ?? 'missing';
   }
@@ -77,22 +91,31 @@ export class SigningSecretRepository {
   async revokeAllButNewest(orgId: string, em: EntityManager): Promise<SigningSecretRow[]> {
     if (!(await this.lockOrg(orgId, em))) return [];
     const newest = await this.newestActiveId(orgId, em);
-    const rows = await queryRows<SigningSecretRow>(em,
+    const rows = await queryRows<SigningSecretRow>(
+      em,
       `UPDATE org_signing_secrets s SET revoked_at = now()
         WHERE s.org_id = $1 AND s.revoked_at IS NULL AND s.id IS DISTINCT FROM $2 RETURNING ${COLUMNS}`,
-      [orgId, newest]);
+      [orgId, newest],
+    );
     if (rows.length > 0) await this.syncLegacyArray(orgId, em);
     return rows;
   }
 
   /** Active sealed secrets for many orgs in one query (the dispatcher signs a whole batch). */
   async activeForOrgs(orgIds: string[]): Promise<Map<string, ActiveSigningSecrets>> {
-    const rows = await queryRows<{ orgId: string; sealed: string[]; changesInMs: string | null }>(this.db.manager,
+    const rows = await queryRows<{ orgId: string; sealed: string[]; changesInMs: string | null }>(
+      this.db.manager,
       `SELECT s.org_id AS "orgId", array_agg(s.sealed ORDER BY s.created_at DESC, s.id DESC) AS sealed,
               ceil(extract(epoch FROM min(s.expires_at) - now()) * 1000) AS "changesInMs"
          FROM org_signing_secrets s WHERE s.org_id = ANY($1::uuid[]) AND ${ACTIVE} GROUP BY s.org_id`,
-      [orgIds]);
-    return new Map(rows.map((r) => [r.orgId, { sealed: r.sealed, changesInMs: r.changesInMs === null ? null : Number(r.changesInMs) }]));
+      [orgIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.orgId,
+        { sealed: r.sealed, changesInMs: r.changesInMs === null ? null : Number(r.changesInMs) },
+      ]),
+    );
   }
 
   private async lockOrg(orgId: string, em: EntityManager): Promise<boolean> {
@@ -100,17 +123,21 @@ export class SigningSecretRepository {
   }
 
   private async newestActiveId(orgId: string, em: EntityManager): Promise<string | null> {
-    const [row] = await queryRows<{ id: string }>(em,
+    const [row] = await queryRows<{ id: string }>(
+      em,
       `SELECT s.id FROM org_signing_secrets s WHERE s.org_id = $1 AND ${ACTIVE} ORDER BY s.created_at DESC, s.id DESC LIMIT 1`,
-      [orgId]);
+      [orgId],
+    );
     return row?.id ?? null;
   }
 
   private async syncLegacyArray(orgId: string, em: EntityManager): Promise<void> {
-    await queryRows(em,
+    await queryRows(
+      em,
       `UPDATE organizations o SET signing_secrets = ARRAY(
          SELECT s.sealed FROM org_signing_secrets s WHERE s.org_id = o.id AND ${ACTIVE} ORDER BY s.created_at DESC, s.id DESC)
         WHERE o.id = $1 RETURNING o.id`,
-      [orgId]);
+      [orgId],
+    );
   }
 }

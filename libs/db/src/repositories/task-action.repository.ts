@@ -6,8 +6,22 @@ import { queryRows } from '../sql.js';
 import { ALL_COLUMNS } from './task.repository.js';
 
 /** The editable fields of a task, all written at once (the service merges the patch into the row). */
-export type TaskEdit = Pick<TaskEntity, 'status' | 'url' | 'method' | 'headers' | 'body' | 'timeoutMs' | 'runAt' | 'maxAttempts'
-  | 'retryOn4xx' | 'labels' | 'priority' | 'expectedStatusCodes' | 'expectedBodyPattern'> & { jobId: string };
+export type TaskEdit = Pick<
+  TaskEntity,
+  | 'status'
+  | 'url'
+  | 'method'
+  | 'headers'
+  | 'body'
+  | 'timeoutMs'
+  | 'runAt'
+  | 'maxAttempts'
+  | 'retryOn4xx'
+  | 'labels'
+  | 'priority'
+  | 'expectedStatusCodes'
+  | 'expectedBodyPattern'
+> & { jobId: string };
 
 /** Which tasks a bulk action touches; `statuses` is already narrowed to the ones the action may move. */
 export interface BulkFilter {
@@ -27,27 +41,56 @@ export class TaskActionRepository {
 
   /** Locks the row for the rest of `em`'s transaction, so the edit and the job move see one version. */
   async lockForOrg(em: EntityManager, orgId: string, id: string): Promise<TaskEntity | null> {
-    const rows = await queryRows<TaskEntity>(em, `SELECT ${ALL_COLUMNS} FROM tasks WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id]);
+    const rows = await queryRows<TaskEntity>(
+      em,
+      `SELECT ${ALL_COLUMNS} FROM tasks WHERE org_id = $1 AND id = $2 FOR UPDATE`,
+      [orgId, id],
+    );
     return rows[0] ?? null;
   }
 
   /** Wins only if nobody edited the task since `version` was read and no attempt has started. */
-  async applyEdit(em: EntityManager, orgId: string, id: string, version: number, edit: TaskEdit): Promise<TaskEntity | null> {
-    const rows = await queryRows<TaskEntity>(em,
+  async applyEdit(
+    em: EntityManager,
+    orgId: string,
+    id: string,
+    version: number,
+    edit: TaskEdit,
+  ): Promise<TaskEntity | null> {
+    const rows = await queryRows<TaskEntity>(
+      em,
       `UPDATE tasks SET status = $4, url = $5, method = $6, headers = $7, body = $8, timeout_ms = $9, run_at = $10,
               max_attempts = $11, retry_on_4xx = $12, labels = $13, priority = $14, expected_status_codes = $15,
               expected_body_pattern = $16, job_id = $17, version = version + 1, updated_at = now()
         WHERE org_id = $1 AND id = $2 AND version = $3 AND status = ANY($18::text[])
         RETURNING ${ALL_COLUMNS}`,
-      [orgId, id, version, edit.status, edit.url, edit.method, JSON.stringify(edit.headers), edit.body, edit.timeoutMs, edit.runAt,
-       edit.maxAttempts, edit.retryOn4xx, JSON.stringify(edit.labels), edit.priority, edit.expectedStatusCodes, edit.expectedBodyPattern,
-       edit.jobId, EDITABLE_STATUSES],
+      [
+        orgId,
+        id,
+        version,
+        edit.status,
+        edit.url,
+        edit.method,
+        JSON.stringify(edit.headers),
+        edit.body,
+        edit.timeoutMs,
+        edit.runAt,
+        edit.maxAttempts,
+        edit.retryOn4xx,
+        JSON.stringify(edit.labels),
+        edit.priority,
+        edit.expectedStatusCodes,
+        edit.expectedBodyPattern,
+        edit.jobId,
+        EDITABLE_STATUSES,
+      ],
     );
     return rows[0] ?? null;
   }
 
   async runNow(em: EntityManager, orgId: string, id: string, jobId: string): Promise<TaskEntity | null> {
-    const rows = await queryRows<TaskEntity>(em,
+    const rows = await queryRows<TaskEntity>(
+      em,
       `UPDATE tasks SET status = $3, run_at = now(), job_id = $4, version = version + 1, updated_at = now()
         WHERE org_id = $1 AND id = $2 AND status = ANY($5::text[])
         RETURNING ${ALL_COLUMNS}`,
@@ -58,7 +101,8 @@ export class TaskActionRepository {
 
   /** failed → queued with a fresh retry budget (counted from `attempt_offset`); the attempts stay. */
   async replay(em: EntityManager, orgId: string, id: string, jobId: string): Promise<TaskEntity | null> {
-    const rows = await queryRows<TaskEntity>(em,
+    const rows = await queryRows<TaskEntity>(
+      em,
       `UPDATE tasks SET status = $3, run_at = now(), finished_at = NULL, attempt_offset = attempt_count, job_id = $4,
               version = version + 1, updated_at = now()
         WHERE org_id = $1 AND id = $2 AND status = ANY($5::text[])
@@ -79,9 +123,16 @@ export class TaskActionRepository {
     const byId = task.jobId !== null;
     const match = byId ? 'id = $2::uuid' : `data->>'taskId' = $2`;
     const key = byId ? task.jobId : task.id;
-    const gone = await queryRows(em, `DELETE FROM ${JOB} WHERE name = $1 AND ${match} AND state IN ('created', 'retry') RETURNING id`, [Queue.Deliver, key]);
+    const gone = await queryRows(
+      em,
+      `DELETE FROM ${JOB} WHERE name = $1 AND ${match} AND state IN ('created', 'retry') RETURNING id`,
+      [Queue.Deliver, key],
+    );
     if (gone.length > 0) return 'released';
-    const active = await queryRows(em, `SELECT 1 FROM ${JOB} WHERE name = $1 AND ${match} AND state = 'active'`, [Queue.Deliver, key]);
+    const active = await queryRows(em, `SELECT 1 FROM ${JOB} WHERE name = $1 AND ${match} AND state = 'active'`, [
+      Queue.Deliver,
+      key,
+    ]);
     if (active.length > 0) return 'active';
     // A recorded job that is already done (a retry enqueued by code that does not record it): look by payload.
     return byId ? this.releasePendingJob(em, { id: task.id, jobId: null }) : 'none';
@@ -89,7 +140,11 @@ export class TaskActionRepository {
 
   async countMatching(orgId: string, filter: BulkFilter): Promise<number> {
     const params: unknown[] = [];
-    const rows = await queryRows<{ n: number }>(this.db.manager, `SELECT count(*)::int AS n FROM tasks WHERE ${where(orgId, filter, params)}`, params);
+    const rows = await queryRows<{ n: number }>(
+      this.db.manager,
+      `SELECT count(*)::int AS n FROM tasks WHERE ${where(orgId, filter, params)}`,
+      params,
+    );
     return rows[0]!.n;
   }
 
@@ -98,24 +153,58 @@ export class TaskActionRepository {
    * transaction holds (a dispatcher starting them) are skipped, not waited for. Their pending jobs
    * stay: the dispatcher completes a cancelled task's job without delivering.
    */
-  async cancelBatch(em: EntityManager, orgId: string, filter: BulkFilter, before: string | null, limit: number): Promise<string[]> {
-    const rows = await this.updateBatch<{ id: string }>(em, orgId, filter, before, limit,
-      `status = '${TaskTransition.bulkCancel.to}', finished_at = now()`, 'id');
+  async cancelBatch(
+    em: EntityManager,
+    orgId: string,
+    filter: BulkFilter,
+    before: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const rows = await this.updateBatch<{ id: string }>(
+      em,
+      orgId,
+      filter,
+      before,
+      limit,
+      `status = '${TaskTransition.bulkCancel.to}', finished_at = now()`,
+      'id',
+    );
     return rows.map((row) => row.id);
   }
 
   /** Replays up to `limit` matching failed tasks (see `replay`); each gets a new job id to enqueue. */
-  replayBatch(em: EntityManager, orgId: string, filter: BulkFilter, before: string | null, limit: number): Promise<TaskEntity[]> {
-    return this.updateBatch<TaskEntity>(em, orgId, filter, before, limit,
+  replayBatch(
+    em: EntityManager,
+    orgId: string,
+    filter: BulkFilter,
+    before: string | null,
+    limit: number,
+  ): Promise<TaskEntity[]> {
+    return this.updateBatch<TaskEntity>(
+      em,
+      orgId,
+      filter,
+      before,
+      limit,
       `status = '${TaskTransition.replay.to}', run_at = now(), finished_at = NULL, attempt_offset = attempt_count, job_id = gen_random_uuid()`,
-      ALL_COLUMNS);
+      ALL_COLUMNS,
+    );
   }
 
-  private updateBatch<T>(em: EntityManager, orgId: string, filter: BulkFilter, before: string | null, limit: number, set: string, returning: string): Promise<T[]> {
+  private updateBatch<T>(
+    em: EntityManager,
+    orgId: string,
+    filter: BulkFilter,
+    before: string | null,
+    limit: number,
+    set: string,
+    returning: string,
+  ): Promise<T[]> {
     const params: unknown[] = [];
     const conditions = where(orgId, filter, params);
     params.push(before, limit);
-    return queryRows<T>(em,
+    return queryRows<T>(
+      em,
       `WITH batch AS (
          SELECT id AS batch_id FROM tasks WHERE ${conditions} AND ($${params.length - 1}::uuid IS NULL OR id < $${params.length - 1}::uuid)
           ORDER BY id DESC LIMIT $${params.length} FOR UPDATE SKIP LOCKED)
@@ -131,7 +220,10 @@ export class TaskActionRepository {
 function where(orgId: string, filter: BulkFilter, params: unknown[]): string {
   const add = (value: unknown) => `$${params.push(value)}`;
   const conditions = [`org_id = ${add(orgId)}`, `status = ANY(${add(filter.statuses)}::text[])`];
-  if (filter.label) conditions.push(`labels @> ${add(JSON.stringify({ [filter.label.key]: filter.label.value }))}::jsonb AND labels <> '{}'::jsonb`);
+  if (filter.label)
+    conditions.push(
+      `labels @> ${add(JSON.stringify({ [filter.label.key]: filter.label.value }))}::jsonb AND labels <> '{}'::jsonb`,
+    );
   if (filter.createdAfter) conditions.push(`created_at >= ${add(filter.createdAfter)}`);
   if (filter.createdBefore) conditions.push(`created_at < ${add(filter.createdBefore)}`);
   return conditions.join(' AND ');

@@ -62,5 +62,8 @@ function quotaError(error: unknown): AppError | undefined {
   const driver = (error as { driverError?: { code?: string; detail?: string } }).driverError;
   if (driver?.code !== QUOTA_EXCEEDED_STATE) return undefined;
   const { plan, limit } = JSON.parse(driver.detail ?? '{}') as { plan?: string; limit?: number };
-  return new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${plan}" plan allows ${limit} tasks a month, and this month's are used up`);
+  return new AppError(
+    ErrorCode.QUOTA_EXCEEDED,
+    `The "${plan}" plan allows ${limit} tasks a month, and this month's are used up`,
+  );
 }

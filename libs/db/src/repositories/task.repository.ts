@@ -5,9 +5,19 @@ import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { queryRows } from '../sql.js';
 import type { SqlStatement } from '../queues.js';
 
-type TaskExtras = 'jobId' | 'expectedStatusCodes' | 'expectedBodyPattern' | 'retryOn4xx' | 'kind' | 'parentTaskId' | 'failureCallbackUrl';
-export type NewTask = Omit<TaskEntity, 'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'version' | 'attemptOffset' | TaskExtras>
-  & Partial<Pick<TaskEntity, TaskExtras>>;
+type TaskExtras =
+  | 'jobId'
+  | 'expectedStatusCodes'
+  | 'expectedBodyPattern'
+  | 'retryOn4xx'
+  | 'kind'
+  | 'parentTaskId'
+  | 'failureCallbackUrl';
+export type NewTask = Omit<
+  TaskEntity,
+  'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'version' | 'attemptOffset' | TaskExtras
+> &
+  Partial<Pick<TaskEntity, TaskExtras>>;
 
 export interface TaskFilter {
   status?: TaskStatus;
@@ -81,12 +91,30 @@ export function tasksInsertStatement(rows: NewTask[]): SqlStatement {
                 callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
        RETURNING ${ALL_COLUMNS}`,
     values: [
-      column('id'), column('orgId'), column('status'), column('url'), column('method'), rows.map((r) => JSON.stringify(r.headers)),
-      column('body'), column('timeoutMs'), column('runAt'), column('maxAttempts'), rows.map((r) => JSON.stringify(r.labels)),
-      column('priority'), column('queue'), column('callbackUrl'), column('scheduleId'), column('fireAt'), column('traceParent'),
-      rows.map((r) => r.jobId ?? null), rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)),
-      rows.map((r) => r.expectedBodyPattern ?? null), rows.map((r) => r.retryOn4xx ?? false),
-      rows.map((r) => r.kind ?? 'task'), rows.map((r) => r.parentTaskId ?? null), rows.map((r) => r.failureCallbackUrl ?? null),
+      column('id'),
+      column('orgId'),
+      column('status'),
+      column('url'),
+      column('method'),
+      rows.map((r) => JSON.stringify(r.headers)),
+      column('body'),
+      column('timeoutMs'),
+      column('runAt'),
+      column('maxAttempts'),
+      rows.map((r) => JSON.stringify(r.labels)),
+      column('priority'),
+      column('queue'),
+      column('callbackUrl'),
+      column('scheduleId'),
+      column('fireAt'),
+      column('traceParent'),
+      rows.map((r) => r.jobId ?? null),
+      rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)),
+      rows.map((r) => r.expectedBodyPattern ?? null),
+      rows.map((r) => r.retryOn4xx ?? false),
+      rows.map((r) => r.kind ?? 'task'),
+      rows.map((r) => r.parentTaskId ?? null),
+      rows.map((r) => r.failureCallbackUrl ?? null),
     ],
   };
 }
@@ -101,16 +129,39 @@ export class TaskRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(row: NewTask, em: EntityManager = this.db.manager): Promise<TaskEntity> {
-    const rows = await queryRows<TaskEntity>(em,
+    const rows = await queryRows<TaskEntity>(
+      em,
       `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
                           priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
                           expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
        RETURNING ${ALL_COLUMNS}`,
-      [row.id, row.orgId, row.status, row.url, row.method, JSON.stringify(row.headers), row.body, row.timeoutMs, row.runAt,
-       row.maxAttempts, JSON.stringify(row.labels), row.priority, row.queue, row.callbackUrl, row.scheduleId, row.fireAt,
-       row.traceParent, row.jobId ?? null, row.expectedStatusCodes ?? null, row.expectedBodyPattern ?? null, row.retryOn4xx ?? false,
-       row.kind ?? 'task', row.parentTaskId ?? null, row.failureCallbackUrl ?? null],
+      [
+        row.id,
+        row.orgId,
+        row.status,
+        row.url,
+        row.method,
+        JSON.stringify(row.headers),
+        row.body,
+        row.timeoutMs,
+        row.runAt,
+        row.maxAttempts,
+        JSON.stringify(row.labels),
+        row.priority,
+        row.queue,
+        row.callbackUrl,
+        row.scheduleId,
+        row.fireAt,
+        row.traceParent,
+        row.jobId ?? null,
+        row.expectedStatusCodes ?? null,
+        row.expectedBodyPattern ?? null,
+        row.retryOn4xx ?? false,
+        row.kind ?? 'task',
+        row.parentTaskId ?? null,
+        row.failureCallbackUrl ?? null,
+      ],
     );
     return rows[0]!;
   }
@@ -133,16 +184,23 @@ export class TaskRepository {
     if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
     if (filter.queue) query.andWhere('t.queue = :queue', { queue: filter.queue });
     // `labels <> '{}'` lets the planner use the partial labels index (migration 1764800000000).
-    if (filter.label) query.andWhere(`t.labels @> :label::jsonb AND t.labels <> '{}'::jsonb`, { label: JSON.stringify({ [filter.label.key]: filter.label.value }) });
+    if (filter.label)
+      query.andWhere(`t.labels @> :label::jsonb AND t.labels <> '{}'::jsonb`, {
+        label: JSON.stringify({ [filter.label.key]: filter.label.value }),
+      });
     if (filter.createdAfter) query.andWhere('t.created_at >= :after', { after: filter.createdAfter });
     if (filter.createdBefore) query.andWhere('t.created_at < :createdBefore', { createdBefore: filter.createdBefore });
-    const rows = await query.orderBy('t.id', 'DESC').limit(filter.limit + 1).getMany();
+    const rows = await query
+      .orderBy('t.id', 'DESC')
+      .limit(filter.limit + 1)
+      .getMany();
     return toPage(rows, filter.limit);
   }
 
   /** Guarded transition: only wins when the task is still in a status the transition starts from. */
   async cancel(orgId: string, id: string): Promise<TaskEntity | null> {
-    const rows = await queryRows<TaskEntity>(this.db.manager,
+    const rows = await queryRows<TaskEntity>(
+      this.db.manager,
       `UPDATE tasks SET status = $3, finished_at = now(), updated_at = now()
         WHERE org_id = $1 AND id = $2 AND status = ANY($4::text[])
         RETURNING ${ALL_COLUMNS}`,
@@ -157,7 +215,8 @@ export class TaskRepository {
    * a lease that lapsed when a dispatcher died, and at-least-once means delivering again.
    */
   async startMany(ids: string[]): Promise<StartedTask[]> {
-    return queryRows<StartedTask>(this.db.manager,
+    return queryRows<StartedTask>(
+      this.db.manager,
       `UPDATE tasks SET status = $2, attempt_count = attempt_count + 1, updated_at = now()
         WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
         RETURNING ${TASK_COLUMNS}`,
@@ -168,8 +227,11 @@ export class TaskRepository {
   /** Which of `ids` are finished (succeeded, failed or cancelled). */
   async finishedAmong(ids: string[], em: EntityManager): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await queryRows<{ id: string }>(em, 'SELECT id FROM tasks WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[])',
-      [ids, FINISHED_STATUSES]);
+    const rows = await queryRows<{ id: string }>(
+      em,
+      'SELECT id FROM tasks WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[])',
+      [ids, FINISHED_STATUSES],
+    );
     return new Set(rows.map((row) => row.id));
   }
 
@@ -182,7 +244,8 @@ export class TaskRepository {
     // `t.id = ANY($1)` keeps the plan on the primary key. Joined on s.id alone, PostgreSQL 15 chose
     // a scan of every task for status = 'running' (statistics from before the tasks started) and
     // spent most of its CPU in this statement during the delivery benchmark.
-    const rows = await queryRows<{ id: string }>(em,
+    const rows = await queryRows<{ id: string }>(
+      em,
       `UPDATE tasks t
           SET status = s.status,
               run_at = CASE WHEN s.retry_in_ms IS NULL THEN t.run_at ELSE now() + s.retry_in_ms * interval '1 millisecond' END,

@@ -6,24 +6,34 @@ export class CommonEnv {
   @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
   DATABASE_URL!: string;
 
-  @IsOptional() @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DB_POOL_MAX?: number;
 
-  @IsOptional() @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+  @IsOptional()
+  @IsIn(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
   LOG_LEVEL?: string;
 
-  @IsOptional() @IsInt() @Min(1_000) @Max(600_000)
+  @IsOptional()
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
   SHUTDOWN_GRACE_MS?: number;
 
   /** Set by the local launcher: private and loopback targets allowed, said at start-up. */
-  @IsOptional() @IsIn(['true', 'false'])
+  @IsOptional()
+  @IsIn(['true', 'false'])
   HOURGLASS_LOCAL_MODE?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOURGLASS_INSTANCE?: string;
 
   /** JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and pro. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOURGLASS_PLANS?: string;
 }
 

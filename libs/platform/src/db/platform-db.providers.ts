@@ -2,22 +2,57 @@ import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  ApiKeyRepository, ASYNC_COMMIT, AttemptRepository, createBoss, createDataSource, EXPECTED_MIGRATION, OrganizationRepository,
-  IdempotencyRepository, ScheduleRepository, ScheduleTickRepository, SigningSecretRepository, TaskRepository, UsageRepository,
-  QueueRepository, QueueAdmissionRepository, type BossRole,
+  ApiKeyRepository,
+  ASYNC_COMMIT,
+  AttemptRepository,
+  createBoss,
+  createDataSource,
+  EXPECTED_MIGRATION,
+  OrganizationRepository,
+  IdempotencyRepository,
+  ScheduleRepository,
+  ScheduleTickRepository,
+  SigningSecretRepository,
+  TaskRepository,
+  UsageRepository,
+  QueueRepository,
+  QueueAdmissionRepository,
+  type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
 
-const REPOSITORIES = [OrganizationRepository, ApiKeyRepository, TaskRepository, AttemptRepository, UsageRepository,
-  ScheduleRepository, ScheduleTickRepository, IdempotencyRepository, SigningSecretRepository, QueueRepository, QueueAdmissionRepository] as const;
+const REPOSITORIES = [
+  OrganizationRepository,
+  ApiKeyRepository,
+  TaskRepository,
+  AttemptRepository,
+  UsageRepository,
+  ScheduleRepository,
+  ScheduleTickRepository,
+  IdempotencyRepository,
+  SigningSecretRepository,
+  QueueRepository,
+  QueueAdmissionRepository,
+] as const;
 
-export function dbProviders(url: string, poolMax: number, service: string, bossRole: BossRole, asyncCommit: boolean): Provider[] {
+export function dbProviders(
+  url: string,
+  poolMax: number,
+  service: string,
+  bossRole: BossRole,
+  asyncCommit: boolean,
+): Provider[] {
   return [
     {
       provide: DataSource,
-      useFactory: async () => createDataSource({ url, poolMax, applicationName: `hourglass-${service}`, asyncCommit }).initialize(),
+      useFactory: async () =>
+        createDataSource({ url, poolMax, applicationName: `hourglass-${service}`, asyncCommit }).initialize(),
     },
-    ...REPOSITORIES.map((Repo) => ({ provide: Repo, useFactory: (ds: DataSource) => new Repo(ds), inject: [DataSource] })),
+    ...REPOSITORIES.map((Repo) => ({
+      provide: Repo,
+      useFactory: (ds: DataSource) => new Repo(ds),
+      inject: [DataSource],
+    })),
     {
       provide: PgBoss,
       useFactory: async () => {
@@ -41,7 +76,9 @@ export function addDbReadiness(readiness: Readiness, dataSource: DataSource): vo
   readiness.add({
     name: 'migrations',
     check: async () => {
-      const rows: unknown[] = await dataSource.query('SELECT 1 FROM typeorm_migrations WHERE name = $1', [EXPECTED_MIGRATION]);
+      const rows: unknown[] = await dataSource.query('SELECT 1 FROM typeorm_migrations WHERE name = $1', [
+        EXPECTED_MIGRATION,
+      ]);
       return { ok: rows.length === 1, detail: { expected: EXPECTED_MIGRATION } };
     },
   });

@@ -14,7 +14,9 @@ export class Readiness {
 
   async run(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: unknown }> }> {
     const results = await Promise.all(
-      this.checks.map(async (c) => [c.name, await c.check().catch((error: Error) => ({ ok: false, detail: error.message }))] as const),
+      this.checks.map(
+        async (c) => [c.name, await c.check().catch((error: Error) => ({ ok: false, detail: error.message }))] as const,
+      ),
     );
     return { ready: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
   }

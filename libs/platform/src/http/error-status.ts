@@ -43,7 +43,12 @@ export interface ProblemDetails {
 }
 
 /** RFC 9457 problem details for an error code. */
-export function problem(code: ErrorCode, detail: string, requestId?: string, errors?: ProblemDetails['errors']): ProblemDetails {
+export function problem(
+  code: ErrorCode,
+  detail: string,
+  requestId?: string,
+  errors?: ProblemDetails['errors'],
+): ProblemDetails {
   return {
     type: `https://hourglass.dev/errors/${kebab(code)}`,
     title: titleOf(code),

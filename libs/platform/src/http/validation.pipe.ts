@@ -3,8 +3,15 @@ import { AppError, ErrorCode, type FieldError } from '@hourglass/domain';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message }));
+    const field = /^\d+$/.test(error.property)
+      ? `${prefix}[${error.property}]`
+      : prefix
+        ? `${prefix}.${error.property}`
+        : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
+    }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -16,6 +23,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: true,
-    exceptionFactory: (errors) => new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', flatten(errors)),
+    exceptionFactory: (errors) =>
+      new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', flatten(errors)),
   });
 }

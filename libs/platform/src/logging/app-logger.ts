@@ -10,7 +10,10 @@ export class AppLogger implements LoggerService {
       level,
       base: { service, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['*.authorization', '*.headers.authorization', '*.signingSecret', '*.key'], censor: '[redacted]' },
+      redact: {
+        paths: ['*.authorization', '*.headers.authorization', '*.signingSecret', '*.key'],
+        censor: '[redacted]',
+      },
     });
   }
 
