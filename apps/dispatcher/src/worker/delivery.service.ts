@@ -36,7 +36,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     const guard = new SsrfGuard(config.localMode ? 'all' : parseAllowList(config.delivery.allowPrivateTargets));
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
     const onError = (error: Error, where: string) =>
-      this.logger.warn({ msg: `delivery ${where} failed`, err: error.message }, 'Delivery');
+      this.logger.warn({ msg: `delivery ${where} failed`, err: error }, 'Delivery');
     const secrets = new SigningSecrets(signingSecrets, new KeyRing(config.encryptionKeys));
     const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
       deliveryMetrics.settleErrors.inc();

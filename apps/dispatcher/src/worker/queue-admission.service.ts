@@ -24,8 +24,7 @@ export class QueueAdmissionService implements OnApplicationBootstrap, BeforeAppl
     @Inject(DeliveryService) delivery: DeliveryService,
     @Inject(AppLogger) logger: AppLogger,
   ) {
-    const onError = (error: Error) =>
-      logger.warn({ msg: 'queue admission failed', err: error.message }, 'QueueAdmission');
+    const onError = (error: Error) => logger.warn({ msg: 'queue admission failed', err: error }, 'QueueAdmission');
     this.admitter = new QueueAdmitter(config.queues.pollMs, {
       db,
       boss,

@@ -31,7 +31,7 @@ export class LeaderService
       },
       onLost: (error) => {
         gauge.set(0);
-        this.logger.warn({ msg: 'lost scheduler leadership', err: error.message }, 'Leader');
+        this.logger.warn({ msg: 'lost scheduler leadership', err: error }, 'Leader');
         this.emit('lost');
       },
     });

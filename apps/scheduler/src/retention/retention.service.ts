@@ -52,7 +52,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   private loop(): void {
     this.running = this.runOnce()
       .catch((error: Error) => {
-        this.logger.warn({ msg: 'retention pass failed', err: error.message }, 'Retention');
+        this.logger.warn({ msg: 'retention pass failed', err: error }, 'Retention');
         return 0;
       })
       .finally(() => {

@@ -35,7 +35,7 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
       onNotify: () => this.waker.wake(),
       // Changes made while the connection was down were not heard: re-plan now.
       onConnect: () => this.waker.wake(),
-      onError: (error) => this.logger.warn({ msg: 'schedules listener failed', err: error.message }, 'Tick'),
+      onError: (error) => this.logger.warn({ msg: 'schedules listener failed', err: error }, 'Tick'),
     });
   }
 
@@ -73,7 +73,7 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
         if (!leading()) break;
         await this.waker.sleep(await this.sleepMs());
       } catch (error) {
-        this.logger.warn({ msg: 'schedule tick failed', err: (error as Error).message }, 'Tick');
+        this.logger.warn({ msg: 'schedule tick failed', err: error }, 'Tick');
         await this.waker.sleep(ERROR_BACKOFF_MS);
       }
     }
@@ -87,7 +87,7 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
           this.releases.delete(at);
           this.tick
             .releaseDue()
-            .catch((error: Error) => this.logger.warn({ msg: 'release notify failed', err: error.message }, 'Tick'));
+            .catch((error: Error) => this.logger.warn({ msg: 'release notify failed', err: error }, 'Tick'));
         },
         Math.max(0, at - Date.now()),
       );
