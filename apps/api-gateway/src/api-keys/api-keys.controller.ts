@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { ApiKeyList, CreatedApiKey } from './api-keys.responses.js';
 import { AdminRoute, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
 import { type ApiKeyResponse, CreateApiKeyDto, type CreatedApiKeyResponse } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -11,6 +13,8 @@ export class AdminApiKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create an API key for an organization (admin token); the key is shown only here' })
+  @ApiCreatedResponse({ type: CreatedApiKey })
+  @ApiProblems(404)
   create(@Param('orgId') orgId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
     return this.keys.createForOrgByOperator(orgId, dto);
   }
@@ -23,12 +27,14 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({ summary: "Create a key for the caller's organization; the key is shown only here" })
+  @ApiCreatedResponse({ type: CreatedApiKey })
   create(@Auth() auth: AuthContext, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
     return this.keys.createForOwnOrg(auth.orgId, dto);
   }
 
   @Get()
   @ApiOperation({ summary: "The caller's organization's active keys (never their secrets)" })
+  @ApiOkResponse({ type: ApiKeyList })
   list(@Auth() auth: AuthContext): Promise<{ data: ApiKeyResponse[] }> {
     return this.keys.list(auth.orgId);
   }
@@ -36,6 +42,8 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a key' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems(404)
   revoke(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
     return this.keys.revoke(auth.orgId, id);
   }

@@ -3,6 +3,7 @@ import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/co
 import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule } from '@nestjs/swagger';
 import { documentConfig, refineDocument } from './openapi.js';
+import { Problem } from './problem.js';
 
 /**
  * GET /openapi.json (OpenAPI 3.1) and GET /docs (swagger-ui, its assets served from the local
@@ -24,9 +25,14 @@ export class DocsModule implements OnApplicationBootstrap {
       config: new ApplicationConfig(),
       getHttpAdapter: () => this.adapterHost.httpAdapter,
     } as unknown as INestApplication;
-    SwaggerModule.setup('docs', app, () => refineDocument(SwaggerModule.createDocument(app, documentConfig())), {
-      jsonDocumentUrl: 'openapi.json',
-      raw: ['json'],
-    });
+    SwaggerModule.setup(
+      'docs',
+      app,
+      () => refineDocument(SwaggerModule.createDocument(app, documentConfig(), { extraModels: [Problem] })),
+      {
+        jsonDocumentUrl: 'openapi.json',
+        raw: ['json'],
+      },
+    );
   }
 }

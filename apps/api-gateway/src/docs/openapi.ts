@@ -1,4 +1,5 @@
 import { DocumentBuilder, type OpenAPIObject } from '@nestjs/swagger';
+import { problemResponse } from './problem.js';
 
 export const documentConfig = () =>
   new DocumentBuilder()
@@ -30,9 +31,24 @@ const IDEMPOTENCY_KEY = {
 };
 
 /**
+ * The problem+json statuses every route of a kind can answer; each controller adds its own (404, 409, 429)
+ * with @ApiProblems. Admin routes take the admin token, so they have no scope to lack (no 403).
+ */
+function sharedProblems(path: string, method: string): number[] {
+  const statuses = [401, 503];
+  if (!path.startsWith('/v1/admin/')) statuses.push(403);
+  if (method === 'post' || method === 'patch' || method === 'put') statuses.push(400, 413, 415);
+  if (method === 'post') statuses.push(409, 422); // Idempotency-Key in flight, reused
+  return statuses;
+}
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/**
  * What the decorators cannot say: request bodies reject unknown fields (the ValidationPipe's
- * forbidNonWhitelisted), every POST takes an Idempotency-Key (a global interceptor), and routes
- * outside /v1 (health, metrics) need no credentials.
+ * forbidNonWhitelisted), every POST takes an Idempotency-Key (a global interceptor), every route
+ * answers problem+json for the statuses of sharedProblems, routes outside /v1 (health, metrics) need
+ * no credentials.
  */
 export function refineDocument(document: OpenAPIObject): OpenAPIObject {
   for (const schema of Object.values(document.components?.schemas ?? {})) {
@@ -41,6 +57,11 @@ export function refineDocument(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     if (path.startsWith('/v1/')) {
       if (item.post) item.post.parameters = [...(item.post.parameters ?? []), IDEMPOTENCY_KEY];
+      for (const method of METHODS) {
+        const operation = item[method];
+        if (!operation) continue;
+        for (const status of sharedProblems(path, method)) operation.responses[status] ??= problemResponse(status);
+      }
       continue;
     }
     for (const operation of Object.values(item)) {
@@ -49,3 +70,19 @@ export function refineDocument(document: OpenAPIObject): OpenAPIObject {
   }
   return document;
 }
+
+/** W3C trace context: continued on the delivery when valid, otherwise a new trace is started. */
+export const TRACEPARENT = {
+  name: 'traceparent',
+  required: false,
+  schema: { type: 'string' as const, example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+  description: 'W3C trace context; an invalid one is ignored and a new trace started',
+};
+
+/** Optimistic concurrency: the `version` the change was based on; without it the change applies as is. */
+export const IF_MATCH = {
+  name: 'if-match',
+  required: false,
+  schema: { type: 'string' as const, example: '"3"' },
+  description: 'The version the change is based on ("<version>"); 409 CONFLICT when it has changed since',
+};

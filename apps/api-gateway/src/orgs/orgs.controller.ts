@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { CreatedOrg, Org, OwnOrg } from './orgs.responses.js';
 import { AdminRoute, Auth, type AuthContext } from '../auth/auth.decorators.js';
 import {
   type CreatedOrgResponse,
@@ -17,12 +19,15 @@ export class AdminOrgsController {
 
   @Post()
   @ApiOperation({ summary: 'Create an organization (admin token); the signing secret is shown only here' })
+  @ApiCreatedResponse({ type: CreatedOrg })
   create(@Body() dto: CreateOrgDto): Promise<CreatedOrgResponse> {
     return this.orgs.create(dto);
   }
 
   @Patch(':orgId')
   @ApiOperation({ summary: "Change an organization's name, plan or retention (admin token)" })
+  @ApiOkResponse({ type: Org })
+  @ApiProblems(404)
   update(@Param('orgId') orgId: string, @Body() dto: UpdateOrgDto): Promise<OrgResponse> {
     return this.orgs.update(orgId, dto);
   }
@@ -34,6 +39,7 @@ export class OrgController {
 
   @Get()
   @ApiOperation({ summary: "The calling key's organization, its plan's quotas and this month's usage" })
+  @ApiOkResponse({ type: OwnOrg })
   get(@Auth() auth: AuthContext): Promise<OwnOrgResponse> {
     return this.orgs.get(auth.orgId);
   }

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { Queue, QueueList } from './queues.responses.js';
 import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import { CreateQueueDto, type QueueResponse, UpdateQueueDto } from './queues.dto.js';
 import { QueuesService } from './queues.service.js';
@@ -10,12 +12,14 @@ export class QueuesController {
 
   @Post()
   @ApiOperation({ summary: 'Create a named queue: parallelism (1 = strict FIFO) and an optional rate limit' })
+  @ApiCreatedResponse({ type: Queue })
   create(@Auth() auth: AuthContext, @Body() dto: CreateQueueDto): Promise<QueueResponse> {
     return this.queues.create(auth.orgId, dto);
   }
 
   @Get()
   @ApiOperation({ summary: 'List queues by name' })
+  @ApiOkResponse({ type: QueueList })
   list(@Auth() auth: AuthContext): Promise<{ data: QueueResponse[] }> {
     return this.queues.list(auth.orgId);
   }
@@ -24,12 +28,16 @@ export class QueuesController {
   @ApiOperation({
     summary: 'One queue with its stats: queued, running, retrying, succeeded and failed in the last hour',
   })
+  @ApiOkResponse({ type: Queue })
+  @ApiProblems(404)
   get(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
     return this.queues.get(auth.orgId, name);
   }
 
   @Patch(':name')
   @ApiOperation({ summary: 'Change parallelism or the rate limit (rateLimit: null removes it)' })
+  @ApiOkResponse({ type: Queue })
+  @ApiProblems(404)
   update(@Auth() auth: AuthContext, @Param('name') name: string, @Body() dto: UpdateQueueDto): Promise<QueueResponse> {
     return this.queues.update(auth.orgId, name, dto);
   }
@@ -37,6 +45,8 @@ export class QueuesController {
   @Post(':name/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause: no task of the queue starts until resumed' })
+  @ApiOkResponse({ type: Queue })
+  @ApiProblems(404)
   pause(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
     return this.queues.pause(auth.orgId, name);
   }
@@ -44,6 +54,8 @@ export class QueuesController {
   @Post(':name/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume starting tasks' })
+  @ApiOkResponse({ type: Queue })
+  @ApiProblems(404)
   resume(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
     return this.queues.resume(auth.orgId, name);
   }
@@ -51,6 +63,8 @@ export class QueuesController {
   @Delete(':name')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an empty queue (409 QUEUE_NOT_EMPTY while it has unfinished tasks)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(404, 409)
   delete(@Auth() auth: AuthContext, @Param('name') name: string): Promise<void> {
     return this.queues.delete(auth.orgId, name);
   }

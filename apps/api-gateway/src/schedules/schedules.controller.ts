@@ -1,5 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { IF_MATCH, TRACEPARENT } from '../docs/openapi.js';
+import { Task } from '../tasks/tasks.responses.js';
+import { NextRuns, OccurrencePage, Schedule, SchedulePage, ScheduleVersionPage } from './schedules.responses.js';
 import type { Page } from '@hourglass/db';
 import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import { PageQuery } from '../tasks/tasks-query.dto.js';
@@ -24,24 +28,33 @@ export class SchedulesController {
   @ApiOperation({
     summary: 'Create a schedule: a cron expression (in a timezone) or an interval, and the task it creates',
   })
+  @ApiCreatedResponse({ type: Schedule })
+  @ApiProblems(429)
   create(@Auth() auth: AuthContext, @Body() dto: CreateScheduleDto): Promise<ScheduleResponse> {
     return this.schedules.create(auth.orgId, dto);
   }
 
   @Get()
   @ApiOperation({ summary: 'List schedules, newest first' })
+  @ApiOkResponse({ type: SchedulePage })
+  @ApiProblems(400)
   list(@Auth() auth: AuthContext, @Query() query: PageQuery): Promise<Page<ScheduleResponse>> {
     return this.schedules.list(auth.orgId, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One schedule' })
+  @ApiOkResponse({ type: Schedule })
+  @ApiProblems(404)
   get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<ScheduleResponse> {
     return this.schedules.get(auth.orgId, id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change a schedule (If-Match: "<version>" → 409 CONFLICT when it has changed since)' })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: Schedule })
+  @ApiProblems(404, 409)
   update(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
@@ -54,6 +67,8 @@ export class SchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a schedule with its history and occurrence log (its tasks stay)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(404)
   delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
     return this.schedules.delete(auth.orgId, id);
   }
@@ -61,6 +76,8 @@ export class SchedulesController {
   @Post(':id/pause')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause: no occurrences fire until resumed' })
+  @ApiOkResponse({ type: Schedule })
+  @ApiProblems(404)
   pause(@Auth() auth: AuthContext, @Param('id') id: string): Promise<ScheduleResponse> {
     return this.schedules.pause(auth.orgId, id);
   }
@@ -68,12 +85,17 @@ export class SchedulesController {
   @Post(':id/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume from now: occurrences that fell in the pause are not run' })
+  @ApiOkResponse({ type: Schedule })
+  @ApiProblems(404)
   resume(@Auth() auth: AuthContext, @Param('id') id: string): Promise<ScheduleResponse> {
     return this.schedules.resume(auth.orgId, id);
   }
 
   @Post(':id/trigger')
   @ApiOperation({ summary: "Run now: creates a task from the schedule's template" })
+  @ApiHeader(TRACEPARENT)
+  @ApiCreatedResponse({ type: Task })
+  @ApiProblems(404, 429)
   trigger(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
@@ -84,12 +106,16 @@ export class SchedulesController {
 
   @Get(':id/next')
   @ApiOperation({ summary: 'The next fire times from now (count 1-100, default 10)' })
+  @ApiOkResponse({ type: NextRuns })
+  @ApiProblems(400, 404)
   next(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: NextQuery): Promise<{ data: string[] }> {
     return this.schedules.next(auth.orgId, id, query.count ?? 10);
   }
 
   @Get(':id/history')
   @ApiOperation({ summary: "The schedule's versions (created, updated, paused, resumed), newest first" })
+  @ApiOkResponse({ type: ScheduleVersionPage })
+  @ApiProblems(400, 404)
   history(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
@@ -102,6 +128,8 @@ export class SchedulesController {
   @ApiOperation({
     summary: 'What each occurrence did: fired (with its task) or skipped (with the reason), newest first',
   })
+  @ApiOkResponse({ type: OccurrencePage })
+  @ApiProblems(400, 404)
   occurrences(
     @Auth() auth: AuthContext,
     @Param('id') id: string,

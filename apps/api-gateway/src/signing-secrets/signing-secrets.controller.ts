@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { CreatedSigningSecret, SigningSecretList, SigningSecretPage } from './signing-secrets.responses.js';
 import { Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
 import {
   type CreatedSigningSecretResponse,
@@ -15,6 +17,7 @@ export class SigningSecretsController {
 
   @Get()
   @ApiOperation({ summary: "The organization's webhook signing secrets, newest first (never the secrets themselves)" })
+  @ApiOkResponse({ type: SigningSecretPage })
   list(@Auth() auth: AuthContext): Promise<{ data: SigningSecretResponse[]; nextCursor: null }> {
     return this.secrets.list(auth.orgId);
   }
@@ -24,6 +27,7 @@ export class SigningSecretsController {
     summary:
       'Create a signing secret that signs from now on; the current ones keep signing for the overlap (default 24h)',
   })
+  @ApiCreatedResponse({ type: CreatedSigningSecret })
   rotate(@Auth() auth: AuthContext, @Body() dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
     return this.secrets.rotate(auth.orgId, dto);
   }
@@ -31,6 +35,7 @@ export class SigningSecretsController {
   @Post('revoke-previous')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke every secret but the newest: from now on only the newest signs' })
+  @ApiOkResponse({ type: SigningSecretList })
   revokePrevious(@Auth() auth: AuthContext): Promise<{ data: SigningSecretResponse[] }> {
     return this.secrets.revokePrevious(auth.orgId);
   }
@@ -38,6 +43,8 @@ export class SigningSecretsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke one secret (409 for the newest active one: rotate first)' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems(404, 409)
   revoke(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
     return this.secrets.revoke(auth.orgId, id);
   }

@@ -1,5 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { IF_MATCH } from '../docs/openapi.js';
+import { BulkActionResult, Task } from './tasks.responses.js';
 import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import type { TaskResponse } from './tasks.dto.js';
 import { BulkActionDto, type BulkActionResponse, UpdateTaskDto } from './tasks-edit.dto.js';
@@ -16,6 +19,7 @@ export class TaskActionsController {
   @Post('cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel scheduled/queued/retrying tasks matching a filter, in batches; dryRun only counts' })
+  @ApiOkResponse({ type: BulkActionResult })
   cancelMany(@Auth() auth: AuthContext, @Body() dto: BulkActionDto): Promise<BulkActionResponse> {
     return this.bulk.cancel(auth.orgId, dto);
   }
@@ -23,6 +27,7 @@ export class TaskActionsController {
   @Post('replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay failed tasks matching a filter, in batches; dryRun only counts' })
+  @ApiOkResponse({ type: BulkActionResult })
   replayMany(@Auth() auth: AuthContext, @Body() dto: BulkActionDto): Promise<BulkActionResponse> {
     return this.bulk.replay(auth.orgId, dto);
   }
@@ -31,6 +36,9 @@ export class TaskActionsController {
   @ApiOperation({
     summary: 'Edit a task not yet running (If-Match: "version" optional; 409 on a race or once started)',
   })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: Task })
+  @ApiProblems(404, 409)
   edit(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
@@ -43,6 +51,8 @@ export class TaskActionsController {
   @Post(':id/run')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run a scheduled, queued or retrying task now' })
+  @ApiOkResponse({ type: Task })
+  @ApiProblems(404)
   runNow(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
     return this.edits.runNow(auth.orgId, id);
   }
@@ -50,6 +60,8 @@ export class TaskActionsController {
   @Post(':id/replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Give a failed task a fresh run: new retry budget, attempt numbers continue' })
+  @ApiOkResponse({ type: Task })
+  @ApiProblems(404)
   replay(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
     return this.edits.replay(auth.orgId, id);
   }

@@ -1,5 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiProblems } from '../docs/problem.js';
+import { TRACEPARENT } from '../docs/openapi.js';
+import { AttemptPage, Task, TaskBatch, TaskPage } from './tasks.responses.js';
 import type { Page } from '@hourglass/db';
 import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import { type AttemptResponse, CreateTaskDto, type TaskResponse } from './tasks.dto.js';
@@ -14,6 +17,9 @@ export class TasksController {
 
   @Post()
   @ApiOperation({ summary: 'Create a task: run now, after `delay`, or at `runAt`' })
+  @ApiHeader(TRACEPARENT)
+  @ApiCreatedResponse({ type: Task })
+  @ApiProblems(429)
   create(
     @Auth() auth: AuthContext,
     @Body() dto: CreateTaskDto,
@@ -26,6 +32,9 @@ export class TasksController {
   @ApiOperation({
     summary: 'Create up to 1,000 tasks, all or nothing (400 names the failing item, e.g. tasks[3].request.url)',
   })
+  @ApiHeader(TRACEPARENT)
+  @ApiCreatedResponse({ type: TaskBatch })
+  @ApiProblems(429)
   createBatch(
     @Auth() auth: AuthContext,
     @Body() dto: CreateTaskBatchDto,
@@ -36,6 +45,9 @@ export class TasksController {
 
   @Post(':id/clone')
   @ApiOperation({ summary: 'A new task with the same request and settings, due now' })
+  @ApiHeader(TRACEPARENT)
+  @ApiCreatedResponse({ type: Task })
+  @ApiProblems(404, 429)
   clone(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
@@ -46,12 +58,16 @@ export class TasksController {
 
   @Get()
   @ApiOperation({ summary: 'List tasks, newest first (status, label=key:value, queue, createdAfter/Before)' })
+  @ApiOkResponse({ type: TaskPage })
+  @ApiProblems(400)
   list(@Auth() auth: AuthContext, @Query() query: ListTasksQuery): Promise<Page<TaskResponse>> {
     return this.tasks.list(auth.orgId, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One task with its latest attempt' })
+  @ApiOkResponse({ type: Task })
+  @ApiProblems(404)
   get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
     return this.tasks.get(auth.orgId, id);
   }
@@ -59,12 +75,16 @@ export class TasksController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a task (409 TASK_ALREADY_FINISHED when it has finished)' })
+  @ApiOkResponse({ type: Task })
+  @ApiProblems(404)
   cancel(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
     return this.tasks.cancel(auth.orgId, id);
   }
 
   @Get(':id/attempts')
   @ApiOperation({ summary: "A task's attempts, newest first" })
+  @ApiOkResponse({ type: AttemptPage })
+  @ApiProblems(400, 404)
   attempts(
     @Auth() auth: AuthContext,
     @Param('id') id: string,

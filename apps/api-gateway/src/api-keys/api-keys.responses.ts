@@ -1,0 +1,33 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { API_KEY_SCOPES, type ApiKeyScope } from '@hourglass/db';
+
+/** An API key as listed (toApiKeyResponse): never its secret. */
+export class ApiKey {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ enum: API_KEY_SCOPES, isArray: true })
+  scopes!: ApiKeyScope[];
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  expiresAt!: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  lastUsedAt!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export class CreatedApiKey extends ApiKey {
+  @ApiProperty({ pattern: '^hg_', description: 'Shown only here: send it as Authorization: Bearer <key>' })
+  key!: string;
+}
+
+export class ApiKeyList {
+  @ApiProperty({ type: [ApiKey] })
+  data!: ApiKey[];
+}

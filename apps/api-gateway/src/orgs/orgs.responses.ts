@@ -1,0 +1,54 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** What the org routes answer (toOrgResponse). */
+export class Org {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ example: 'free' })
+  plan!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  retentionDays!: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export class CreatedOrg extends Org {
+  @ApiProperty({ pattern: '^whsec_', description: 'Shown only here: verifies webhook signatures' })
+  signingSecret!: string;
+}
+
+export class PlanQuotas {
+  @ApiProperty({ type: 'integer' })
+  tier!: number;
+
+  @ApiProperty({ type: 'integer' })
+  minScheduleIntervalMs!: number;
+
+  @ApiProperty({ type: 'integer' })
+  maxSchedules!: number;
+
+  @ApiProperty({ type: 'integer' })
+  tasksPerMonth!: number;
+
+  @ApiProperty({ type: 'integer' })
+  retentionDays!: number;
+}
+
+export class OrgUsage {
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  tasksThisMonth!: number;
+}
+
+export class OwnOrg extends Org {
+  @ApiProperty({ type: PlanQuotas })
+  quotas!: PlanQuotas;
+
+  @ApiProperty({ type: OrgUsage })
+  usage!: OrgUsage;
+}
