@@ -209,6 +209,12 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(429, 'post', '/v1/tasks', { ...as(tinyKey), body: task() });
   });
 
+  it('health, readiness and metrics', async () => {
+    await api.expect(200, 'get', '/healthz');
+    await api.expect(200, 'get', '/readyz');
+    await api.expect(200, 'get', '/metrics');
+  });
+
   it('exercised every /v1 operation', () => {
     expect(api.unexercised()).toEqual([]);
   });

@@ -43,6 +43,39 @@ function sharedProblems(path: string, method: string): number[] {
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+type Responses = NonNullable<OpenAPIObject['paths'][string]['get']>['responses'];
+
+const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
+const readiness = (status: string) =>
+  json({
+    type: 'object',
+    required: ['status', 'checks'],
+    properties: {
+      status: { const: status },
+      checks: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          required: ['ok'],
+          properties: { ok: { type: 'boolean' }, detail: {} },
+        },
+      },
+    },
+  });
+
+/** libs/platform's health routes, shared by all three services, carry no swagger decorators: said here. */
+const PUBLIC_RESPONSES: Record<string, Responses> = {
+  '/healthz': {
+    200: { description: 'The process answers', ...json({ type: 'object', properties: { status: { const: 'ok' } } }) },
+  },
+  '/readyz': {
+    200: { description: 'Every readiness check passed', ...readiness('ready') },
+    503: { description: 'A check failed (the database, for instance)', ...readiness('not_ready') },
+  },
+  '/metrics': {
+    200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+  },
+};
 
 /**
  * What the decorators cannot say: request bodies reject unknown fields (the ValidationPipe's
@@ -65,7 +98,10 @@ export function refineDocument(document: OpenAPIObject): OpenAPIObject {
       continue;
     }
     for (const operation of Object.values(item)) {
-      if (operation && typeof operation === 'object' && 'responses' in operation) operation.security = [];
+      if (operation && typeof operation === 'object' && 'responses' in operation) {
+        operation.security = [];
+        if (PUBLIC_RESPONSES[path]) operation.responses = PUBLIC_RESPONSES[path];
+      }
     }
   }
   return document;
