@@ -83,6 +83,9 @@ export class OpenApiContract {
     const res = await req;
     const exchange = { status: res.status, body: res.body, headers: res.headers as Record<string, string> };
     this.check(method, path.split('?')[0]!, exchange, res.text);
+    if (exchange.status < 300 && options.body !== undefined && typeof options.body !== 'string') {
+      this.checkRequest(method, path.split('?')[0]!, options.body);
+    }
     return exchange;
   }
 
@@ -135,6 +138,26 @@ export class OpenApiContract {
     const body = /json$/.test(contentType) ? exchange.body : text; // supertest parses JSON only
     if (!validate(body)) {
       throw new Error(`${where}: body does not match the schema: ${this.ajv.errorsText(validate.errors)}\n${text}`);
+    }
+  }
+
+  /** A request the server accepted must be one the document accepts too. */
+  private checkRequest(method: Method, path: string, body: unknown): void {
+    const { template, operation } = this.operation(method, path);
+    const schema = (operation.requestBody as { content?: Record<string, { schema: Json }> } | undefined)?.content?.[
+      'application/json'
+    ]?.schema;
+    const where = `${method.toUpperCase()} ${template} request`;
+    if (!schema) throw new Error(`${where}: the server took a JSON body the document does not declare`);
+    let validate = this.validators.get(where);
+    if (!validate) {
+      validate = this.ajv.compile(pointRefs(schema) as Json);
+      this.validators.set(where, validate);
+    }
+    if (!validate(body)) {
+      throw new Error(
+        `${where}: accepted by the server, rejected by the document: ${this.ajv.errorsText(validate.errors)}`,
+      );
     }
   }
 

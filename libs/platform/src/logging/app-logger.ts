@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
-import { redactValue } from './redact.js';
+import { redactErrorText, redactValue } from './redact.js';
 
 /**
  * JSON logs (pino) behind Nest's LoggerService, one per process, tagged with the service name. Every
@@ -36,7 +36,8 @@ export class AppLogger implements LoggerService {
   }
   error(message: unknown, trace?: string, context?: string) {
     if (message instanceof Error) this.pino.error({ context, err: message });
-    else this.pino.error({ context, trace }, String(message));
+    // Nest passes an error's stack as `trace`; its first line is the message, which may quote values.
+    else this.pino.error({ context, trace: trace && redactErrorText(trace) }, String(message));
   }
   warn(message: unknown, context?: string) {
     this.write('warn', message, context);

@@ -60,7 +60,7 @@ describe('log redaction', () => {
     logger.pino.warn(queryFailed());
     logger.warn({ msg: 'tick failed', err: queryFailed() }, 'Tick');
     logger.error(queryFailed());
-    logger.error(`failed on http://x/path?k=${SECRET}`, `trace https://a:${SECRET}@b/c`);
+    logger.error(`failed on http://x/path?k=${SECRET}`, `Error: bad "${SECRET}"\n at https://a:${SECRET}@b/c`);
     const printed = lines();
     expect(printed).not.toContain(SECRET);
     const first = JSON.parse(printed.split('\n')[0]!) as { err: Record<string, unknown>; requestId: string };

@@ -46,7 +46,8 @@ export function redactString(text: string): string {
   return text.replace(USERINFO, `$1${REDACTED}@`).replace(QUERY, `?${REDACTED}`);
 }
 
-function redactErrorText(text: string): string {
+/** An error's message or stack: URL parts and every double-quoted value replaced. */
+export function redactErrorText(text: string): string {
   return redactString(text).replace(QUOTED, `"${REDACTED}"`);
 }
 
