@@ -3,7 +3,8 @@ import { HTTP_METHODS, type HttpMethod, TASK_STATUSES, type TaskStatus } from '@
 
 /** What GET /v1/tasks/{id} and friends answer (toTaskResponse); a class so the document can describe it. */
 export class TaskRequestView {
-  @ApiProperty({ format: 'uri' })
+  // As given: any http(s) URL the WHATWG parser takes, which is more than RFC 3986's `format: uri` allows.
+  @ApiProperty({ example: 'https://example.com/hook' })
   url!: string;
 
   @ApiProperty({ enum: HTTP_METHODS })
@@ -93,10 +94,10 @@ export class Task {
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: "The schedule's occurrence" })
   fireAt!: string | null;
 
-  @ApiProperty({ type: 'string', format: 'uri', nullable: true })
+  @ApiProperty({ type: 'string', nullable: true })
   callbackUrl!: string | null;
 
-  @ApiProperty({ type: 'string', format: 'uri', nullable: true })
+  @ApiProperty({ type: 'string', nullable: true })
   failureCallbackUrl!: string | null;
 
   @ApiProperty({ enum: ['task', 'callback'] })
