@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@hourglass/db';
+import type { ApiKeyResponse, CreatedApiKeyResponse } from './api-keys.dto.js';
 
 /** An API key as listed (toApiKeyResponse): never its secret. */
-export class ApiKey {
+export class ApiKey implements ApiKeyResponse {
   @ApiProperty()
   id!: string;
 
@@ -22,7 +23,7 @@ export class ApiKey {
   createdAt!: string;
 }
 
-export class CreatedApiKey extends ApiKey {
+export class CreatedApiKey extends ApiKey implements CreatedApiKeyResponse {
   @ApiProperty({ pattern: '^hg_', description: 'Shown only here: send it as Authorization: Bearer <key>' })
   key!: string;
 }

@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { CreatedOrgResponse, OrgResponse, OwnOrgResponse } from './orgs.dto.js';
 
 /** What the org routes answer (toOrgResponse). */
-export class Org {
+export class Org implements OrgResponse {
   @ApiProperty()
   id!: string;
 
@@ -18,7 +19,7 @@ export class Org {
   createdAt!: string;
 }
 
-export class CreatedOrg extends Org {
+export class CreatedOrg extends Org implements CreatedOrgResponse {
   @ApiProperty({ pattern: '^whsec_', description: 'Shown only here: verifies webhook signatures' })
   signingSecret!: string;
 }
@@ -45,7 +46,7 @@ export class OrgUsage {
   tasksThisMonth!: number;
 }
 
-export class OwnOrg extends Org {
+export class OwnOrg extends Org implements OwnOrgResponse {
   @ApiProperty({ type: PlanQuotas })
   quotas!: PlanQuotas;
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { QueueResponse } from './queues.dto.js';
 
 export class RateLimitView {
   @ApiProperty({ type: 'integer', minimum: 1 })
@@ -26,7 +27,7 @@ export class QueueStatsView {
 }
 
 /** What the queue routes answer (toQueueResponse); `stats` only on GET /v1/queues/{name}. */
-export class Queue {
+export class Queue implements QueueResponse {
   @ApiProperty()
   name!: string;
 

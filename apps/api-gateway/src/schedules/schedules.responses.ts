@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MISSED_RUN_POLICIES, type MissedRunPolicy, OVERLAP_POLICIES, type OverlapPolicy } from '@hourglass/domain';
 import { TaskRequestView } from '../tasks/tasks.responses.js';
+import type { OccurrenceResponse, ScheduleResponse, ScheduleVersionResponse } from './schedules.dto.js';
 
 export class ScheduleRetryView {
   @ApiProperty({ type: 'integer' })
@@ -11,7 +12,7 @@ export class ScheduleRetryView {
 }
 
 /** What the schedule routes answer (toScheduleResponse). */
-export class Schedule {
+export class Schedule implements ScheduleResponse {
   @ApiProperty()
   id!: string;
 
@@ -78,7 +79,7 @@ export class SchedulePage {
   nextCursor!: string | null;
 }
 
-export class ScheduleVersion {
+export class ScheduleVersion implements ScheduleVersionResponse {
   @ApiProperty({ type: 'integer', minimum: 1 })
   version!: number;
 
@@ -100,7 +101,7 @@ export class ScheduleVersionPage {
   nextCursor!: string | null;
 }
 
-export class Occurrence {
+export class Occurrence implements OccurrenceResponse {
   @ApiProperty()
   id!: string;
 

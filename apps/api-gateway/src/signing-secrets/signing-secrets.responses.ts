@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { CreatedSigningSecretResponse, SigningSecretResponse } from './signing-secrets.dto.js';
 
 /** A signing secret as listed (toSigningSecretResponse): only its first characters. */
-export class SigningSecret {
+export class SigningSecret implements SigningSecretResponse {
   @ApiProperty()
   id!: string;
 
@@ -21,7 +22,7 @@ export class SigningSecret {
   revokedAt!: string | null;
 }
 
-export class CreatedSigningSecret extends SigningSecret {
+export class CreatedSigningSecret extends SigningSecret implements CreatedSigningSecretResponse {
   @ApiProperty({ pattern: '^whsec_', description: 'Shown only here: the new secret in full' })
   signingSecret!: string;
 }

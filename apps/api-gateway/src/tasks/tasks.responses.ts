@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { HTTP_METHODS, type HttpMethod, TASK_STATUSES, type TaskStatus } from '@hourglass/domain';
+import type { AttemptResponse, LastAttemptResponse, TaskResponse } from './tasks.dto.js';
+import type { BulkActionResponse, TaskBatchResponse } from './tasks-edit.dto.js';
 
 /** What GET /v1/tasks/{id} and friends answer (toTaskResponse); a class so the document can describe it. */
 export class TaskRequestView {
@@ -28,7 +30,7 @@ export class TaskRetryView {
   retryOn4xx!: boolean;
 }
 
-export class LastAttemptView {
+export class LastAttemptView implements LastAttemptResponse {
   @ApiProperty({ type: 'integer', minimum: 1 })
   number!: number;
 
@@ -48,7 +50,7 @@ export class LastAttemptView {
   startedAt!: string;
 }
 
-export class Task {
+export class Task implements TaskResponse {
   @ApiProperty()
   id!: string;
 
@@ -124,12 +126,12 @@ export class TaskPage {
   nextCursor!: string | null;
 }
 
-export class TaskBatch {
+export class TaskBatch implements TaskBatchResponse {
   @ApiProperty({ type: [Task], description: 'In the order of the request' })
   data!: Task[];
 }
 
-export class Attempt {
+export class Attempt implements AttemptResponse {
   @ApiProperty()
   id!: string;
 
@@ -172,7 +174,7 @@ export class AttemptPage {
   nextCursor!: string | null;
 }
 
-export class BulkActionResult {
+export class BulkActionResult implements BulkActionResponse {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Tasks the filter matched' })
   matched!: number;
 
