@@ -22,12 +22,13 @@ const FAILOVER_LIMIT_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The replica's own leadership gauge (/readyz says only ok or not ok). */
 async function leading(service: RunningService): Promise<boolean> {
-  const body = (await fetch(`${service.url}/readyz`).then(
-    (r) => r.json(),
-    () => null,
-  )) as { checks?: { leader?: { detail?: { leading?: boolean } } } } | null;
-  return body?.checks?.leader?.detail?.leading === true;
+  const text = await fetch(`${service.url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  return /^hourglass_scheduler_leader(\{[^}]*\})? 1$/m.test(text);
 }
 
 async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<number> {
