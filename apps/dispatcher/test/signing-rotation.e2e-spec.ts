@@ -7,14 +7,22 @@ import { make, startHttpSink, until, type HttpSink, type ReceivedRequest } from 
 import { SigningSecrets } from '../src/worker/signing-secrets.js';
 import { startDispatcher, type Dispatcher } from './harness.js';
 
-/** Resolves when the dispatcher's cache drops `orgId` on its NOTIFY: the marker that a change reached it. */
-function forgotten(orgId: string): Promise<void> {
+/**
+ * Resolves when the dispatcher's cache drops `orgId` on its NOTIFY (the marker that a change reached
+ * it); rejects if that has not happened within `timeoutMs`.
+ */
+function forgotten(orgId: string, timeoutMs = 10_000): Promise<void> {
   const forget = SigningSecrets.prototype.forget;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      SigningSecrets.prototype.forget = forget;
+      reject(new Error(`the dispatcher did not drop org ${orgId}'s secrets within ${timeoutMs} ms of the NOTIFY`));
+    }, timeoutMs);
     SigningSecrets.prototype.forget = function (this: SigningSecrets, id: string) {
       forget.call(this, id);
       if (id !== orgId) return;
       SigningSecrets.prototype.forget = forget;
+      clearTimeout(timer);
       resolve();
     };
   });
