@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-/** Who may import whom (ARCHITECTURE.md, STYLE.md §2). Apps never import apps. */
+/** Who may import whom (docs/architecture.md, "Libs and import boundaries"). Apps never import apps. */
 const boundaries = (testing) => [
   {
     sourceTag: 'type:app',

@@ -1,3 +1,5 @@
+import { waitFor } from '@hourglass/testing';
+
 /** A minimal client of the public API, for system tests: plain fetch, no SDK. */
 export class ApiClient {
   constructor(
@@ -43,12 +45,11 @@ export interface AttemptView {
   error: string | null;
 }
 
-/** Polls a task until it reaches a final status (or the deadline passes). */
-export async function waitForFinish(api: ApiClient, id: string, timeoutMs = 30_000): Promise<TaskView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const task = await api.expect<TaskView>(200, 'GET', `/v1/tasks/${id}`);
-    if (['succeeded', 'failed', 'cancelled'].includes(task.status) || Date.now() > deadline) return task;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls a task until it reaches a final status and returns it; throws once `timeoutMs` has passed. */
+export function waitForFinish(api: ApiClient, id: string, timeoutMs = 30_000): Promise<TaskView> {
+  return waitFor(
+    () => api.expect<TaskView>(200, 'GET', `/v1/tasks/${id}`),
+    (task) => ['succeeded', 'failed', 'cancelled'].includes(task.status),
+    { timeoutMs, intervalMs: 100, what: `task ${id} to finish` },
+  );
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { KeyRing } from '@hourglass/crypto';
 import {
@@ -8,6 +9,7 @@ import {
   type HttpSink,
   type RunningService,
   type TestDatabase,
+  waitFor,
 } from '@hourglass/testing';
 import { ApiClient, waitForFinish, type AttemptView } from './api-client.js';
 
@@ -69,6 +71,20 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
   const attemptsOf = (id: string) =>
     api.expect<{ data: AttemptView[] }>(200, 'GET', `/v1/tasks/${id}/attempts`).then((page) => page.data);
   const hitsOf = (id: string) => sink.requests.filter((r) => r.headers['webhook-id'] === id);
+  /** The states of the task's delivery jobs, read from pg-boss directly. */
+  const jobStates = async (taskId: string): Promise<string[]> => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ state: string }>(
+        `SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
+        [taskId],
+      );
+      return rows.map((row) => row.state);
+    } finally {
+      await client.end();
+    }
+  };
 
   it(
     'delivers a task with a signature the standardwebhooks package verifies',
@@ -142,7 +158,12 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
       );
       const control = await createTask('/control', { delay: '2s' });
       await sink.waitFor(1, (r) => r.headers['webhook-id'] === control.id);
-      await new Promise((r) => setTimeout(r, 500));
+      // The marker that the dispatcher is done with it: it completed the cancelled task's job without delivering.
+      await waitFor(
+        () => jobStates(task.id),
+        (states) => states.length === 1 && states[0] === 'completed',
+        { what: "the cancelled task's job to be completed" },
+      );
       expect(hitsOf(task.id)).toHaveLength(0);
       expect((await api.expect<{ status: string }>(200, 'GET', `/v1/tasks/${task.id}`)).status).toBe('cancelled');
     },

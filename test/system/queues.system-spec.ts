@@ -9,6 +9,7 @@ import {
   type HttpSink,
   type RunningService,
   type TestDatabase,
+  waitFor,
 } from '@hourglass/testing';
 import { ApiClient } from './api-client.js';
 
@@ -17,7 +18,6 @@ import { ApiClient } from './api-client.js';
  * replicas, so every test here runs against both at once.
  */
 const SLOW = 120_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('system: named queues across two dispatchers', () => {
   let database: TestDatabase;
@@ -140,9 +140,13 @@ describe('system: named queues across two dispatchers', () => {
     'pause stops starts; resume restarts them',
     async () => {
       await api.expect(201, 'POST', '/v1/queues', { name: 'held', parallelism: 10 });
+      await api.expect(201, 'POST', '/v1/queues', { name: 'beside-held', parallelism: 10 });
       await api.expect(200, 'POST', '/v1/queues/held/pause');
       for (let i = 0; i < 5; i++) await createTask('held', 'held', String(i));
-      await sleep(1_500);
+      // The marker: a later task in a running queue was admitted and delivered, so admission has
+      // passed over the paused queue's tasks since they were created.
+      await createTask('beside-held', 'beside-held', 'control');
+      await sink.waitFor(1, (r) => r.path === '/beside-held', 20_000);
       expect(bodiesAt('held')).toHaveLength(0);
       const paused = await api.expect<{ stats: { queued: number } }>(200, 'GET', '/v1/queues/held');
       expect(paused.stats.queued).toBe(5);
@@ -151,7 +155,7 @@ describe('system: named queues across two dispatchers', () => {
       await sink.waitFor(5, (r) => r.path === '/held', 20_000);
       const stats = async () =>
         (await api.expect<{ stats: { succeededLastHour: number } }>(200, 'GET', '/v1/queues/held')).stats;
-      for (let i = 0; i < 100 && (await stats()).succeededLastHour < 5; i++) await sleep(100);
+      await waitFor(stats, (s) => s.succeededLastHour >= 5, { timeoutMs: 10_000, what: 'five held tasks succeeded' });
       expect(await stats()).toEqual({ queued: 0, running: 0, retrying: 0, succeededLastHour: 5, failedLastHour: 0 });
     },
     SLOW,

@@ -8,6 +8,7 @@ import {
   type HttpSink,
   type RunningService,
   type TestDatabase,
+  until,
 } from '@hourglass/testing';
 import type { DataSource } from 'typeorm';
 
@@ -20,23 +21,13 @@ const SLOW = 120_000;
 const SCHEDULES = 10;
 const FAILOVER_LIMIT_MS = 15_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
+/** The replica's own leadership gauge (/readyz says only ok or not ok). */
 async function leading(service: RunningService): Promise<boolean> {
-  const body = (await fetch(`${service.url}/readyz`).then(
-    (r) => r.json(),
-    () => null,
-  )) as { checks?: { leader?: { detail?: { leading?: boolean } } } } | null;
-  return body?.checks?.leader?.detail?.leading === true;
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-  return Date.now() - started;
+  const text = await fetch(`${service.url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  return /^hourglass_scheduler_leader(\{[^}]*\})? 1$/m.test(text);
 }
 
 describe('system: scheduler failover', () => {
@@ -72,7 +63,7 @@ describe('system: scheduler failover', () => {
       const start = async (name: RunningService['name']) => services[services.push(await startService(name, env)) - 1]!;
       await start('dispatcher');
       const first = await start('scheduler');
-      await until(() => leading(first), 10_000);
+      await until(() => leading(first), { timeoutMs: 10_000, what: 'the first scheduler to lead' });
       const standby = await start('scheduler');
 
       const { org } = await make.org(db, new KeyRing(keySpec));
@@ -82,13 +73,33 @@ describe('system: scheduler failover', () => {
       const ids = made.map((s) => s.id);
       await db.query(`SELECT pg_notify('hourglass_schedules_changed', $1)`, [ids[0]]);
 
-      await sleep(4_000);
+      /** Every schedule has at least `n` tasks, by the database (a schedule fires once a second). */
+      const everyScheduleFired = (n: number) => async () =>
+        (
+          (await db.query(
+            `SELECT count(*)::int AS n FROM unnest($1::uuid[]) AS s(id)
+              WHERE (SELECT count(*) FROM tasks t WHERE t.schedule_id = s.id) >= $2`,
+            [ids, n],
+          )) as { n: number }[]
+        )[0]!.n === ids.length;
+      // A few occurrences under the first leader, while the standby keeps retrying (every second) and is refused.
+      await until(everyScheduleFired(4), { timeoutMs: 20_000, what: 'four occurrences of every schedule' });
       expect(await leading(standby)).toBe(false);
       await first.kill('SIGKILL');
-      const failoverMs = await until(() => leading(standby), FAILOVER_LIMIT_MS);
-      await sleep(4_000);
+      const failoverMs = await until(() => leading(standby), {
+        timeoutMs: FAILOVER_LIMIT_MS,
+        what: 'the standby to take over',
+      });
+      const [{ n: fired }] = (await db.query(
+        `SELECT coalesce(max(c), 0)::int AS n FROM (SELECT count(*) AS c FROM tasks GROUP BY schedule_id) g`,
+      )) as { n: number }[];
+      // A few more under the new leader. Disabling waits for the row locks of any tick in progress,
+      // so once it commits, no claim made before it can still add tasks.
+      await until(everyScheduleFired(fired + 4), {
+        timeoutMs: 20_000,
+        what: 'four more occurrences under the new leader',
+      });
       await db.query('UPDATE schedules SET enabled = false');
-      await sleep(1_000);
 
       const rows = (await db.query(
         `

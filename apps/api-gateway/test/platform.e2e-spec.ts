@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { AppLogger, Readiness } from '@hourglass/platform';
 import { startGateway, type Gateway } from './harness.js';
 
 describe('docs, health, metrics, unknown routes', () => {
@@ -50,13 +51,58 @@ describe('docs, health, metrics, unknown routes', () => {
   });
 
   it('is ready, and counts requests by route pattern', async () => {
-    await gw.http().get('/readyz').expect(200);
+    expect((await gw.http().get('/readyz').expect(200)).body).toEqual({ status: 'ok' });
     await gw.http().get('/v1/tasks/0193a0a0-0000-7000-8000-000000000000').expect(401);
     const metrics = await gw.http().get('/metrics').expect(200);
     expect(metrics.text).toContain('hourglass_http_requests_total{method="GET",route="/readyz",status="200"');
     expect(metrics.text).toContain('route="/v1/tasks/:id",status="401"');
     expect(metrics.text).toContain('hourglass_http_request_duration_seconds_bucket');
     expect(metrics.text).toContain('hourglass_tasks_created_total');
+  });
+
+  it('answers not ready with a bare 503 problem (no check names, no error text) and logs why, once, without the password', async () => {
+    let failing = true;
+    gw.app.get(Readiness).add({
+      name: 'probe',
+      check: async () => {
+        if (failing) throw new Error('connect ECONNREFUSED postgres://hourglass:s3cret@db.internal:5432/hourglass');
+        return { ok: true };
+      },
+    });
+    const logger = gw.app.get(AppLogger);
+    const logged: unknown[] = [];
+    const [warn, log] = [logger.warn.bind(logger), logger.log.bind(logger)];
+    logger.warn = (message: unknown, context?: string) => {
+      logged.push(message);
+      warn(message, context);
+    };
+    logger.log = (message: unknown, context?: string) => {
+      logged.push(message);
+      log(message, context);
+    };
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await gw.http().get('/readyz').expect(503);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.headers['retry-after']).toBe('5');
+        expect(res.body).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+        expect(Object.keys(res.body).sort()).toEqual(['code', 'detail', 'requestId', 'status', 'title', 'type']);
+        expect(res.text).not.toMatch(/probe|ECONNREFUSED|s3cret|database|migrations/);
+      }
+      expect(logged).toEqual([
+        {
+          msg: 'readiness check failing',
+          check: 'probe',
+          detail: '"connect ECONNREFUSED postgres://hourglass:***@db.internal:5432/hourglass"',
+        },
+      ]);
+      failing = false;
+      expect((await gw.http().get('/readyz').expect(200)).body).toEqual({ status: 'ok' });
+      expect(logged.at(-1)).toEqual({ msg: 'readiness check passes again', check: 'probe' });
+    } finally {
+      failing = false;
+      Object.assign(logger, { warn, log });
+    }
   });
 
   it('answers unknown routes with 404 problem+json NOT_FOUND', async () => {

@@ -115,6 +115,12 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     });
     await sink.waitFor(1, (r) => r.headers['webhook-id'] === control.id);
     await finished(org.id, control.id);
+    // The marker that the dispatcher is done with it: it completed the cancelled task's job without delivering.
+    await waitFor(
+      () => db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task.id]),
+      (jobs: { state: string }[]) => jobs.length === 1 && jobs[0]!.state === 'completed',
+      { what: "the cancelled task's job to be completed" },
+    );
     expect(sink.requests.filter((r) => r.headers['webhook-id'] === task.id)).toHaveLength(0);
     expect((await tasks.findForOrg(org.id, task.id))?.attemptCount).toBe(0);
   });
@@ -129,6 +135,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     await waitFor(
       () => tasks.findForOrg(org.id, task.id),
       (t) => t?.status === 'running',
+      { what: 'the task to be running' },
     );
     // What PostgreSQL would hand back after losing the last asynchronous commits: the task as it was before it started.
     await db.query(`UPDATE tasks SET status = 'queued', attempt_count = attempt_count - 1 WHERE id = $1`, [task.id]);
@@ -136,6 +143,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     await waitFor(
       () => attempts.listForTask(org.id, task.id, 10),
       (page) => page.data.length === 1,
+      { what: 'the attempt row (it commits with what would have settled the task)' },
     );
     expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('queued');
     const jobs = await db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [

@@ -4,7 +4,7 @@ import { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskRepository, type TaskEntity } from '@hourglass/db';
 import { createHttpApp } from '@hourglass/platform';
-import { createTestDatabase, type TestDatabase } from '@hourglass/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '@hourglass/testing';
 import { DispatcherModule } from '../src/dispatcher.module.js';
 import { toDispatcherConfig, type DispatcherEnv } from '../src/config.js';
 
@@ -16,20 +16,13 @@ export interface Dispatcher {
   tasks: TaskRepository;
   attempts: AttemptRepository;
   keys: KeyRing;
-  /** Polls until the task is succeeded, failed or cancelled (or 20 s pass) and returns it. */
+  /** Polls until the task is succeeded, failed or cancelled and returns it; throws after 20 s. */
   finished: (orgId: string, id: string) => Promise<TaskEntity | null>;
   close: () => Promise<void>;
 }
 
-/** Polls `read` until `done` says so (or `timeoutMs` passes) and returns the last value. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls until done, and throws on timeout (never returns a value that is not done). */
+export { waitFor } from '@hourglass/testing';
 
 /** The real dispatcher module, in process, on a fresh migrated database (local mode unless `env` says otherwise). */
 export async function startDispatcher(
@@ -54,6 +47,7 @@ export async function startDispatcher(
     waitFor(
       () => tasks.findForOrg(orgId, id),
       (task) => task !== null && ['succeeded', 'failed', 'cancelled'].includes(task.status),
+      { what: `task ${id} to finish` },
     );
   return {
     app,

@@ -3,10 +3,30 @@ import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
 import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
 import { Channel, newId, notify, SigningSecretRepository } from '@hourglass/db';
-import { make, startHttpSink, type HttpSink, type ReceivedRequest } from '@hourglass/testing';
+import { make, startHttpSink, until, type HttpSink, type ReceivedRequest } from '@hourglass/testing';
+import { SigningSecrets } from '../src/worker/signing-secrets.js';
 import { startDispatcher, type Dispatcher } from './harness.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves when the dispatcher's cache drops `orgId` on its NOTIFY (the marker that a change reached
+ * it); rejects if that has not happened within `timeoutMs`.
+ */
+function forgotten(orgId: string, timeoutMs = 10_000): Promise<void> {
+  const forget = SigningSecrets.prototype.forget;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      SigningSecrets.prototype.forget = forget;
+      reject(new Error(`the dispatcher did not drop org ${orgId}'s secrets within ${timeoutMs} ms of the NOTIFY`));
+    }, timeoutMs);
+    SigningSecrets.prototype.forget = function (this: SigningSecrets, id: string) {
+      forget.call(this, id);
+      if (id !== orgId) return;
+      SigningSecrets.prototype.forget = forget;
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}
 
 describe('signing-secret rotation (dispatcher in process, real Postgres, real HTTP target)', () => {
   let dispatcher: Dispatcher;
@@ -69,11 +89,12 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
     expect([verifies(old, during), verifies(fresh, during)]).toEqual([true, true]);
 
     const [previous] = (await repo.listForOrg(org.id)).filter((s) => s.active && s.expiresAt !== null);
+    const heard = forgotten(org.id);
     expect(await change(org.id, (em) => repo.revoke(org.id, previous!.id, em))).toMatchObject({
       id: previous!.id,
       active: false,
     });
-    await sleep(300); // the NOTIFY reaches the dispatcher's listener
+    await heard; // the NOTIFY reached the dispatcher's listener, which dropped its cached secrets
 
     const after = await deliver(org.id);
     expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
@@ -85,7 +106,17 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
     const { secret: fresh } = await rotate(org.id, 1_500);
     const during = await deliver(org.id);
     expect([verifies(old, during), verifies(fresh, during)]).toEqual([true, true]);
-    await sleep(1_700);
+    // The overlap is over by the database's clock (the dispatcher's cache entry ends no later than that).
+    await until(
+      async () =>
+        (
+          await db.query(
+            `SELECT bool_and(expires_at <= now()) AS over FROM org_signing_secrets WHERE org_id = $1 AND expires_at IS NOT NULL`,
+            [org.id],
+          )
+        )[0].over === true,
+      { what: 'the overlap window to end' },
+    );
     const after = await deliver(org.id);
     expect([verifies(old, after), verifies(fresh, after)]).toEqual([false, true]);
   });

@@ -80,7 +80,7 @@ export function toSchedulerConfig(env: SchedulerEnv) {
     ...toCommonConfig(env, 5),
     http: { port: env.PORT ?? 8081 },
     leader: { retryMs: env.LEADER_RETRY_MS ?? 2_000, checkMs: 5_000 },
-    retention: { intervalMs: env.RETENTION_INTERVAL_MS ?? 600_000, batchSize: env.RETENTION_BATCH_SIZE ?? 5_000 },
+    retention: { intervalMs: env.RETENTION_INTERVAL_MS ?? 600_000, batchSize: env.RETENTION_BATCH_SIZE ?? 1_000 },
     tick: {
       graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,
       batchSize: env.SCHEDULE_BATCH_SIZE ?? 500,

@@ -22,3 +22,4 @@ export * from './repositories/task-action.repository.js';
 export * from './repositories/queue.repository.js';
 export * from './repositories/queue-admission.repository.js';
 export * from './repositories/task-batch.js';
+export * from './repositories/retention.repository.js';

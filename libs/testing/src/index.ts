@@ -3,3 +3,4 @@ export * from './http-sink.js';
 export * from './factories.js';
 export * from './service-process.js';
 export * from './bulk-seed.js';
+export * from './wait.js';

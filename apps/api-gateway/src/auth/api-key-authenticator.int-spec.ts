@@ -5,13 +5,18 @@ import { createTestDataSource, make, type TestDataSource } from '@hourglass/test
 import type { ApiGatewayConfig } from '../config.js';
 import { ApiKeyAuthenticator } from './api-key-authenticator.js';
 
-/** The real repository, counting its lookups; `hold` keeps each lookup's answer back until it resolves. */
+/**
+ * The real repository, counting its lookups; `hold` keeps each lookup's answer back until it
+ * resolves, and `read` is called once a lookup has its row from the database.
+ */
 class CountedKeys extends ApiKeyRepository {
   lookups = 0;
   hold: Promise<void> = Promise.resolve();
+  read: () => void = () => undefined;
   override async findActiveByKeyId(keyId: string) {
     this.lookups++;
     const row = await super.findActiveByKeyId(keyId);
+    this.read();
     await this.hold;
     return row;
   }
@@ -68,8 +73,9 @@ describe('ApiKeyAuthenticator (real repository)', () => {
     const { org, created, keys, row, authenticator } = await newKey();
     let release!: () => void;
     keys.hold = new Promise((resolve) => (release = resolve));
+    const read = new Promise<void>((resolve) => (keys.read = resolve));
     const before = authenticator.authenticate(created.key);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // its lookup has read the key as active by now
+    await read; // its lookup has read the key as active
     await keys.revoke(org.id, row.id);
     authenticator.forget(row.id);
     const after = authenticator.authenticate(created.key);

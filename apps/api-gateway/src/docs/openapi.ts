@@ -18,7 +18,7 @@ export const documentConfig = () =>
     .addSecurityRequirements('bearer')
     .build();
 
-/** Every POST takes it (apps/api-gateway/src/idempotency, API.md). */
+/** Every POST takes it (apps/api-gateway/src/idempotency, docs/api.md "Idempotency"). */
 const IDEMPOTENCY_KEY = {
   name: 'Idempotency-Key',
   in: 'header' as const,

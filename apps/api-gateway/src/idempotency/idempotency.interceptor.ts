@@ -24,7 +24,7 @@ function requestHash(request: FastifyRequest): Buffer {
 }
 
 /**
- * `Idempotency-Key` on every POST (API.md): the first request with a key runs and its response is
+ * `Idempotency-Key` on every POST (docs/api.md "Idempotency"): the first request with a key runs and its response is
  * kept 24 h; the same key with the same request replays it (`Idempotent-Replayed: true`), with a
  * different request is 422, and while the first is still running is 409. Keys are per org (per
  * operator on admin routes). A failed first request frees its key, so the client may retry it.

@@ -14,7 +14,7 @@ import {
   type NewTask,
 } from '@hourglass/db';
 import { AppError, ErrorCode } from '@hourglass/domain';
-import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
+import { createTestDataSource, make, until, type TestDataSource } from '@hourglass/testing';
 import { newTask } from './tasks.service.js';
 
 describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () => {
@@ -86,8 +86,10 @@ describe('insertTaskBatch: tasks, jobs, quota and NOTIFY in one statement', () =
       expect(rows.map((row) => row.jobId)).toEqual(tasks.map((task) => task.jobId));
       expect(await state(a.id)).toEqual({ tasks: 3, jobs: 3, used: 3 });
       expect(await state(b.id)).toEqual({ tasks: 2, jobs: 2, used: 2 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(heard).toEqual(['created']);
+      // A NOTIFY committed after the batch arrives after all of the batch's (delivery follows commit order).
+      await db.query(`SELECT pg_notify($1, 'marker')`, [Channel.TasksReady]);
+      await until(() => heard.includes('marker'), { what: 'the marker NOTIFY' });
+      expect(heard).toEqual(['created', 'marker']);
     } finally {
       await listener.end();
     }

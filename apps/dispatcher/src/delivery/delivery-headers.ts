@@ -17,7 +17,7 @@ export interface DeliveryHeadersInput {
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_HEADERS);
 
 /**
- * The headers a target receives (API.md "What a target receives"): the task's own headers, minus the
+ * The headers a target receives (docs/api.md "What a target receives"): the task's own headers, minus the
  * reserved ones, plus Standard Webhooks signature headers, `hourglass-attempt`, `hourglass-schedule-id`
  * and `traceparent`. Names are lower-cased so a task's `User-Agent` cannot sit beside ours.
  * `content-type` is left exactly as the task gave it.

@@ -1,14 +1,6 @@
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '@hourglass/testing';
+import { createTestDatabase, until, type TestDatabase } from '@hourglass/testing';
 import { LeaderLock } from './leader-lock.js';
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('LeaderLock', () => {
   let db: TestDatabase;
@@ -37,22 +29,34 @@ describe('LeaderLock', () => {
     const events: string[] = [];
     const first = lock(events, 'a');
     first.start();
-    await until(() => first.leading);
+    await until(() => first.leading, { timeoutMs: 10_000, what: 'the first lock to lead' });
     const second = lock(events, 'b');
     second.start();
-    await new Promise((r) => setTimeout(r, 400));
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    // The marker: a leader session that is not holding the lock has already asked for it (and was refused).
+    await until(
+      async () =>
+        (
+          await admin.query(
+            `SELECT 1 FROM pg_stat_activity a
+              WHERE a.application_name = 'hourglass-scheduler-leader' AND a.state = 'idle'
+                AND a.query LIKE 'SELECT pg_try_advisory_lock%'
+                AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted)`,
+          )
+        ).rowCount! > 0,
+      { timeoutMs: 10_000, what: 'the standby to be refused the lock' },
+    );
     expect(second.leading).toBe(false);
 
     // Kill the leader's session from outside, as a crashed pod or a network cut would.
-    const admin = new pg.Client({ connectionString: db.url });
-    await admin.connect();
     await admin.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hourglass-scheduler-leader' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)`,
     );
     await admin.end();
 
-    await until(() => second.leading);
-    await until(() => events.includes('a lost'));
+    await until(() => second.leading, { timeoutMs: 10_000, what: 'the standby to take over' });
+    await until(() => events.includes('a lost'), { timeoutMs: 10_000, what: 'the first lock to report the loss' });
     expect(first.leading).toBe(false);
     expect(events.slice(0, 1)).toEqual(['a acquired']);
     expect(events).toContain('b acquired');

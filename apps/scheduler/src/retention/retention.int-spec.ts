@@ -1,73 +1,280 @@
 import { DataSource } from 'typeorm';
+import type { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
-import { AttemptRepository, createBoss, IdempotencyRepository, newId } from '@hourglass/db';
+import { createBoss, FIRST_ORG, IdempotencyRepository, newId, Queue, RetentionRepository } from '@hourglass/db';
+import { DEFAULT_PLANS } from '@hourglass/domain';
+import { AppLogger, Metrics } from '@hourglass/platform';
 import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
+import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
+import type { LeaderService } from '../leader/leader.service.js';
+import { RetentionService } from './retention.service.js';
 
-describe('attempt retention', () => {
+const DAY = 86_400_000;
+const keys = new KeyRing(KeyRing.generateSpec());
+
+/** A UUID v7 made `daysAgo` days ago, as newId() would have made it then. */
+function idFrom(daysAgo: number): string {
+  const hex = Math.floor(Date.now() - daysAgo * DAY)
+    .toString(16)
+    .padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}${newId().slice(13)}`;
+}
+
+describe('retention (real Postgres, two orgs on different plans)', () => {
   let fixture: TestDataSource;
   let db: DataSource;
+  let boss: PgBoss;
+  let retention: RetentionService;
+  const leader = { leading: true, on: () => leader };
+
   beforeAll(async () => {
     fixture = await createTestDataSource();
     db = fixture.db;
-  });
-  afterAll(() => fixture.close());
-
-  it("deletes attempts older than their org's retention, in batches, and keeps the rest", async () => {
-    const keys = new KeyRing(KeyRing.generateSpec());
-    const boss = createBoss(fixture.database.url, 'producer');
+    boss = createBoss(fixture.database.url, 'producer');
     await boss.start();
-    const { org: shortLived } = await make.org(db, keys);
-    const { org: longLived } = await make.org(db, keys);
-    await db.query('UPDATE organizations SET retention_days = 1 WHERE id = $1', [shortLived.id]);
-    const ages = [0, 2, 3, 5, 40];
-    for (const org of [shortLived, longLived]) {
-      const task = await make.task(db, boss, {
-        orgId: org.id,
-        url: 'http://127.0.0.1:9/x',
-        runAt: new Date(Date.now() + 3_600_000),
-      });
-      await new AttemptRepository(db).insertMany(
-        ages.map((days, i) => ({
-          id: newId(),
-          taskId: task.id,
-          orgId: org.id,
-          number: i + 1,
-          outcome: 'retryable',
-          statusCode: 500,
-          durationMs: 1,
-          responseHeaders: null,
-          responseBody: null,
-          responseTruncated: false,
-          error: null,
-          startedAt: new Date(Date.now() - days * 86_400_000),
-          finishedAt: new Date(Date.now() - days * 86_400_000),
-        })),
-        db.manager,
+    // Batches of 2: every table needs several batches, and they cross from one org to the next.
+    const config = toSchedulerConfig({ DATABASE_URL: fixture.database.url, RETENTION_BATCH_SIZE: 2 } as SchedulerEnv);
+    retention = new RetentionService(
+      config,
+      db,
+      leader as unknown as LeaderService,
+      new AppLogger('retention-test', 'silent'),
+      new Metrics('scheduler-retention-test'),
+    );
+  });
+  afterAll(async () => {
+    await boss.stop({ graceful: false });
+    await fixture.close();
+  });
+
+  /** An org on `plan`, with that plan's retention, as the API creates it. */
+  async function orgOn(plan: 'free' | 'pro'): Promise<string> {
+    const { org } = await make.org(db, keys, plan);
+    await db.query('UPDATE organizations SET plan = $2, retention_days = $3 WHERE id = $1', [
+      org.id,
+      plan,
+      DEFAULT_PLANS[plan]!.retentionDays,
+    ]);
+    return org.id;
+  }
+
+  /** A task created `createdDaysAgo` days ago, finished `finishedDaysAgo` days ago (null: unfinished), with two attempts. */
+  async function task(
+    orgId: string,
+    status: string,
+    createdDaysAgo: number,
+    finishedDaysAgo: number | null,
+    jobId: string | null = null,
+  ): Promise<string> {
+    const id = idFrom(createdDaysAgo);
+    const created = new Date(Date.now() - createdDaysAgo * DAY);
+    const finished = finishedDaysAgo === null ? null : new Date(Date.now() - finishedDaysAgo * DAY);
+    await db.query(
+      `INSERT INTO tasks (id, org_id, status, url, method, timeout_ms, run_at, max_attempts, attempt_count, created_at,
+                          updated_at, finished_at, job_id)
+       VALUES ($1, $2, $3, 'http://127.0.0.1:9/x', 'POST', 30000, $4, 3, 2, $4, $4, $5, $6)`,
+      [id, orgId, status, created, finished, jobId],
+    );
+    for (const number of [1, 2]) {
+      await db.query(
+        `INSERT INTO attempts (id, task_id, org_id, number, outcome, status_code, duration_ms, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, 'retryable', 500, 1, $5, $5)`,
+        [newId(), id, orgId, number, created],
       );
     }
-    await boss.stop({ graceful: false });
+    return id;
+  }
 
-    const repo = new AttemptRepository(db);
-    let deleted = 0;
-    for (let batch; (batch = await repo.deleteExpired(2)) > 0;) deleted += batch;
-    // Short-lived org (1 day): 4 of 5 are older. Long-lived (30 days): only the 40-day one.
-    expect(deleted).toBe(5);
-    const left: { org_id: string; n: string }[] = await db.query(
-      'SELECT org_id, count(*) AS n FROM attempts GROUP BY org_id',
+  /** A delivery job for `taskId` in `state`; its id is returned. */
+  async function job(taskId: string, orgId: string, state: 'created' | 'active' | 'completed'): Promise<string> {
+    const id = (await boss.send(
+      Queue.Deliver,
+      { taskId, orgId },
+      { id: newId(), startAfter: new Date(Date.now() + DAY) },
+    ))!;
+    if (state !== 'created') await db.query(`UPDATE pgboss.job SET state = $2 WHERE id = $1`, [id, state]);
+    return id;
+  }
+
+  async function schedule(orgId: string, versions: number[], olderDaysAgo: number): Promise<string> {
+    const s = await make.schedule(db, { orgId, url: 'http://127.0.0.1:9/s', cron: '0 0 * * *' });
+    for (const version of versions) {
+      await db.query(
+        `INSERT INTO schedule_versions (id, schedule_id, org_id, version, change, snapshot, created_at)
+         VALUES ($1, $2, $3, $4, 'updated', '{}', $5)`,
+        [idFrom(olderDaysAgo), s.id, orgId, version, new Date(Date.now() - olderDaysAgo * DAY)],
+      );
+    }
+    await db.query('UPDATE schedules SET version = $2 WHERE id = $1', [s.id, Math.max(...versions)]);
+    return s.id;
+  }
+
+  async function occurrence(scheduleId: string, orgId: string, daysAgo: number, taskId: string | null) {
+    await db.query(
+      `INSERT INTO schedule_occurrences (id, schedule_id, org_id, fire_at, outcome, task_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $4)`,
+      [
+        idFrom(daysAgo),
+        scheduleId,
+        orgId,
+        new Date(Date.now() - daysAgo * DAY + Math.random() * 1_000),
+        taskId ? 'fired' : 'skipped',
+        taskId,
+      ],
     );
-    expect(Object.fromEntries(left.map((r) => [r.org_id, Number(r.n)]))).toEqual({
-      [shortLived.id]: 1,
-      [longLived.id]: 4,
-    });
+  }
+
+  const ids = async (sql: string): Promise<Set<string>> =>
+    new Set(((await db.query(sql)) as { id: string }[]).map((r) => r.id));
+  const everything = async () => ({
+    tasks: await ids('SELECT id FROM tasks'),
+    attempts: await ids('SELECT DISTINCT task_id AS id FROM attempts'),
+    occurrences: await ids('SELECT id FROM schedule_occurrences'),
+    versions: await ids(`SELECT schedule_id || ':' || version AS id FROM schedule_versions`),
+    idempotencyKeys: await ids('SELECT key AS id FROM idempotency_keys'),
   });
 
-  it('deletes idempotency keys past their 24 h, and keeps the fresh ones', async () => {
-    const keys = new IdempotencyRepository(db);
-    for (const key of ['old-1', 'old-2', 'fresh']) await keys.claim('org-x', key, Buffer.from(key));
+  it("deletes by each org's plan retention, keeps what is unfinished, has a live job or is current, and a second pass is a no-op", async () => {
+    const free = await orgOn('free'); // 7 days
+    const pro = await orgOn('pro'); // 30 days
+    const kept: Record<string, string[]> = { tasks: [], occurrences: [], versions: [] };
+    const gone: Record<string, string[]> = { tasks: [], occurrences: [], versions: [] };
+
+    for (const org of [free, pro]) {
+      // Past both retentions: gone in both orgs, with their attempts.
+      for (const status of ['succeeded', 'failed', 'cancelled']) gone.tasks.push(await task(org, status, 41, 40));
+      // A delivered task whose job pg-boss completed is finished for good.
+      const delivered = await task(org, 'succeeded', 41, 40);
+      await job(delivered, org, 'completed');
+      gone.tasks.push(delivered);
+      // Ten days old: past the free plan's 7 days, inside the pro plan's 30.
+      (org === free ? gone : kept).tasks.push(await task(org, 'succeeded', 11, 10));
+      // Finished yesterday: kept by both.
+      kept.tasks.push(await task(org, 'succeeded', 2, 1));
+      // Created long ago, never finished: never deleted.
+      for (const status of ['scheduled', 'queued', 'running', 'retrying'])
+        kept.tasks.push(await task(org, status, 41, null));
+      // Cancelled long ago, but its pending job is still in pg-boss (found by payload; job_id not recorded).
+      const pending = await task(org, 'cancelled', 41, 40);
+      await job(pending, org, 'created');
+      kept.tasks.push(pending);
+      // Failed long ago, and a dispatcher holds its (recorded) job right now.
+      const jobId = newId();
+      const held = await task(org, 'failed', 41, 40, jobId);
+      await boss.send(Queue.Deliver, { taskId: held, orgId: org }, { id: jobId });
+      await db.query(`UPDATE pgboss.job SET state = 'active' WHERE id = $1`, [jobId]);
+      kept.tasks.push(held);
+
+      // Versions: 1 and 2 superseded long ago; 3 is current however old it is.
+      const history = await schedule(org, [1, 2, 3], 40);
+      gone.versions.push(`${history}:1`, `${history}:2`);
+      kept.versions.push(`${history}:3`);
+      const untouched = await schedule(org, [1], 40);
+      kept.versions.push(`${untouched}:1`);
+      const recent = await schedule(org, [1, 2], 10);
+      (org === free ? gone : kept).versions.push(`${recent}:1`);
+      kept.versions.push(`${recent}:2`);
+
+      // Occurrences: by fire time; one whose task still runs stays with it.
+      await occurrence(history, org, 40, null);
+      await occurrence(history, org, 40, gone.tasks.at(-1)!);
+      await occurrence(history, org, 10, null);
+      const running = await task(org, 'running', 41, null);
+      kept.tasks.push(running);
+      await occurrence(history, org, 40, running);
+      await occurrence(history, org, 1, null);
+    }
+    const occurrences = (await db.query(
+      `SELECT o.id, o.org_id, o.fire_at < now() - make_interval(days => org.retention_days) AS old,
+              t.status IS NOT NULL AND t.finished_at IS NULL AS unfinished
+         FROM schedule_occurrences o JOIN organizations org ON org.id = o.org_id LEFT JOIN tasks t ON t.id = o.task_id`,
+    )) as { id: string; old: boolean; unfinished: boolean }[];
+    for (const o of occurrences) (o.old && !o.unfinished ? gone : kept).occurrences.push(o.id);
+    expect(gone.occurrences).toHaveLength(5); // 40-day ×2 in both orgs, 10-day in the free org
+    expect(kept.occurrences).toHaveLength(5);
+
+    const idempotency = new IdempotencyRepository(db);
+    for (const key of ['old-1', 'old-2', 'old-3', 'fresh']) await idempotency.claim(free, key, Buffer.from(key));
     await db.query(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key LIKE 'old-%'`);
-    expect(await keys.deleteExpired(1)).toBe(1);
-    expect(await keys.deleteExpired(10)).toBe(1);
-    const left: { key: string }[] = await db.query('SELECT key FROM idempotency_keys');
-    expect(left.map((r) => r.key)).toEqual(['fresh']);
+
+    const pass = await retention.runOnce();
+    expect(pass).toEqual({
+      tasks: gone.tasks.length,
+      attempts: 2 * gone.tasks.length,
+      scheduleOccurrences: gone.occurrences.length,
+      scheduleVersions: gone.versions.length,
+      idempotencyKeys: 3,
+    });
+
+    const left = await everything();
+    expect(left.tasks).toEqual(new Set(kept.tasks));
+    expect(left.attempts).toEqual(new Set(kept.tasks));
+    expect(left.occurrences).toEqual(new Set(kept.occurrences));
+    expect(left.versions).toEqual(new Set(kept.versions));
+    expect(left.idempotencyKeys).toEqual(new Set(['fresh']));
+
+    expect(await retention.runOnce()).toEqual({
+      tasks: 0,
+      attempts: 0,
+      scheduleOccurrences: 0,
+      scheduleVersions: 0,
+      idempotencyKeys: 0,
+    });
+    expect(await everything()).toEqual(left);
+  });
+
+  it('skips a task another transaction holds instead of waiting for it, and takes it on the next pass', async () => {
+    const org = await orgOn('free');
+    const held = await task(org, 'succeeded', 41, 40);
+    const free = await task(org, 'succeeded', 41, 40);
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      await runner.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [held]);
+      expect((await retention.runOnce()).tasks).toBe(1);
+      expect(await ids(`SELECT id FROM tasks WHERE org_id = '${org}'`)).toEqual(new Set([held]));
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    expect((await retention.runOnce()).tasks).toBe(1);
+    expect(await ids(`SELECT id FROM tasks WHERE id IN ('${held}', '${free}')`)).toEqual(new Set());
+  });
+
+  it("keeps a task whose recorded job became live after the pass's read of live jobs", async () => {
+    const org = await orgOn('free');
+    const jobId = newId();
+    const cancelled = await task(org, 'cancelled', 41, 40, jobId);
+    const repo = new RetentionRepository(db);
+    const keep = await repo.tasksWithLiveJobs();
+    await boss.send(Queue.Deliver, { taskId: cancelled, orgId: org }, { id: jobId });
+    // `keep` was read before the job existed: the batch's own check of job_id still finds it.
+    expect((await repo.deleteTasks(10, FIRST_ORG, keep)).deleted).toBe(0);
+    expect(await ids(`SELECT id FROM tasks WHERE id = '${cancelled}'`)).toEqual(new Set([cancelled]));
+  });
+
+  it('stops between batches once leadership is lost', async () => {
+    const org = await orgOn('free');
+    for (let i = 0; i < 6; i++) await task(org, 'succeeded', 41, 40);
+    const losing = { leading: true, on: () => losing };
+    let batches = 0;
+    const repo = new RetentionRepository(db);
+    const counted = Object.assign(Object.create(repo) as RetentionRepository, {
+      deleteTasks: async (...args: Parameters<RetentionRepository['deleteTasks']>) => {
+        if (++batches === 2) losing.leading = false;
+        return repo.deleteTasks(...args);
+      },
+    });
+    const service = new RetentionService(
+      toSchedulerConfig({ DATABASE_URL: fixture.database.url, RETENTION_BATCH_SIZE: 2 } as SchedulerEnv),
+      db,
+      losing as unknown as LeaderService,
+      new AppLogger('retention-test', 'silent'),
+      new Metrics('scheduler-retention-losing'),
+    );
+    (service as unknown as { repo: RetentionRepository }).repo = counted;
+    expect((await service.runOnce()).tasks).toBe(4);
+    expect(batches).toBe(2);
   });
 });

@@ -1,24 +1,41 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { AttemptRepository, IdempotencyRepository } from '@hourglass/db';
+import { DataSource } from 'typeorm';
+import { FIRST_ORG, RetentionRepository, type RetentionBatch } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { LeaderService } from '../leader/leader.service.js';
 
-/** Deletes attempts older than their org's retention, in small batches, on the leader only. */
+/** What one pass deleted, per table. */
+export interface RetentionPass {
+  tasks: number;
+  attempts: number;
+  scheduleOccurrences: number;
+  scheduleVersions: number;
+  idempotencyKeys: number;
+}
+
+/**
+ * Deletes what is past each org's retention (`retention_days`: its plan's unless an operator set
+ * one), on the leader only, every RETENTION_INTERVAL_MS: finished tasks with their attempts, schedule
+ * occurrences, superseded schedule versions, and expired idempotency keys. Every statement is one
+ * batch of at most RETENTION_BATCH_SIZE rows (docs/architecture.md, "Retention"); a pass stops
+ * between batches when leadership is lost.
+ */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
+  private running?: Promise<unknown>;
+  private readonly repo: RetentionRepository;
   private readonly deleted;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
-    @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
-    @Inject(IdempotencyRepository) private readonly idempotencyKeys: IdempotencyRepository,
-    @Inject(LeaderService) private readonly leader: LeaderService,
+    @Inject(DataSource) db: DataSource,
+    @Inject(LeaderService) private readonly leader: Pick<LeaderService, 'leading' | 'on'>,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
+    this.repo = new RetentionRepository(db);
     this.deleted = metrics.counter('hourglass_retention_deleted_total', 'Rows deleted by retention', ['table']);
   }
 
@@ -32,29 +49,56 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     await this.running;
   }
 
-  /** One full pass over attempts past their org's retention and idempotency keys past 24 h. Callable from tests. */
-  async runOnce(): Promise<number> {
-    const attempts = await this.inBatches((size) => this.attempts.deleteExpired(size), 'attempts');
-    return attempts + (await this.inBatches((size) => this.idempotencyKeys.deleteExpired(size), 'idempotency_keys'));
+  /** One full pass over every table. Callable from tests; a second pass right after deletes nothing. */
+  async runOnce(): Promise<RetentionPass> {
+    const keep = await this.repo.tasksWithLiveJobs();
+    let attempts = 0;
+    const tasks = await this.walk('tasks', async (size, from) => {
+      const batch = await this.repo.deleteTasks(size, from, keep);
+      attempts += batch.attempts;
+      this.deleted.inc({ table: 'attempts' }, batch.attempts);
+      return batch;
+    });
+    const scheduleOccurrences = await this.walk('schedule_occurrences', (size, from) =>
+      this.repo.deleteOccurrences(size, from),
+    );
+    const scheduleVersions = await this.walk('schedule_versions', (size, from) =>
+      this.repo.deleteScheduleVersions(size, from),
+    );
+    let idempotencyKeys = 0;
+    for (let count = -1; count !== 0 && this.leader.leading;) {
+      count = await this.repo.deleteIdempotencyKeys(this.config.retention.batchSize);
+      idempotencyKeys += count;
+      this.deleted.inc({ table: 'idempotency_keys' }, count);
+      if (count < this.config.retention.batchSize) break;
+    }
+    return { tasks, attempts, scheduleOccurrences, scheduleVersions, idempotencyKeys };
   }
 
-  /** Batches until a short one comes back, so locks and WAL bursts stay small. */
-  private async inBatches(deleteBatch: (size: number) => Promise<number>, table: string): Promise<number> {
+  /**
+   * Batches over the orgs in id order, each resuming at the org the last one ended in, until one
+   * chooses fewer rows than a batch (the walk is done) or deletes none (what is left is locked by
+   * other transactions: the next pass takes it).
+   */
+  private async walk(table: string, batch: (size: number, fromOrgId: string) => Promise<RetentionBatch>) {
+    const size = this.config.retention.batchSize;
     let total = 0;
-    for (;;) {
-      const count = await deleteBatch(this.config.retention.batchSize);
-      total += count;
-      this.deleted.inc({ table }, count);
-      if (count < this.config.retention.batchSize || !this.leader.leading) return total;
+    for (let from = FIRST_ORG; this.leader.leading;) {
+      const result = await batch(size, from);
+      total += result.deleted;
+      this.deleted.inc({ table }, result.deleted);
+      if (result.picked < size || result.deleted === 0) break;
+      from = result.nextOrgId;
     }
+    return total;
   }
 
   private loop(): void {
     this.running = this.runOnce()
-      .catch((error: Error) => {
-        this.logger.warn({ msg: 'retention pass failed', err: error }, 'Retention');
-        return 0;
+      .then((pass) => {
+        if (Object.values(pass).some((n) => n > 0)) this.logger.log({ msg: 'retention pass', ...pass }, 'Retention');
       })
+      .catch((error: Error) => this.logger.warn({ msg: 'retention pass failed', err: error }, 'Retention'))
       .finally(() => {
         if (this.leader.leading) this.timer = setTimeout(() => this.loop(), this.config.retention.intervalMs);
       });

@@ -4,7 +4,7 @@ import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
 import { jobPriority } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
-import { createTestDatabase, make, type ScheduleFields, type TestDatabase } from '@hourglass/testing';
+import { createTestDatabase, make, until, type ScheduleFields, type TestDatabase } from '@hourglass/testing';
 import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
 import { TickService } from './tick.service.js';
 
@@ -184,7 +184,13 @@ describe('TickService (real Postgres)', () => {
     await tick.runOnce();
     expect(await tasksOf(schedule.id)).toHaveLength(1);
     expect((await new ScheduleTickRepository(db).nextWake()).waiting).toBe(true);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Let a later occurrence come due too (by the database's clock, the one the tick uses): the
+    // waiting one must still fire with its own fire time, not the latest.
+    await until(
+      async () =>
+        (await db.query(`SELECT now() > $1::timestamptz + interval '1 second' AS due`, [waitingAt]))[0].due === true,
+      { what: 'the occurrence after the waiting one to be due' },
+    );
     await db.query(`UPDATE tasks SET status = 'succeeded', finished_at = now() WHERE id = $1`, [first!.id]);
     await tick.runOnce();
     const tasks = await tasksOf(schedule.id);

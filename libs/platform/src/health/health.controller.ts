@@ -1,15 +1,25 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { AppError, ErrorCode } from '@hourglass/domain';
 import { Public } from '../http/public.decorator.js';
+import { AppLogger } from '../logging/app-logger.js';
 import { Metrics } from '../metrics/metrics.js';
-import { Readiness } from './readiness.js';
+import { Readiness, redactSecrets, type CheckResult } from './readiness.js';
 
+/**
+ * /healthz, /readyz and /metrics, public on every service. /readyz answers only ok or not ok
+ * (200 `{"status":"ok"}`, or 503 problem+json UNAVAILABLE): which check failed and why goes to the
+ * logs, once per change, so a probe hitting it every few seconds does not flood them.
+ */
 @Public()
 @Controller()
 export class HealthController {
+  /** Each check's last logged state ("ok" or its failure), to log changes only. */
+  private readonly logged = new Map<string, string>();
+
   constructor(
     @Inject(Readiness) private readonly readiness: Readiness,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(AppLogger) private readonly logger: AppLogger,
   ) {}
 
   /** Liveness: the process answers. Never touches the database, so a DB outage does not restart pods. */
@@ -19,15 +29,26 @@ export class HealthController {
   }
 
   @Get('readyz')
-  async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
+  async readyz() {
     const { ready, checks } = await this.readiness.run();
-    void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', checks };
+    for (const [name, result] of Object.entries(checks)) this.logChange(name, result);
+    if (!ready) throw new AppError(ErrorCode.UNAVAILABLE, 'The service is not ready; its logs say why');
+    return { status: 'ok' };
   }
 
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metricsText() {
     return this.metrics.registry.metrics();
+  }
+
+  private logChange(name: string, result: CheckResult): void {
+    const detail = result.detail === undefined ? undefined : redactSecrets(JSON.stringify(result.detail));
+    const state = result.ok ? 'ok' : `failing ${detail ?? ''}`;
+    const before = this.logged.get(name);
+    if (state === before || (before === undefined && result.ok)) return;
+    this.logged.set(name, state);
+    if (result.ok) this.logger.log({ msg: 'readiness check passes again', check: name }, 'Readiness');
+    else this.logger.warn({ msg: 'readiness check failing', check: name, detail }, 'Readiness');
   }
 }
