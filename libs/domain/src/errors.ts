@@ -1,6 +1,10 @@
 /** Stable, machine-readable error codes. Clients switch on these, never on messages. */
 export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** A task, schedule or callback URL naming a private, loopback or link-local host outside local mode. */
+  TARGET_NOT_ALLOWED: 'TARGET_NOT_ALLOWED',
+  /** A request the HTTP layer could not read (malformed request line, headers or URL encoding). */
+  BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
@@ -11,6 +15,13 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  NOT_ACCEPTABLE: 'NOT_ACCEPTABLE',
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  GONE: 'GONE',
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+  URI_TOO_LONG: 'URI_TOO_LONG',
+  UNPROCESSABLE_CONTENT: 'UNPROCESSABLE_CONTENT',
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
   RATE_LIMITED: 'RATE_LIMITED',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
@@ -22,6 +33,9 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
+  BAD_GATEWAY: 'BAD_GATEWAY',
+  GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -7,3 +7,6 @@ export * from './task-limits.js';
 export * from './schedule-timing.js';
 export * from './missed-runs.js';
 export * from './plans.js';
+export * from './timestamps.js';
+export * from './address-policy.js';
+export * from './url-policy.js';

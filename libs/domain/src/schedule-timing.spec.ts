@@ -107,3 +107,31 @@ describe("schedule timing (croner, in the schedule's timezone)", () => {
     expect(cronError('0 0 * * *', 'Europe/Amsterdam')).toBeUndefined();
   });
 });
+
+describe('bounded cron evaluation', () => {
+  it('refuses an expression longer than 256 characters before croner parses it', () => {
+    const started = performance.now();
+    expect(cronError('* '.repeat(450_000))).toBe('must be at most 256 characters');
+    expect(performance.now() - started).toBeLessThan(50);
+  });
+
+  it('refuses a timezone longer than 64 characters', () => {
+    expect(cronError('* * * * *', 'E'.repeat(100_000))).toMatch(/timezone/);
+  });
+
+  it('stops at the horizon: a Feb 29 cron gives three times in ten years, not a hundred', () => {
+    const from = new Date('2026-12-01T00:00:00Z');
+    const times = nextFireTimes(cron('0 0 29 2 *'), from, 100, 10 * 366 * 86_400_000);
+    expect(iso(times)).toEqual(['2028-02-29T00:00:00.000Z', '2032-02-29T00:00:00.000Z', '2036-02-29T00:00:00.000Z']);
+  });
+
+  it('previews 100 fire times of a long (254-character) expression in a few milliseconds', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
+    const expression = `${list(60)} ${list(29)} * * * *`;
+    expect(expression.length).toBeLessThanOrEqual(256);
+    expect(cronError(expression)).toBeUndefined();
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) nextFireTimes(cron(expression, 'America/New_York'), new Date(), 100);
+    expect((performance.now() - started) / 5).toBeLessThan(40);
+  });
+});

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { ScheduleLimits } from './task-limits.js';
 
 /** When a schedule fires: a cron expression in an IANA timezone, or a fixed interval from an anchor. */
 export type ScheduleTiming = { cron: string; timezone: string } | { intervalMs: number; anchor: Date };
@@ -6,6 +7,7 @@ export type ScheduleTiming = { cron: string; timezone: string } | { intervalMs: 
 const CRON_OPTIONS = { paused: true, mode: '5-or-6-parts' as const };
 
 export function isValidTimezone(timezone: string): boolean {
+  if (timezone.length === 0 || timezone.length > ScheduleLimits.maxTimezoneLength) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     return true;
@@ -16,6 +18,8 @@ export function isValidTimezone(timezone: string): boolean {
 
 /** A reason the expression is unusable, or undefined when it is fine (5 fields, 6 with seconds, or `@hourly`-style). */
 export function cronError(cron: string, timezone = 'UTC'): string | undefined {
+  // Checked before croner sees it: parsing and searching a long expression can hold the event loop for seconds.
+  if (cron.length > ScheduleLimits.maxCronLength) return `must be at most ${ScheduleLimits.maxCronLength} characters`;
   if (!isValidTimezone(timezone)) return `unknown IANA timezone "${timezone}"`;
   try {
     const job = new Cron(cron, { ...CRON_OPTIONS, timezone });
@@ -33,11 +37,28 @@ export function nextFireAfter(timing: ScheduleTiming, after: Date): Date | null 
   return new Date(timing.anchor.getTime() + steps * timing.intervalMs);
 }
 
-/** Up to `count` fire times strictly after `after`. */
-export function nextFireTimes(timing: ScheduleTiming, after: Date, count: number): Date[] {
+/** `nextFireAfter` for many cursors, with a cron expression parsed once. */
+function fireTimeAfter(timing: ScheduleTiming): (from: Date) => Date | null {
+  if (!('cron' in timing)) return (from) => nextFireAfter(timing, from);
+  const job = new Cron(timing.cron, { ...CRON_OPTIONS, timezone: timing.timezone });
+  return (from) => job.nextRun(from);
+}
+
+/**
+ * Up to `count` fire times strictly after `after`, and none later than `horizonMs` after it. The
+ * expression is parsed once for all of them.
+ */
+export function nextFireTimes(
+  timing: ScheduleTiming,
+  after: Date,
+  count: number,
+  horizonMs = Number.POSITIVE_INFINITY,
+): Date[] {
+  const next = fireTimeAfter(timing);
+  const until = after.getTime() + horizonMs;
   const times: Date[] = [];
   let cursor: Date | null = after;
-  while (times.length < count && (cursor = nextFireAfter(timing, cursor))) times.push(cursor);
+  while (times.length < count && (cursor = next(cursor)) && cursor.getTime() <= until) times.push(cursor);
   return times;
 }
 

@@ -3,7 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { DynamicModule } from '@nestjs/common';
+import { RequestLimits } from '@hourglass/domain';
 import { AppLogger } from './logging/app-logger.js';
+import { assertMethodAllowed, clientErrorHandler, frameworkErrorHandler, RouteTable } from './http/http-errors.js';
+import { assertAcceptableInput } from './http/input-guard.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
@@ -17,25 +20,41 @@ export async function createHttpApp(
   options: HttpAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? RequestLimits.maxBodyBytes,
+    routerOptions: { maxParamLength: RequestLimits.maxParamLength },
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    // Errors raised before a request exists, or before a route matched, answer problem+json too.
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   });
+  // Only JSON bodies: Fastify's own parser (body limit, __proto__ refused); its text/plain parser
+  // is removed, so any other media type is 415 UNSUPPORTED_MEDIA_TYPE, not a 400 on a string body.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
+    bodyParser: false,
     logger: options.logger === false ? false : undefined,
   });
   const logger = app.get(AppLogger);
   app.useLogger(logger);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  const routes = new RouteTable();
   // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
-  // raised before a route runs (bad JSON, body too large) through the global ProblemFilter anyway;
-  // a second one only replaced ours and printed FSTWRN004.
-  app
-    .getHttpAdapter()
-    .getInstance()
+  // raised before a route runs (bad JSON, body too large, these hooks) through the global ProblemFilter
+  // anyway; a second one only replaced ours and printed FSTWRN004.
+  fastify
+    .addHook('onRoute', (route) => routes.add(route.method, route.url))
+    .addHook('onRequest', async (request, reply) => assertMethodAllowed(routes, request, reply))
+    // Before anything walks the input recursively (class-transformer, the idempotency hash).
+    .addHook('preValidation', async (request) => {
+      assertAcceptableInput(request.body, 'body');
+      assertAcceptableInput(request.query, 'query');
+      assertAcceptableInput(request.params, 'params');
+    })
     .addHook('onSend', async (request, reply) => {
       void reply.header('x-request-id', String(request.id));
     });

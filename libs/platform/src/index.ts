@@ -7,5 +7,8 @@ export * from './http/error-status.js';
 export * from './http/problem.filter.js';
 export * from './http/public.decorator.js';
 export * from './http/validation.pipe.js';
+export * from './http/validation-context.js';
+export * from './http/input-guard.js';
+export * from './http/http-errors.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';

@@ -10,11 +10,13 @@ import { Readiness } from './health/readiness.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe } from './http/validation.pipe.js';
+import type { ValidationSettings } from './http/validation-context.js';
 import { addDbReadiness, dbProviders } from './db/platform-db.providers.js';
 
 export interface PlatformOptions {
   service: string;
-  config: Pick<CommonConfig, 'db' | 'log'>;
+  /** The service's config; the validation pipe reads the `ValidationSettings` in it (create-time target policy). */
+  config: Pick<CommonConfig, 'db' | 'log'> & ValidationSettings;
   bossRole: BossRole;
   /** Commit without waiting for the WAL flush, for services whose writes are all recoverable (docs/decisions/0011). */
   asyncCommit?: boolean;
@@ -40,7 +42,7 @@ export class PlatformModule implements OnApplicationShutdown {
       { provide: Metrics, useValue: new Metrics(options.service) },
       { provide: Readiness, useValue: new Readiness() },
       { provide: APP_FILTER, useClass: ProblemFilter },
-      { provide: APP_PIPE, useFactory: createValidationPipe },
+      { provide: APP_PIPE, useFactory: () => createValidationPipe(options.config) },
       ...dbProviders(
         options.config.db.url,
         options.config.db.poolMax,

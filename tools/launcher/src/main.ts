@@ -34,8 +34,20 @@ async function waitReady(url: string, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * Local mode (the default) lets tasks target private and loopback addresses, so a receiver on the
+ * same laptop works; `HOURGLASS_LOCAL_MODE=false` runs the services as production does: private
+ * targets refused at create time and at connect time, unless HOURGLASS_ALLOW_PRIVATE_TARGETS opens ranges.
+ */
+function localModeFrom(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`HOURGLASS_LOCAL_MODE must be "true" or "false", not "${value}"`);
+}
+
 async function main(): Promise<void> {
   const apiPort = Number(process.env.HOURGLASS_API_PORT ?? 8080);
+  const localMode = localModeFrom(process.env.HOURGLASS_LOCAL_MODE);
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
@@ -54,7 +66,7 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     HOURGLASS_ADMIN_TOKEN: token,
     ENCRYPTION_KEYS: await encryptionKeys(stateDir),
-    HOURGLASS_LOCAL_MODE: 'true',
+    HOURGLASS_LOCAL_MODE: String(localMode),
     SHUTDOWN_GRACE_MS: process.env.SHUTDOWN_GRACE_MS ?? '10000',
   };
   const ports = { 'api-gateway': apiPort, scheduler: apiPort + 1, dispatcher: apiPort + 2 };
@@ -78,7 +90,12 @@ async function main(): Promise<void> {
   if (!(await waitReady(`${api}/readyz`, 60_000)))
     log('api-gateway did not become ready within 60 s; see its log above');
   log('');
-  log(`Hourglass is running (local mode: private and loopback targets are allowed)`);
+  const opened = process.env.HOURGLASS_ALLOW_PRIVATE_TARGETS?.trim();
+  log(
+    localMode
+      ? 'Hourglass is running (local mode: private and loopback targets are allowed)'
+      : `Hourglass is running (production mode: private and loopback targets are refused${opened ? `, except ${opened}` : ''})`,
+  );
   log(`  API          ${api}/v1`);
   log(`  Docs         ${api}/docs   (OpenAPI: ${api}/openapi.json)`);
   log(`  Admin token  ${token}`);

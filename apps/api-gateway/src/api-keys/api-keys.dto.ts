@@ -1,25 +1,27 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsRFC3339, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyEntity, type ApiKeyScope } from '@hourglass/db';
+import { IsInstant } from '../tasks/task.validators.js';
 
 export class CreateApiKeyDto {
-  @ApiPropertyOptional({ example: 'ci' })
+  @ApiPropertyOptional({ example: 'ci', minLength: 1, maxLength: 200 })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional({ enum: API_KEY_SCOPES, isArray: true })
+  @ApiPropertyOptional({ enum: API_KEY_SCOPES, isArray: true, minItems: 1, maxItems: API_KEY_SCOPES.length })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
+  @ArrayMaxSize(API_KEY_SCOPES.length)
   @ArrayUnique()
   @IsIn(API_KEY_SCOPES, { each: true })
   scopes?: ApiKeyScope[];
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'RFC 3339, a real calendar instant' })
   @IsOptional()
-  @IsRFC3339()
+  @IsInstant()
   expiresAt?: string;
 }
 

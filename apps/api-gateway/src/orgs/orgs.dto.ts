@@ -4,13 +4,15 @@ import type { OrganizationEntity } from '@hourglass/db';
 import type { Plan } from '@hourglass/domain';
 
 export class CreateOrgDto {
-  @ApiProperty({ example: 'Acme' })
+  @ApiProperty({ example: 'Acme', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
   name!: string;
 
   @ApiPropertyOptional({
     default: 'free',
+    minLength: 1,
+    maxLength: 50,
     description: 'A plan from the configuration (free, pro, or HOURGLASS_PLANS)',
   })
   @IsOptional()
@@ -18,7 +20,7 @@ export class CreateOrgDto {
   @Length(1, 50)
   plan?: string;
 
-  @ApiPropertyOptional({ description: "Default: the plan's", minimum: 1, maximum: 3650 })
+  @ApiPropertyOptional({ type: 'integer', description: "Default: the plan's", minimum: 1, maximum: 3650 })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -8,7 +8,7 @@ export const RATE_PERIODS = { second: 1_000, minute: 60_000 } as const;
 export type RatePeriod = keyof typeof RATE_PERIODS;
 
 export class RateLimitDto {
-  @ApiProperty({ minimum: 1, maximum: 1_000, example: 5 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 1_000, example: 5 })
   @IsInt()
   @Min(1)
   @Max(1_000)
@@ -21,6 +21,7 @@ export class RateLimitDto {
 
 export class UpdateQueueDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: 1_000,
     description: 'Most tasks of the queue started and not yet finished (1 = strict FIFO)',
@@ -44,7 +45,7 @@ export class UpdateQueueDto {
 }
 
 export class CreateQueueDto extends UpdateQueueDto {
-  @ApiProperty({ example: 'billing-sync', pattern: QUEUE_NAME_PATTERN.source })
+  @ApiProperty({ example: 'billing-sync', maxLength: 64, pattern: QUEUE_NAME_PATTERN.source })
   @Matches(QUEUE_NAME_PATTERN, {
     message: 'name must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
   })

@@ -3,17 +3,21 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import {
   AppError,
+  DURATION_PATTERN,
   ErrorCode,
   type HttpMethod,
   MISSED_RUN_POLICIES,
   type MissedRunPolicy,
   OVERLAP_POLICIES,
   type OverlapPolicy,
+  ScheduleLimits,
 } from '@hourglass/domain';
 import type { ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } from '@hourglass/db';
 import { CreateTaskDto } from '../tasks/tasks.dto.js';
 import { ExclusiveWith, IsDuration } from '../tasks/task.validators.js';
 import { formatDuration, IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.validators.js';
+
+const MAX_INTERVAL = formatDuration(ScheduleLimits.maxIntervalMs);
 
 /** The task template (request, timeoutMs, retry, labels, priority) is validated exactly as a task's. */
 export class CreateScheduleDto extends PickType(CreateTaskDto, [
@@ -23,13 +27,19 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, [
   'labels',
   'priority',
 ] as const) {
-  @ApiProperty({ example: 'nightly-report', description: 'Unique in the organization' })
+  @ApiProperty({
+    example: 'nightly-report',
+    minLength: 1,
+    maxLength: ScheduleLimits.maxNameLength,
+    description: 'Unique in the organization',
+  })
   @IsString()
-  @Length(1, 200)
+  @Length(1, ScheduleLimits.maxNameLength)
   name!: string;
 
   @ApiPropertyOptional({
     example: '0 9 * * 1-5',
+    maxLength: ScheduleLimits.maxCronLength,
     description: '5 fields, 6 with seconds first, or @hourly-style; exclusive with interval',
   })
   @ValidateIf((o: CreateScheduleDto) => o.cron !== undefined || o.interval === undefined)
@@ -38,14 +48,23 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, [
   @IsCron()
   cron?: string;
 
-  @ApiPropertyOptional({ example: '15m', description: 'Fire every this long from creation; exclusive with cron' })
+  @ApiPropertyOptional({
+    example: '15m',
+    pattern: DURATION_PATTERN,
+    description: `Fire every this long from creation (1s to ${MAX_INTERVAL}); exclusive with cron`,
+  })
   @IsOptional()
   @ExclusiveWith('cron')
-  @IsDuration()
+  @IsDuration(ScheduleLimits.maxIntervalMs, MAX_INTERVAL)
   @MinDuration(MIN_INTERVAL_MS)
   interval?: string;
 
-  @ApiPropertyOptional({ example: 'Europe/Amsterdam', default: 'UTC' })
+  @ApiPropertyOptional({
+    example: 'Europe/Amsterdam',
+    default: 'UTC',
+    maxLength: ScheduleLimits.maxTimezoneLength,
+    description: 'An IANA timezone',
+  })
   @IsOptional()
   @IsString()
   @IsTimezone()
@@ -65,13 +84,20 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, [
 /** Every field optional; `request` is replaced as a whole; giving cron drops interval and vice versa. */
 export class UpdateScheduleDto extends PartialType(CreateScheduleDto) {}
 
+/** How many fire times `/next` previews: at most 100, and none more than ten years ahead. */
 export class NextQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: ScheduleLimits.maxPreviewCount,
+    default: 10,
+    description: 'Fire times to return; fewer when the schedule fires less often than that in the next ten years',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(ScheduleLimits.maxPreviewCount)
   count?: number;
 }
 

@@ -10,7 +10,7 @@ import {
   type ScheduleEntity,
   ScheduleRepository,
 } from '@hourglass/db';
-import { AppError, ErrorCode, nextFireTimes, planFor } from '@hourglass/domain';
+import { AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
@@ -125,10 +125,11 @@ export class SchedulesService {
     return { data: page.data.map(toScheduleResponse), nextCursor: page.nextCursor };
   }
 
-  /** Computed from now, paused or not: what the schedule would do if it ran from here. */
+  /** Computed from now, paused or not: what the schedule would do if it ran from here (within ten years). */
   async next(orgId: string, id: string, count: number): Promise<{ data: string[] }> {
     const schedule = await this.findOrThrow(orgId, id);
-    return { data: nextFireTimes(timingOf(schedule), new Date(), count).map((d) => d.toISOString()) };
+    const times = nextFireTimes(timingOf(schedule), new Date(), count, ScheduleLimits.previewHorizonMs);
+    return { data: times.map((d) => d.toISOString()) };
   }
 
   async history(orgId: string, id: string, query: PageQuery): Promise<Page<ScheduleVersionResponse>> {

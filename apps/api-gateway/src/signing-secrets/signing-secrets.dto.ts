@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
+import { DURATION_PATTERN } from '@hourglass/domain';
 import type { SigningSecretRow } from '@hourglass/db';
 import { IsDuration } from '../tasks/task.validators.js';
 
@@ -7,6 +8,7 @@ export class RotateSigningSecretDto {
   @ApiPropertyOptional({
     example: '24h',
     default: '24h',
+    pattern: DURATION_PATTERN,
     description: 'How long the current secrets keep signing beside the new one ("0s": stop at once; at most 30d)',
   })
   @IsOptional()

@@ -20,6 +20,7 @@ export class CreateTaskBatchDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_TASKS)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CreateTaskDto)
   tasks!: CreateTaskDto[];

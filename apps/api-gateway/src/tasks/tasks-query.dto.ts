@@ -1,10 +1,12 @@
 import { ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsRFC3339, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { TASK_STATUSES, type TaskStatus } from '@hourglass/domain';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { TASK_STATUSES, TaskLimits, type TaskStatus } from '@hourglass/domain';
+import { QUEUE_NAME_PATTERN } from '../queues/queues.dto.js';
+import { IsInstant } from './task.validators.js';
 
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -12,7 +14,7 @@ export class PageQuery {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', minLength: 1, maxLength: 200 })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -25,25 +27,31 @@ export class ListTasksQuery extends PageQuery {
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 
-  @ApiPropertyOptional({ example: 'tenant:acme' })
-  @IsOptional()
-  @Matches(/^[^:]{1,100}:.{0,1000}$/s, { message: 'must be key:value' })
-  label?: string;
-
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    example: 'tenant:acme',
+    pattern: `^[^:]{1,${TaskLimits.maxLabelKeyLength}}:.{0,${TaskLimits.maxLabelValueLength}}$`,
+  })
   @IsOptional()
   @IsString()
-  @Length(1, 200)
+  @Matches(new RegExp(`^[^:]{1,${TaskLimits.maxLabelKeyLength}}:.{0,${TaskLimits.maxLabelValueLength}}$`, 's'), {
+    message: 'must be key:value',
+  })
+  label?: string;
+
+  @ApiPropertyOptional({ maxLength: TaskLimits.maxQueueNameLength, pattern: QUEUE_NAME_PATTERN.source })
+  @IsOptional()
+  @IsString()
+  @Matches(QUEUE_NAME_PATTERN, { message: 'must be a queue name (1-64 letters, digits, ".", "_" or "-")' })
   queue?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'RFC 3339, a real calendar instant' })
   @IsOptional()
-  @IsRFC3339()
+  @IsInstant()
   createdAfter?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'RFC 3339, a real calendar instant' })
   @IsOptional()
-  @IsRFC3339()
+  @IsInstant()
   createdBefore?: string;
 }
 

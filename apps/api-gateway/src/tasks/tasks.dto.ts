@@ -10,28 +10,40 @@ import {
   IsInt,
   IsObject,
   IsOptional,
-  IsRFC3339,
   IsString,
+  Matches,
   Max,
-  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { HTTP_METHODS, type HttpMethod, TaskLimits, type TaskStatus } from '@hourglass/domain';
+import { DURATION_PATTERN, HTTP_METHODS, type HttpMethod, TaskLimits, type TaskStatus } from '@hourglass/domain';
 import type { AttemptEntity, TaskEntity, TaskKind } from '@hourglass/db';
 import {
   ExclusiveWith,
   IsDuration,
   IsHeaderMap,
-  IsHttpUrl,
+  IsInstant,
   IsRe2Pattern,
   IsStringMap,
+  IsTargetUrl,
   MaxUtf8Bytes,
 } from './task.validators.js';
+import { QUEUE_NAME_PATTERN } from '../queues/queues.dto.js';
+
+const MAX_DELAY = '366d';
+
+const TARGET_URL_DESCRIPTION =
+  'Absolute http(s) URL. Outside local mode an IP literal in a private, loopback, link-local or reserved range, ' +
+  'or localhost, is 400 TARGET_NOT_ALLOWED (unless HOURGLASS_ALLOW_PRIVATE_TARGETS opens it)';
 
 export class TaskRequestDto {
-  @ApiProperty({ example: 'https://example.com/hook' })
-  @IsHttpUrl()
+  @ApiProperty({
+    example: 'https://example.com/hook',
+    format: 'uri',
+    maxLength: TaskLimits.maxUrlLength,
+    description: TARGET_URL_DESCRIPTION,
+  })
+  @IsTargetUrl()
   url!: string;
 
   @ApiPropertyOptional({ enum: HTTP_METHODS, default: 'POST' })
@@ -39,13 +51,18 @@ export class TaskRequestDto {
   @IsIn(HTTP_METHODS)
   method?: HttpMethod;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: TaskLimits.maxHeaderValueBytes },
+    maxProperties: TaskLimits.maxHeaders,
+    description: `At most ${TaskLimits.maxHeaders} headers; names are RFC 9110 tokens of at most ${TaskLimits.maxHeaderNameLength} characters, values at most ${TaskLimits.maxHeaderValueBytes} bytes`,
+  })
   @IsOptional()
   @IsHeaderMap()
   headers?: Record<string, string>;
 
   /** Over the limit is a field error (400 VALIDATION_FAILED on `request.body`), not 413: the client can fix that field. */
-  @ApiPropertyOptional({ maxLength: TaskLimits.maxBodyBytes })
+  @ApiPropertyOptional({ maxLength: TaskLimits.maxBodyBytes, description: 'At most 256 KB (UTF-8)' })
   @IsOptional()
   @IsString()
   @MaxUtf8Bytes(TaskLimits.maxBodyBytes)
@@ -54,6 +71,7 @@ export class TaskRequestDto {
 
 export class RetryDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: TaskLimits.minAttempts,
     maximum: TaskLimits.maxAttempts,
     default: TaskLimits.defaultMaxAttempts,
@@ -81,21 +99,26 @@ export class CreateTaskDto {
   @Type(() => TaskRequestDto)
   request!: TaskRequestDto;
 
-  @ApiPropertyOptional({ example: '10m', description: 'Run after this long; exclusive with runAt' })
+  @ApiPropertyOptional({
+    example: '10m',
+    pattern: DURATION_PATTERN,
+    description: `Run after this long (at most ${MAX_DELAY}); exclusive with runAt`,
+  })
   @IsOptional()
-  @IsDuration()
+  @IsDuration(TaskLimits.maxDelayMs, MAX_DELAY)
   delay?: string;
 
   @ApiPropertyOptional({
     format: 'date-time',
-    description: 'Run at this time (a past time means now); exclusive with delay',
+    description: `Run at this time (RFC 3339, a real calendar instant; a past time means now, at most ${MAX_DELAY} ahead); exclusive with delay`,
   })
   @IsOptional()
-  @ExclusiveWith('delay')
-  @IsRFC3339()
+  @IsInstant(TaskLimits.maxDelayMs, MAX_DELAY)
+  @ExclusiveWith('delay') // checked first (decorators register bottom-up): the conflict is the clearer message
   runAt?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: TaskLimits.minTimeoutMs,
     maximum: TaskLimits.maxTimeoutMs,
     default: TaskLimits.defaultTimeoutMs,
@@ -113,12 +136,18 @@ export class CreateTaskDto {
   @Type(() => RetryDto)
   retry?: RetryDto;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: TaskLimits.maxLabelValueLength },
+    maxProperties: TaskLimits.maxLabels,
+    description: `At most ${TaskLimits.maxLabels} labels; keys of 1-${TaskLimits.maxLabelKeyLength} characters, values of at most ${TaskLimits.maxLabelValueLength}`,
+  })
   @IsOptional()
   @IsStringMap(TaskLimits.maxLabels)
   labels?: Record<string, string>;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: TaskLimits.minPriority,
     maximum: TaskLimits.maxPriority,
     default: TaskLimits.defaultPriority,
@@ -130,50 +159,64 @@ export class CreateTaskDto {
   priority?: number;
 
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'array',
+    items: { type: 'integer', minimum: 100, maximum: 599 },
+    minItems: 1,
+    maxItems: TaskLimits.maxExpectedStatusCodes,
+    nullable: true,
     example: [200, 202],
     description: 'Status codes that count as delivered (default: any 2xx)',
   })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(20)
+  @ArrayMaxSize(TaskLimits.maxExpectedStatusCodes)
   @IsInt({ each: true })
   @Min(100, { each: true })
   @Max(599, { each: true })
   expectedStatusCodes?: number[] | null;
 
   @ApiPropertyOptional({
-    maxLength: 1000,
+    type: 'string',
+    maxLength: TaskLimits.maxExpectedBodyPatternLength,
+    nullable: true,
     example: '"ok":\\s*true',
     description: 'RE2 pattern the response body must contain',
   })
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
-  @IsRe2Pattern()
+  @IsRe2Pattern(TaskLimits.maxExpectedBodyPatternLength)
   expectedBodyPattern?: string | null;
 
-  @ApiPropertyOptional({ example: 'https://example.com/done' })
+  @ApiPropertyOptional({
+    example: 'https://example.com/done',
+    format: 'uri',
+    maxLength: TaskLimits.maxUrlLength,
+    description: `Receives the outcome. ${TARGET_URL_DESCRIPTION}`,
+  })
   @IsOptional()
-  @IsHttpUrl()
+  @IsTargetUrl()
   callbackUrl?: string;
 
   @ApiPropertyOptional({
     example: 'https://example.com/failed',
-    description: 'Receives the outcome only when the task failed after its retries',
+    format: 'uri',
+    maxLength: TaskLimits.maxUrlLength,
+    description: `Receives the outcome only when the task failed after its retries. ${TARGET_URL_DESCRIPTION}`,
   })
   @IsOptional()
-  @IsHttpUrl()
+  @IsTargetUrl()
   failureCallbackUrl?: string;
 
   @ApiPropertyOptional({
     example: 'billing-sync',
+    maxLength: TaskLimits.maxQueueNameLength,
+    pattern: QUEUE_NAME_PATTERN.source,
     description: 'A named queue of this organization (POST /v1/queues); unknown → 400',
   })
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @Matches(QUEUE_NAME_PATTERN, { message: 'must be the name of a queue (1-64 letters, digits, ".", "_" or "-")' })
   queue?: string;
 }
 

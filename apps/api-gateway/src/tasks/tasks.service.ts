@@ -58,17 +58,48 @@ export class TasksService {
     return toTaskResponse(task);
   }
 
-  /** All or nothing: one transaction, one multi-row INSERT, one job insert; the quota counts the whole batch. */
+  /**
+   * All or nothing: one transaction, one multi-row INSERT, one job insert; the quota counts the whole
+   * batch. An unknown queue is 400 naming the item (`tasks[3].queue`), before anything is written.
+   */
   async createBatch(orgId: string, dto: CreateTaskBatchDto, traceParent: string): Promise<TaskBatchResponse> {
     const now = new Date();
-    const rows = await this.db.transaction((em) =>
-      this.writer.insertBatch(
-        em,
-        dto.tasks.map((task) => newTask(orgId, task, traceParent, now)),
-      ),
-    );
+    await this.assertQueuesExist(orgId, dto.tasks);
+    const rows = await this.db
+      .transaction((em) =>
+        this.writer.insertBatch(
+          em,
+          dto.tasks.map((task) => newTask(orgId, task, traceParent, now)),
+        ),
+      )
+      .catch(async (error: unknown) => {
+        // A queue deleted since the check: the foreign key refused the batch; name the item it hit.
+        if (isQueueKeyViolation(error)) await this.assertQueuesExist(orgId, dto.tasks);
+        throw error;
+      });
     this.created.inc(rows.length);
     return { data: rows.map((row) => toTaskResponse(row)) };
+  }
+
+  private async assertQueuesExist(orgId: string, tasks: readonly CreateTaskDto[]): Promise<void> {
+    const names = [...new Set(tasks.flatMap((task) => (task.queue === undefined ? [] : [task.queue])))];
+    if (names.length === 0) return;
+    // One query for the org's queues (it lists at most 1,000); a name past those is looked up alone.
+    const listed = names.length > 1 ? new Set((await this.queues.listForOrg(orgId)).map((q) => q.name)) : new Set();
+    const known = new Set<string>();
+    for (const name of names) if (listed.has(name) || (await this.queues.find(orgId, name))) known.add(name);
+    const errors = tasks.flatMap((task, i) =>
+      task.queue !== undefined && !known.has(task.queue)
+        ? [{ field: `tasks[${i}].queue`, message: `no queue named "${task.queue}"` }]
+        : [],
+    );
+    if (errors.length > 0) {
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        'A task of the batch names an unknown queue',
+        errors.slice(0, 20),
+      );
+    }
   }
 
   /** A new task with the same request and settings, due now; the source may be in any status. */

@@ -2,19 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { AppLogger } from '../logging/app-logger.js';
-import { errorStatus, problem, type ProblemDetails } from './error-status.js';
-
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: ErrorCode.VALIDATION_FAILED,
-  401: ErrorCode.UNAUTHENTICATED,
-  403: ErrorCode.FORBIDDEN,
-  404: ErrorCode.NOT_FOUND,
-  405: ErrorCode.METHOD_NOT_ALLOWED,
-  409: ErrorCode.CONFLICT,
-  413: ErrorCode.PAYLOAD_TOO_LARGE,
-  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  429: ErrorCode.RATE_LIMITED,
-};
+import { codeOfStatus, errorStatus, problem, type ProblemDetails } from './error-status.js';
 
 const DB_UNAVAILABLE = new Set([
   'ECONNREFUSED',
@@ -36,22 +24,64 @@ function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** The status of an error that is only an HTTP status: a Nest HttpException, or a Fastify 4xx (bad JSON, 413, 415). */
+function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) return error.getStatus();
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+const DETAIL_OF_STATUS: Record<number, string> = {
+  413: 'The request body is larger than the API accepts',
+  415: 'Request bodies must be application/json',
+};
+
+/** A TypeORM QueryFailedError or a pg DatabaseError: both carry the statement's parameters (task URLs, headers, bodies). */
+function isDatabaseError(error: object): boolean {
+  const e = error as { name?: unknown; driverError?: unknown; code?: unknown; severity?: unknown };
+  return (
+    e.name === 'QueryFailedError' ||
+    e.driverError !== undefined ||
+    (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.severity !== undefined)
+  );
+}
+
+/**
+ * What of an error may be logged: its type, message, code and stack (and, for a database error, its
+ * SQLSTATE and constraint), never its other properties. A database error carries the query with its
+ * bound parameters and the driver error with `detail` (values of the row): those stay out of logs.
+ */
+export function loggableError(error: unknown, depth = 0): Record<string, unknown> {
+  // A null prototype: pino's err serializer then reports `name` as the type, not "Object".
+  const described: Record<string, unknown> = Object.create(null);
+  if (typeof error !== 'object' || error === null) {
+    return Object.assign(described, { name: typeof error, message: String(error) });
+  }
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; constraint?: unknown; stack?: unknown };
+  described.name = typeof e.name === 'string' ? e.name : (error.constructor?.name ?? 'Error');
+  described.message = typeof e.message === 'string' ? e.message : String(error);
+  if (typeof e.code === 'string' || typeof e.code === 'number') described.code = e.code;
+  if (isDatabaseError(error) && typeof e.constraint === 'string') described.constraint = e.constraint;
+  if (typeof e.stack === 'string') described.stack = e.stack;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause !== undefined && depth < 3) described.cause = loggableError(cause, depth + 1);
+  return described;
+}
+
 /** Maps any error to an RFC 9457 problem. Unknown errors are 500 INTERNAL, logged with the request id. */
 export function toProblem(error: unknown, requestId: string, logger: AppLogger): ProblemDetails {
   if (error instanceof AppError) return problem(error.code, error.message, requestId, error.fieldErrors);
-  if (error instanceof HttpException) {
-    const code = STATUS_CODES[error.getStatus()];
-    if (code) return problem(code, error.message, requestId);
-  }
-  const status = (error as { statusCode?: number })?.statusCode;
-  if (typeof status === 'number' && status < 500 && STATUS_CODES[status]) {
-    return problem(STATUS_CODES[status], (error as Error).message, requestId);
+  const status = httpStatusOf(error);
+  if (status !== undefined) {
+    const code = codeOfStatus(status);
+    if (status >= 500) logger.pino.error({ requestId, err: loggableError(error) }, 'server error');
+    return problem(code, DETAIL_OF_STATUS[status] ?? (error as Error).message, requestId);
   }
   if (isDatabaseUnavailable(error)) {
-    logger.pino.warn({ requestId, err: error }, 'database unavailable');
+    logger.pino.warn({ requestId, err: loggableError(error) }, 'database unavailable');
     return problem(ErrorCode.UNAVAILABLE, 'The database is unavailable; retry shortly', requestId);
   }
-  logger.pino.error({ requestId, err: error }, 'unhandled error');
+  logger.pino.error({ requestId, err: loggableError(error) }, 'unhandled error');
   return problem(ErrorCode.INTERNAL, 'Internal error; quote the requestId when reporting it', requestId);
 }
 

@@ -1,29 +1,78 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { validateSync, type ValidatorOptions } from 'class-validator';
 import { AppError, ErrorCode, type FieldError } from '@hourglass/domain';
+import {
+  type ValidationContext,
+  validationContextOf,
+  type ValidationSettings,
+  withValidationContext,
+} from './validation-context.js';
 
-function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
+/** A validator's failure may name its own error code: `@Validate…({ context: { code: 'TARGET_NOT_ALLOWED' } })`. */
+interface CodedContext {
+  code?: ErrorCode;
+}
+
+interface Failure extends FieldError {
+  code: ErrorCode;
+}
+
+function flatten(errors: ValidationError[], prefix = ''): Failure[] {
   return errors.flatMap((error) => {
     const field = /^\d+$/.test(error.property)
       ? `${prefix}[${error.property}]`
       : prefix
         ? `${prefix}.${error.property}`
         : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
+    const own = Object.entries(error.constraints ?? {}).map(([name, message]) => ({
       field,
       message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
+      code: (error.contexts?.[name] as CodedContext | undefined)?.code ?? ErrorCode.VALIDATION_FAILED,
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
 
-/** Unknown fields are rejected (never mass-assigned); failures become VALIDATION_FAILED with field errors. */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    stopAtFirstError: true,
-    exceptionFactory: (errors) =>
-      new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', flatten(errors)),
-  });
+/** VALIDATION_FAILED with field errors, or the validators' own code when every failure names the same one. */
+export function validationProblem(errors: ValidationError[]): AppError {
+  const failures = flatten(errors);
+  const codes = new Set(failures.map((f) => f.code));
+  const code = codes.size === 1 ? [...codes][0]! : ErrorCode.VALIDATION_FAILED;
+  const detail =
+    code === ErrorCode.TARGET_NOT_ALLOWED
+      ? 'A target URL names a private, loopback or link-local address, which this deployment refuses'
+      : 'The request is not valid';
+  return new AppError(
+    code,
+    detail,
+    failures.map(({ field, message }) => ({ field, message })),
+  );
+}
+
+/**
+ * Validates synchronously (none of our validators is async) inside this app's validation context,
+ * so a validator can read a setting such as the target policy without being given the config.
+ */
+class ContextValidationPipe extends ValidationPipe {
+  constructor(private readonly context: ValidationContext) {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: true,
+      exceptionFactory: validationProblem,
+    });
+  }
+
+  protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
+    return withValidationContext(this.context, () => validateSync(object, validatorOptions));
+  }
+}
+
+/**
+ * Unknown fields are rejected (never mass-assigned); failures become VALIDATION_FAILED with field
+ * errors. `settings` is the service's config: validators read what `ValidationSettings` names.
+ */
+export function createValidationPipe(settings: ValidationSettings = {}): ValidationPipe {
+  return new ContextValidationPipe(validationContextOf(settings));
 }
