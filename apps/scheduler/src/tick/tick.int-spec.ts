@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
-import { createBoss, createDataSource, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
+import { createBoss, createDataSource, ScheduleTickRepository } from '@hourglass/db';
 import { jobPriority } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
 import { createTestDatabase, make, type ScheduleFields, type TestDatabase } from '@hourglass/testing';
@@ -31,14 +31,7 @@ describe('TickService (real Postgres)', () => {
       HOURGLASS_PLANS: PLANS,
       SCHEDULE_LOOKAHEAD_MS: 0,
     } as SchedulerEnv);
-    tick = new TickService(
-      config,
-      db,
-      boss,
-      new ScheduleTickRepository(db),
-      new UsageRepository(db),
-      new Metrics('scheduler'),
-    );
+    tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new Metrics('scheduler'));
     orgId = (await make.org(db, keys)).org.id;
   });
   afterAll(async () => {
@@ -197,7 +190,6 @@ describe('TickService (real Postgres)', () => {
       db,
       boss,
       new ScheduleTickRepository(db),
-      new UsageRepository(db),
       new Metrics('scheduler-ahead'),
     );
     const allow = await dueSince(-1.5, { intervalMs: 60_000 });
