@@ -54,8 +54,12 @@ describe('TickService (real Postgres)', () => {
     ]);
     return schedule;
   };
-  const tasksOf = (id: string): Promise<{ id: string; fire_at: Date; schedule_id: string; status: string }[]> =>
-    db.query('SELECT id, fire_at, schedule_id, status FROM tasks WHERE schedule_id = $1 ORDER BY fire_at', [id]);
+  const tasksOf = (
+    id: string,
+  ): Promise<{ id: string; fire_at: Date; schedule_id: string; status: string; job_id: string | null }[]> =>
+    db.query('SELECT id, fire_at, schedule_id, status, job_id FROM tasks WHERE schedule_id = $1 ORDER BY fire_at', [
+      id,
+    ]);
   const occurrencesOf = (
     id: string,
   ): Promise<
@@ -90,10 +94,12 @@ describe('TickService (real Postgres)', () => {
     const [task] = await tasksOf(schedule.id);
     expect(task).toMatchObject({ schedule_id: schedule.id, status: 'queued' });
     const [job] = await db.query(
-      `SELECT priority, data, group_id FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
+      `SELECT id, priority, data, group_id FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
       [task!.id],
     );
+    // Written by the task writer as the API writes a task: the job is the one recorded in job_id.
     expect(job).toMatchObject({
+      id: task!.job_id,
       priority: jobPriority(1, 3_600_000, 8),
       data: { taskId: task!.id, orgId },
       group_id: orgId,
