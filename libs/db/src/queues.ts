@@ -111,12 +111,6 @@ export async function deleteDeliveryJobs(boss: PgBoss, em: EntityManager, jobIds
   if (jobIds.length > 0) await boss.deleteJob(Queue.Deliver, jobIds, { db: transactionDb(em) });
 }
 
-/** Enqueues a job outside any task write (the bench's bare baseline; services write jobs through the task writer). */
-export function sendDeliveryJob(boss: PgBoss, job: DeliveryJobInsert): Promise<string | null> {
-  const { data, ...options } = job;
-  return boss.send(Queue.Deliver, data, options);
-}
-
 /** A statement with its parameters, as node-postgres takes it. */
 export interface SqlStatement {
   text: string;
