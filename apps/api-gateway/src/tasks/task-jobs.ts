@@ -17,7 +17,12 @@ export class TaskJobs {
    * Withdraws the task's job unless a dispatcher has already fetched it (409 then: it is being
    * started and can no longer be changed). Call with the row locked, before changing it.
    */
-  async withdraw(em: EntityManager, task: Pick<TaskEntity, 'id' | 'jobId'>): Promise<void> {
+  async withdraw(
+    em: EntityManager,
+    task: Pick<TaskEntity, 'id' | 'jobId' | 'queue' | 'queueAdmittedAt'>,
+  ): Promise<void> {
+    // A named-queue task waiting for admission has no job (and admission waits for this row lock).
+    if (task.queue !== null && task.queueAdmittedAt === null) return;
     if ((await withdrawUnfetchedJob(em, task)) === 'active') {
       throw new AppError(
         ErrorCode.CONFLICT,
