@@ -185,7 +185,9 @@ export class SchedulesService {
   ): Promise<ScheduleEntity> {
     // Occurrences prepared under the old settings are taken back; an edit that leaves the timing
     // alone plans again from the first of them, so they run with the new settings instead.
-    const firstTakenBack = change === 'resumed' ? null : await unprepareOccurrences(em, this.boss, current);
+    const firstTakenBack = takesBackPrepared(change, changes)
+      ? await unprepareOccurrences(em, this.boss, current)
+      : null;
     const replan =
       change === 'updated' && changes.nextRunAt === undefined && firstTakenBack !== null && current.nextRunAt !== null
         ? { nextRunAt: firstTakenBack < current.nextRunAt ? firstTakenBack : current.nextRunAt }
@@ -225,6 +227,15 @@ export class SchedulesService {
     );
     await notify(em, Channel.SchedulesChanged, schedule.id);
   }
+}
+
+/** Fields a prepared occurrence does not depend on: a change of only these leaves it as prepared. */
+const OCCURRENCE_NEUTRAL = new Set(['name', 'missedRuns', 'updatedAt']);
+
+/** Pause takes back what was prepared; an edit does when it changes what an occurrence runs or when. */
+function takesBackPrepared(change: Change, changes: ScheduleChanges): boolean {
+  if (change === 'paused') return true;
+  return change === 'updated' && Object.keys(changes).some((key) => !OCCURRENCE_NEUTRAL.has(key));
 }
 
 const notFound = (id: string) => new AppError(ErrorCode.SCHEDULE_NOT_FOUND, `No schedule ${id} in this organization`);
