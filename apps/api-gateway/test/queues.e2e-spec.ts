@@ -113,4 +113,51 @@ describe('named queues: /v1/queues and tasks naming a queue', () => {
     await other.post('/v1/queues', { name: 'private' }).expect(201);
     expect((await owner.get('/v1/queues/private').expect(200)).body.paused).toBe(false);
   });
+
+  const jobCount = async (taskId: string) =>
+    (
+      await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [
+        taskId,
+      ])
+    )[0].n as number;
+
+  it('refuses to move a task into or out of a queue by PATCH: 400 VALIDATION_FAILED on `queue`, task unchanged', async () => {
+    const api = await newClient();
+    await api.post('/v1/queues', { name: 'a' }).expect(201);
+    await api.post('/v1/queues', { name: 'b' }).expect(201);
+    const inA = (await api.post('/v1/tasks', task('a')).expect(201)).body;
+    const plain = (await api.post('/v1/tasks', task()).expect(201)).body;
+    for (const [id, queue] of [
+      [inA.id, 'b'],
+      [inA.id, null],
+      [plain.id, 'a'],
+    ]) {
+      const res = await api.patch(`/v1/tasks/${id}`, { queue }).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.errors).toEqual([
+        { field: 'queue', message: 'cannot be changed on an existing task; clone it into the other queue instead' },
+      ]);
+    }
+    expect((await api.get(`/v1/tasks/${inA.id}`).expect(200)).body).toMatchObject({ queue: 'a', version: 1 });
+    expect((await api.get(`/v1/tasks/${plain.id}`).expect(200)).body).toMatchObject({ queue: null, version: 1 });
+  });
+
+  it('an edit, run-now or replay of a queue task leaves its job to admission (order, parallelism, rate limit)', async () => {
+    const api = await newClient();
+    await api.post('/v1/queues', { name: 'held' }).expect(201);
+    await api.post('/v1/queues/held/pause').expect(200);
+    const waiting = (await api.post('/v1/tasks', { ...task('held'), delay: '1h' }).expect(201)).body;
+    await api.patch(`/v1/tasks/${waiting.id}`, { priority: 9 }).expect(200);
+    await api.post(`/v1/tasks/${waiting.id}/run`).expect(200);
+    expect(await jobCount(waiting.id)).toBe(0);
+    // A failed task that had been admitted: replaying it queues it for admission again.
+    const failed = (await api.post('/v1/tasks', task('held')).expect(201)).body;
+    await db.query(`UPDATE tasks SET status = 'failed', finished_at = now(), queue_admitted_at = now() WHERE id = $1`, [
+      failed.id,
+    ]);
+    await api.post(`/v1/tasks/${failed.id}/replay`).expect(200);
+    expect(await jobCount(failed.id)).toBe(0);
+    const [row] = await db.query('SELECT status, queue_admitted_at, job_id FROM tasks WHERE id = $1', [failed.id]);
+    expect(row).toEqual({ status: 'queued', queue_admitted_at: null, job_id: null });
+  });
 });

@@ -1,5 +1,8 @@
 import { DataSource } from 'typeorm';
-import { newId } from '@hourglass/db';
+import { PgBoss } from 'pg-boss';
+import { newId, ScheduleTickRepository, writeTasks } from '@hourglass/db';
+import { TaskStatus } from '@hourglass/domain';
+import { newTaskWrite } from '@hourglass/testing';
 import { jobPriority, nextFireTimes } from '@hourglass/domain';
 import { startGateway, type Gateway } from './harness.js';
 
@@ -284,5 +287,72 @@ describe('schedules: create, read, change, pause, trigger, isolation', () => {
       'FORBIDDEN',
     );
     await as(key).get('/v1/schedules').expect(200);
+  });
+
+  describe('occurrences prepared ahead (docs/decisions/0007)', () => {
+    /** What a tick writes when it prepares an occurrence ahead: a scheduled task, its job and its log row. */
+    const prepare = async (schedule: { id: string; orgId: string }, fireAt: Date) => {
+      const write = newTaskWrite({
+        orgId: schedule.orgId,
+        url: 'https://example.com/prepared',
+        status: TaskStatus.Scheduled,
+        runAt: fireAt,
+        scheduleId: schedule.id,
+        fireAt,
+      });
+      const [task] = await writeTasks(db.manager, gw.app.get(PgBoss), [write], {
+        quota: { enforce: { free: 1_000 } },
+      });
+      await new ScheduleTickRepository(db).insertOccurrences(db.manager, [
+        {
+          id: newId(),
+          scheduleId: schedule.id,
+          orgId: schedule.orgId,
+          fireAt,
+          outcome: 'fired',
+          reason: null,
+          taskId: task!.id,
+          skippedCount: 1,
+        },
+      ]);
+      return task!;
+    };
+    const left = async (taskId: string) => ({
+      tasks: (await db.query('SELECT count(*)::int AS n FROM tasks WHERE id = $1', [taskId]))[0].n,
+      jobs: (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE data->>'taskId' = $1`, [taskId]))[0].n,
+      logged: (await db.query('SELECT count(*)::int AS n FROM schedule_occurrences WHERE task_id = $1', [taskId]))[0].n,
+    });
+    const used = async (orgId: string) =>
+      Number(
+        (await db.query('SELECT coalesce(sum(tasks_created), 0) AS n FROM org_usage WHERE org_id = $1', [orgId]))[0].n,
+      );
+
+    it('pause, delete and an edit of what runs take them back in their transaction; a rename keeps them', async () => {
+      const { orgId, key } = await gw.newOrg();
+      const api = as(key);
+      const schedule = (await api.post('/v1/schedules', { name: 'hourly', interval: '1h', request }).expect(201)).body;
+      const ahead = new Date(Math.ceil(Date.now() / 1_000) * 1_000 + 60_000);
+
+      const kept = await prepare({ id: schedule.id, orgId }, ahead);
+      await api.patch(`/v1/schedules/${schedule.id}`, { name: 'hourly-renamed' }).expect(200);
+      expect(await left(kept.id)).toEqual({ tasks: 1, jobs: 1, logged: 1 });
+
+      // An edit of the request: taken back, and planned again from its fire time with the new settings.
+      expect(await used(orgId)).toBe(1);
+      await api.patch(`/v1/schedules/${schedule.id}`, { request: { url: 'https://example.com/v2' } }).expect(200);
+      expect(await left(kept.id)).toEqual({ tasks: 0, jobs: 0, logged: 0 });
+      expect(await used(orgId)).toBe(0);
+      const [row] = await db.query('SELECT next_run_at FROM schedules WHERE id = $1', [schedule.id]);
+      expect(row.next_run_at).toEqual(ahead);
+
+      const beforePause = await prepare({ id: schedule.id, orgId }, ahead);
+      await api.post(`/v1/schedules/${schedule.id}/pause`).expect(200);
+      expect(await left(beforePause.id)).toEqual({ tasks: 0, jobs: 0, logged: 0 });
+      await api.post(`/v1/schedules/${schedule.id}/resume`).expect(200);
+
+      const beforeDelete = await prepare({ id: schedule.id, orgId }, ahead);
+      await api.delete(`/v1/schedules/${schedule.id}`).expect(204);
+      expect(await left(beforeDelete.id)).toEqual({ tasks: 0, jobs: 0, logged: 0 });
+    });
   });
 });

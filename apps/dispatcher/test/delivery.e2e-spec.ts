@@ -71,10 +71,14 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/flaky` }, 1_042);
     expect((await finished(org.id, task.id))?.status).toBe('succeeded');
     // The retry's job keeps the first job's priority (plan tier, schedule frequency, task priority).
-    const jobs: { priority: number }[] = await db.query(`SELECT priority FROM pgboss.job WHERE data->>'taskId' = $1`, [
-      task.id,
-    ]);
+    const jobs: { id: string; priority: number }[] = await db.query(
+      `SELECT id, priority FROM pgboss.job WHERE data->>'taskId' = $1 ORDER BY created_on, id`,
+      [task.id],
+    );
     expect(jobs.map((j) => j.priority)).toEqual([1_042, 1_042]);
+    // The retry's job is recorded in job_id like every job the task writer writes (an edit finds it by id).
+    const [row] = await db.query('SELECT job_id FROM tasks WHERE id = $1', [task.id]);
+    expect(row.job_id).toBe(jobs[1]!.id);
     const hits = sink.requests.filter((r) => r.headers['webhook-id'] === task.id);
     expect(hits.map((r) => r.headers['hourglass-attempt'])).toEqual(['1', '2']);
     const page = await attempts.listForTask(org.id, task.id, 10);

@@ -21,5 +21,5 @@ export * from './repositories/signing-secret.repository.js';
 export * from './repositories/task-action.repository.js';
 export * from './repositories/queue.repository.js';
 export * from './repositories/queue-admission.repository.js';
-export * from './repositories/task-batch.js';
 export * from './repositories/retention.repository.js';
+export * from './task-writer/index.js';

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 
 /** NOTIFY channels. A notification is a latency hint carrying an id; polling is the truth. */
 export const Channel = {
-  /** Delivery jobs are ready now (payload: a task id, or 'created' for a batch; not read). Dispatchers wake their fetch loop. */
+  /** Delivery jobs are ready now (payload 'ready', not read; sent by the task writer's `wake`). Dispatchers wake their fetch loop. */
   TasksReady: 'hourglass_tasks_ready',
   /** A schedule was created, changed, paused, resumed or deleted (payload: schedule id). The scheduler re-plans its sleep. */
   SchedulesChanged: 'hourglass_schedules_changed',
@@ -15,14 +15,6 @@ export type Channel = (typeof Channel)[keyof typeof Channel];
 /** Sends on COMMIT of `em`'s transaction (Postgres holds NOTIFYs until then), or at once outside one. */
 export async function notify(em: EntityManager, channel: Channel, payload: string): Promise<void> {
   await em.query('SELECT pg_notify($1, $2)', [channel, payload]);
-}
-
-/**
- * Wakes the dispatchers at commit if any of `dueTaskIds` is due now. One notification for the
- * lot: listeners only wake on it, so one per task would only cost them parsing.
- */
-export async function wakeDispatchers(em: EntityManager, dueTaskIds: string[]): Promise<void> {
-  if (dueTaskIds.length > 0) await notify(em, Channel.TasksReady, dueTaskIds[0]!);
 }
 
 export interface ListenerOptions {

@@ -1,5 +1,21 @@
-import { PgBoss, type ConstructorOptions, type Db, type JobInsert, type SendOptions } from 'pg-boss';
+import {
+  PgBoss,
+  type CommandResponse,
+  type ConstructorOptions,
+  type Db,
+  type FetchOptions,
+  type Job,
+  type JobAttempt,
+  type JobInsert,
+} from 'pg-boss';
 import type { EntityManager } from 'typeorm';
+import { queryRows } from './sql.js';
+
+/**
+ * The only module that touches pg-boss (docs/decisions/0012). Services fetch, insert, complete and
+ * cancel delivery jobs through the functions below; everything that relies on pg-boss internals
+ * rather than its public API is marked INTERNAL here and pinned by libs/db/src/queues.int-spec.ts.
+ */
 
 /** pg-boss queue names. Queues are created by the migrate step, never by services at start-up. */
 export const Queue = {
@@ -12,6 +28,10 @@ export interface JobPayloads {
   /** `priority` repeats the job's own, so a retry the dispatcher enqueues keeps it. */
   [Queue.Deliver]: { taskId: string; orgId: string; priority?: number };
 }
+
+/** A `deliver` job as the task writer builds it (see task-writer/delivery-job.ts). */
+export type DeliveryJobInsert = Omit<JobInsert, 'data'> & { data: JobPayloads[typeof Queue.Deliver] };
+export type DeliveryJob = Job<JobPayloads[typeof Queue.Deliver]>;
 
 /** Options every queue is created with (see the migrate step). */
 export const QUEUE_OPTIONS: Record<Queue, Parameters<PgBoss['createQueue']>[1]> = {
@@ -26,9 +46,10 @@ export const PGBOSS_SCHEMA = 'pgboss';
  * A pg-boss `db` adapter over a TypeORM transaction, so a job commits or rolls back with the row
  * it refers to. `query(text, values, true)` returns the structured result (`records`).
  */
-export function transactionDb(em: EntityManager): Db {
+function transactionDb(em: EntityManager): Db {
   const runner = em.queryRunner;
-  if (!runner) throw new Error('transactionDb needs an EntityManager from dataSource.transaction()');
+  if (!runner)
+    throw new Error('pg-boss calls inside a transaction need an EntityManager from dataSource.transaction()');
   return {
     executeSql: async (text: string, values?: unknown[]) => ({
       rows: (await runner.query(text, values as unknown[], true)).records as unknown[],
@@ -59,17 +80,6 @@ export function createBoss(url: string, role: BossRole, extra: Partial<Construct
   } as ConstructorOptions);
 }
 
-/** Typed send: the payload must match the queue. Pass `em` to enqueue inside that transaction. */
-export async function sendJob<Q extends Queue>(
-  boss: PgBoss,
-  queue: Q,
-  payload: JobPayloads[Q],
-  options: SendOptions = {},
-  em?: EntityManager,
-): Promise<string | null> {
-  return boss.send(queue, payload, em ? { ...options, db: transactionDb(em) } : options);
-}
-
 /**
  * How long a delivery job may stay active before pg-boss gives it to another dispatcher: the
  * task's own timeout plus room to record the result. A dispatcher killed mid-delivery therefore
@@ -79,14 +89,26 @@ export function deliveryLeaseSeconds(timeoutMs: number): number {
   return Math.ceil(timeoutMs / 1_000) + 10;
 }
 
-/** Typed multi-job insert (one statement) inside `em`'s transaction: the batch commits or rolls back with its rows. */
-export async function insertJobs<Q extends Queue>(
+/** The dispatcher's fetch (public API; its own autocommit transaction). */
+export function fetchDeliveryJobs(boss: PgBoss, options: FetchOptions): Promise<DeliveryJob[]> {
+  return boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, options);
+}
+
+/** Completes fetched jobs inside `em`'s transaction, fenced to the attempt fetched (public API). */
+export function completeDeliveryJobs(
   boss: PgBoss,
-  queue: Q,
-  jobs: (Omit<JobInsert, 'data'> & { data: JobPayloads[Q] })[],
   em: EntityManager,
-): Promise<void> {
-  if (jobs.length > 0) await boss.insert(queue, jobs, { db: transactionDb(em) });
+  attempts: JobAttempt[],
+): Promise<CommandResponse> {
+  return boss.complete(Queue.Deliver, attempts, null, { db: transactionDb(em) });
+}
+
+/**
+ * Deletes jobs (whatever their state) inside `em`'s transaction (public API). Only for jobs whose
+ * task the same transaction removes: a dispatcher holding one finds no task and delivers nothing.
+ */
+export async function deleteDeliveryJobs(boss: PgBoss, em: EntityManager, jobIds: string[]): Promise<void> {
+  if (jobIds.length > 0) await boss.deleteJob(Queue.Deliver, jobIds, { db: transactionDb(em) });
 }
 
 /** A statement with its parameters, as node-postgres takes it. */
@@ -96,41 +118,81 @@ export interface SqlStatement {
 }
 
 /**
- * The statement pg-boss would run for `call`, taken instead of run, so a caller can embed it in a
- * statement of its own and spare the round trips (docs/decisions/0009). Only a single plain
- * INSERT is accepted: anything else means pg-boss changed, and embedding it would be wrong.
+ * INTERNAL (public call, internal shape): pg-boss's INSERT of `jobs`, taken instead of run, so the
+ * task writer can embed it in its own statement and spare the round trips (docs/decisions/0009).
+ * `boss.insert(…, { db })` is public; what we rely on is that it runs exactly ONE plain
+ * `INSERT INTO` whose only parameter is `$1` (the jobs as JSON). The host statement then keeps
+ * that parameter at `$1` and numbers its own from `$2`: nothing is renumbered. Anything else
+ * throws here (and fails the contract test) rather than being embedded wrongly.
  */
-export async function bossStatement(call: (db: Db) => Promise<unknown>): Promise<SqlStatement> {
+export async function jobsInsertStatement(boss: PgBoss, jobs: DeliveryJobInsert[]): Promise<SqlStatement> {
   const taken: SqlStatement[] = [];
-  await call({
-    executeSql: async (text: string, values?: unknown[]) => {
-      taken.push({ text, values: values ?? [] });
-      return { rows: [] };
+  await boss.insert(Queue.Deliver, jobs, {
+    db: {
+      executeSql: async (text: string, values?: unknown[]) => {
+        taken.push({ text, values: values ?? [] });
+        return { rows: [] };
+      },
     },
   });
-  if (taken.length !== 1 || !/^\s*INSERT INTO\b/.test(taken[0]!.text)) {
+  const statement = taken[0];
+  const parameters = new Set(statement?.text.match(/\$\d+/g) ?? []);
+  if (
+    taken.length !== 1 ||
+    !/^\s*INSERT INTO\b/.test(statement!.text) ||
+    statement!.values.length !== 1 ||
+    parameters.size !== 1 ||
+    !parameters.has('$1')
+  ) {
     throw new Error(
-      `pg-boss no longer inserts jobs with one plain INSERT (${taken.length} statements); see docs/decisions/0009`,
+      `pg-boss no longer inserts jobs as one plain INSERT with the single parameter $1 (${taken.length} statements); see docs/decisions/0012`,
     );
   }
-  return taken[0]!;
+  return statement!;
 }
 
-/** The pg-boss INSERT of `jobs` into `queue`, to run inside a statement of ours (see `bossStatement`). */
-export function jobsInsertStatement<Q extends Queue>(
-  boss: PgBoss,
-  queue: Q,
-  jobs: (Omit<JobInsert, 'data'> & { data: JobPayloads[Q] })[],
-): Promise<SqlStatement> {
-  return bossStatement((db) => boss.insert(queue, jobs, { db }));
-}
+const JOB_TABLE = `${PGBOSS_SCHEMA}.job`;
+const JOB_STATE_TYPE = `${PGBOSS_SCHEMA}.job_state`;
+/** INTERNAL: the columns and states of pgboss.job that `withdrawUnfetchedJob` reads (pinned by the contract test). */
+export const JOB_TABLE_CONTRACT = {
+  table: JOB_TABLE,
+  stateType: JOB_STATE_TYPE,
+  columns: ['id', 'name', 'state', 'data'],
+  unfetched: ['created', 'retry'],
+  fetched: 'active',
+} as const;
 
-/** `text` with each `$n` parameter renumbered to `$(n + offset)`, to follow `offset` parameters of the host statement. */
-export function shiftParameters(text: string, offset: number): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-}
+export type PendingJob = 'released' | 'active' | 'none';
 
-/** A delivery job's payload and priority: the payload repeats the priority so a retry keeps it. */
-export function deliveryJobFields(taskId: string, orgId: string, priority: number) {
-  return { data: { taskId, orgId, priority } satisfies JobPayloads[typeof Queue.Deliver], priority };
+/**
+ * INTERNAL (direct SQL on pgboss.job): deletes the task's job if no dispatcher has fetched it, so a
+ * new one can replace it. pg-boss has no public "remove unless fetched": `cancel` and `deleteJob`
+ * also take an active job, and a dispatcher would then deliver the edited task twice (once for
+ * the job it holds, once for the new one). A fetch locks the job before marking it active; this
+ * DELETE waits for that lock and then skips the now-active job, and a separate statement (fresh
+ * snapshot) reports it: `active` means a dispatcher is starting the task. Found by `job_id`, else
+ * by payload (rows written before every writer recorded `job_id`, docs/decisions/0012).
+ */
+export async function withdrawUnfetchedJob(
+  em: EntityManager,
+  task: { id: string; jobId: string | null },
+): Promise<PendingJob> {
+  const byId = task.jobId !== null;
+  const match = byId ? 'id = $2::uuid' : `data->>'taskId' = $2`;
+  const key = byId ? task.jobId : task.id;
+  const { unfetched, fetched } = JOB_TABLE_CONTRACT;
+  const gone = await queryRows(
+    em,
+    `DELETE FROM ${JOB_TABLE} WHERE name = $1 AND ${match} AND state = ANY($3::${JOB_STATE_TYPE}[]) RETURNING id`,
+    [Queue.Deliver, key, unfetched],
+  );
+  if (gone.length > 0) return 'released';
+  const active = await queryRows(em, `SELECT 1 FROM ${JOB_TABLE} WHERE name = $1 AND ${match} AND state = $3`, [
+    Queue.Deliver,
+    key,
+    fetched,
+  ]);
+  if (active.length > 0) return 'active';
+  // A recorded job that is already done (a retry enqueued by code that did not record it): look by payload.
+  return byId ? withdrawUnfetchedJob(em, { id: task.id, jobId: null }) : 'none';
 }

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { TaskLimits, TaskStatus } from '@hourglass/domain';
-import { deliveryLeaseSeconds, newId, Queue, transactionDb } from '@hourglass/db';
+import { writeTasks } from '@hourglass/db';
+import { newTaskWrite, TEST_TASKS_PER_MONTH } from './factories.js';
 
 const CHUNK = 1_000;
 
@@ -14,42 +14,26 @@ export interface BulkTaskOptions {
 }
 
 /**
- * `count` due tasks with their delivery jobs (the API's job options), 1,000 per transaction, for
- * load and fault tests. Each body is `{"taskId":"<id>"}`, so a receiver can tell which task a
- * request carries independently of its headers. Returns the task ids in creation order.
+ * `count` due tasks with their delivery jobs, written by the task writer as the API writes them,
+ * 1,000 per statement, for load and fault tests. Each body is `{"taskId":"<id>"}`, so a receiver
+ * can tell which task a request carries independently of its headers. Returns the task ids in
+ * creation order.
  */
 export async function seedDueTasks(db: DataSource, boss: PgBoss, options: BulkTaskOptions): Promise<string[]> {
-  const timeoutMs = options.timeoutMs ?? TaskLimits.defaultTimeoutMs;
   const all: string[] = [];
   for (let done = 0; done < options.count; done += CHUNK) {
-    const ids = Array.from({ length: Math.min(CHUNK, options.count - done) }, () => newId());
-    await db.transaction(async (em) => {
-      await em.query(
-        `INSERT INTO tasks (id, org_id, status, url, method, body, timeout_ms, run_at, max_attempts, priority)
-         SELECT id, $2, $3, $4, 'POST', json_build_object('taskId', id)::text, $5, now(), $6, $7 FROM unnest($1::uuid[]) AS t(id)`,
-        [
-          ids,
-          options.orgId,
-          TaskStatus.Queued,
-          options.url,
-          timeoutMs,
-          options.maxAttempts ?? TaskLimits.defaultMaxAttempts,
-          TaskLimits.defaultPriority,
-        ],
-      );
-      await boss.insert(
-        Queue.Deliver,
-        ids.map((id) => ({
-          id: newId(),
-          data: { taskId: id, orgId: options.orgId },
-          priority: TaskLimits.defaultPriority,
-          group: { id: options.orgId },
-          expireInSeconds: deliveryLeaseSeconds(timeoutMs),
-        })),
-        { db: transactionDb(em) },
-      );
+    const writes = Array.from({ length: Math.min(CHUNK, options.count - done) }, () => {
+      const write = newTaskWrite({
+        orgId: options.orgId,
+        url: options.url,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      });
+      write.task.body = JSON.stringify({ taskId: write.task.id });
+      return write;
     });
-    all.push(...ids);
+    await writeTasks(db.manager, boss, writes, { quota: { enforce: TEST_TASKS_PER_MONTH } });
+    all.push(...writes.map((write) => write.task.id));
   }
   return all;
 }

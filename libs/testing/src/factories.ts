@@ -1,17 +1,21 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { generateSigningSecret, signingSecretAad, type KeyRing } from '@hourglass/crypto';
-import { nextFireAfter, type ScheduleTiming, shortestIntervalMs, TaskLimits, TaskStatus } from '@hourglass/domain';
 import {
-  Channel,
-  deliveryJobFields,
-  deliveryLeaseSeconds,
+  DEFAULT_PLANS,
+  nextFireAfter,
+  planFor,
+  type ScheduleTiming,
+  shortestIntervalMs,
+  TaskLimits,
+  TaskStatus,
+} from '@hourglass/domain';
+import {
+  JobPriority,
   newId,
-  notify,
   OrganizationRepository,
-  Queue,
-  sendJob,
-  TaskRepository,
+  tasksPerMonthOf,
+  writeTasks,
   type NewTask,
   type OrganizationEntity,
   ScheduleEntity,
@@ -29,6 +33,36 @@ export interface MadeOrg {
   signingSecret: string;
 }
 
+/** The monthly quota the factories write under: the default plans'. */
+export const TEST_TASKS_PER_MONTH = tasksPerMonthOf(DEFAULT_PLANS);
+
+/** A task for the task writer, with the defaults the API gives an empty create body. */
+export function newTaskWrite(
+  fields: Partial<NewTask> & { orgId: string; url: string },
+  jobPriority?: number,
+): { task: NewTask; jobPriority: number } {
+  const runAt = fields.runAt ?? new Date();
+  const task: NewTask = {
+    id: newId(),
+    status: runAt > new Date() ? TaskStatus.Scheduled : TaskStatus.Queued,
+    method: 'POST',
+    headers: {},
+    body: null,
+    timeoutMs: TaskLimits.defaultTimeoutMs,
+    runAt,
+    maxAttempts: TaskLimits.defaultMaxAttempts,
+    labels: {},
+    priority: TaskLimits.defaultPriority,
+    queue: null,
+    callbackUrl: null,
+    scheduleId: null,
+    fireAt: null,
+    traceParent: null,
+    ...fields,
+  };
+  return { task, jobPriority: jobPriority ?? JobPriority.of(planFor(DEFAULT_PLANS, 'free').tier, null, task.priority) };
+}
+
 /** Real rows, written the way the services write them. */
 export const make = {
   async org(db: DataSource, keys: KeyRing, name = 'test org'): Promise<MadeOrg> {
@@ -44,53 +78,21 @@ export const make = {
     return { org, signingSecret };
   },
 
-  /** A task due now (or at `runAt`) with its delivery job, in one transaction, as the API creates it. */
+  /**
+   * A task due now (or at `runAt`) with its delivery job, written by the task writer exactly as the
+   * API writes it (job id recorded in job_id, the API's job options, quota counted, NOTIFY). The
+   * job priority defaults to the API's for a one-off task of a `free` org.
+   */
   async task(
     db: DataSource,
     boss: PgBoss,
     fields: Partial<NewTask> & { orgId: string; url: string },
-    jobPriority = 0,
+    jobPriority?: number,
   ): Promise<TaskEntity> {
-    return db.transaction(async (em) => {
-      const runAt = fields.runAt ?? new Date();
-      const task = await new TaskRepository(db).insert(
-        {
-          id: newId(),
-          status: runAt > new Date() ? TaskStatus.Scheduled : TaskStatus.Queued,
-          method: 'POST',
-          headers: {},
-          body: null,
-          timeoutMs: TaskLimits.defaultTimeoutMs,
-          runAt,
-          maxAttempts: TaskLimits.defaultMaxAttempts,
-          labels: {},
-          priority: TaskLimits.defaultPriority,
-          queue: null,
-          callbackUrl: null,
-          scheduleId: null,
-          fireAt: null,
-          traceParent: null,
-          ...fields,
-        },
-        em,
-      );
-      const { data, priority } = deliveryJobFields(task.id, task.orgId, jobPriority);
-      await sendJob(
-        boss,
-        Queue.Deliver,
-        data,
-        {
-          id: newId(),
-          priority,
-          startAfter: runAt,
-          group: { id: task.orgId },
-          expireInSeconds: deliveryLeaseSeconds(task.timeoutMs),
-        },
-        em,
-      );
-      await notify(em, Channel.TasksReady, task.id);
-      return task;
+    const [task] = await writeTasks(db.manager, boss, [newTaskWrite(fields, jobPriority)], {
+      quota: { enforce: TEST_TASKS_PER_MONTH },
     });
+    return task!;
   },
 
   /** A schedule row written directly (SQL), without the API; the caller NOTIFYs if a running scheduler should notice. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { PgBoss } from 'pg-boss';
 import {
   Channel,
   isUuid,
@@ -9,6 +10,7 @@ import {
   type ScheduleChanges,
   type ScheduleEntity,
   ScheduleRepository,
+  unprepareOccurrences,
 } from '@hourglass/db';
 import { AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -39,7 +41,9 @@ type Change = 'created' | 'updated' | 'paused' | 'resumed';
 
 /**
  * Schedule writes. Each one commits with its history row (schedule_versions) and a NOTIFY on
- * SchedulesChanged, so the scheduler re-plans its sleep once the change is visible.
+ * SchedulesChanged, so the scheduler re-plans its sleep once the change is visible. Pause, delete
+ * and every edit also take back the occurrences prepared ahead (docs/decisions/0007) in the same
+ * transaction: nothing prepared under the old settings fires after the change was answered.
  */
 @Injectable()
 export class SchedulesService {
@@ -47,6 +51,7 @@ export class SchedulesService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(ScheduleRepository) private readonly schedules: ScheduleRepository,
     @Inject(TaskWriter) private readonly writer: TaskWriter,
+    @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {}
 
@@ -72,7 +77,7 @@ export class SchedulesService {
   async update(orgId: string, id: string, dto: UpdateScheduleDto, expectedVersion?: number): Promise<ScheduleResponse> {
     const now = new Date();
     const updated = await this.db.transaction(async (em) => {
-      const current = await this.findOrThrow(orgId, id, em);
+      const current = await this.lockOrThrow(orgId, id, em);
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
         throw new AppError(
           ErrorCode.CONFLICT,
@@ -94,8 +99,11 @@ export class SchedulesService {
 
   async delete(orgId: string, id: string): Promise<void> {
     await this.db.transaction(async (em) => {
-      const deleted = isUuid(id) && (await this.schedules.delete(orgId, id, em));
-      if (!deleted) throw notFound(id);
+      // Locked first (FOR UPDATE), so a tick cannot prepare more while the prepared ones go.
+      const schedule = isUuid(id) ? await this.schedules.lockForOrg(orgId, id, em) : null;
+      if (!schedule) throw notFound(id);
+      await unprepareOccurrences(em, this.boss, schedule);
+      await this.schedules.delete(orgId, id, em);
       await notify(em, Channel.SchedulesChanged, id);
     });
   }
@@ -151,11 +159,18 @@ export class SchedulesService {
     return schedule;
   }
 
+  /** The row locked FOR UPDATE until commit: a tick (which claims with SKIP LOCKED) leaves it alone meanwhile. */
+  private async lockOrThrow(orgId: string, id: string, em: EntityManager): Promise<ScheduleEntity> {
+    const schedule = isUuid(id) ? await this.schedules.lockForOrg(orgId, id, em) : null;
+    if (!schedule) throw notFound(id);
+    return schedule;
+  }
+
   /** Pausing a paused schedule (or resuming an active one) changes nothing and records nothing. */
   private async setEnabled(orgId: string, id: string, enabled: boolean): Promise<ScheduleResponse> {
     const now = new Date();
     const schedule = await this.db.transaction(async (em) => {
-      const current = await this.findOrThrow(orgId, id, em);
+      const current = await this.lockOrThrow(orgId, id, em);
       if (current.enabled === enabled) return current;
       return this.write(em, current, enabledChanges(current, enabled, now), now, enabled ? 'resumed' : 'paused');
     });
@@ -169,11 +184,20 @@ export class SchedulesService {
     now: Date,
     change: Change,
   ): Promise<ScheduleEntity> {
+    // Occurrences prepared under the old settings are taken back; an edit that leaves the timing
+    // alone plans again from the first of them, so they run with the new settings instead.
+    const firstTakenBack = takesBackPrepared(change, changes)
+      ? await unprepareOccurrences(em, this.boss, current)
+      : null;
+    const replan =
+      change === 'updated' && changes.nextRunAt === undefined && firstTakenBack !== null && current.nextRunAt !== null
+        ? { nextRunAt: firstTakenBack < current.nextRunAt ? firstTakenBack : current.nextRunAt }
+        : {};
     const updated = await this.schedules.update(
       current.orgId,
       current.id,
       current.version,
-      { ...changes, updatedAt: now },
+      { ...changes, ...replan, updatedAt: now },
       em,
     );
     if (!updated) throw new AppError(ErrorCode.CONFLICT, `Schedule ${current.id} changed while being updated; retry`);
@@ -204,6 +228,15 @@ export class SchedulesService {
     );
     await notify(em, Channel.SchedulesChanged, schedule.id);
   }
+}
+
+/** Fields a prepared occurrence does not depend on: a change of only these leaves it as prepared. */
+const OCCURRENCE_NEUTRAL = new Set(['name', 'missedRuns', 'updatedAt']);
+
+/** Pause takes back what was prepared; an edit does when it changes what an occurrence runs or when. */
+function takesBackPrepared(change: Change, changes: ScheduleChanges): boolean {
+  if (change === 'paused') return true;
+  return change === 'updated' && Object.keys(changes).some((key) => !OCCURRENCE_NEUTRAL.has(key));
 }
 
 const notFound = (id: string) => new AppError(ErrorCode.SCHEDULE_NOT_FOUND, `No schedule ${id} in this organization`);

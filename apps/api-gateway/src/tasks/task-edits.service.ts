@@ -3,7 +3,6 @@ import { DataSource, type EntityManager } from 'typeorm';
 import {
   AttemptRepository,
   isUuid,
-  newId,
   type TaskEdit,
   TaskActionRepository,
   type TaskEntity,
@@ -16,9 +15,9 @@ import { resolveRunAt } from './tasks.service.js';
 import { TaskJobs } from './task-jobs.js';
 
 /**
- * Edit, run now and replay. Each runs in one transaction that locks the task row, replaces its
- * pending delivery job (delete + insert, so the job always reflects runAt, priority and timeout)
- * and applies one guarded UPDATE.
+ * Edit, run now and replay. Each runs in one transaction that locks the task row, withdraws its
+ * pending delivery job, applies one guarded UPDATE and has the task writer enqueue the new job
+ * (so the job always reflects runAt, priority and timeout).
  */
 @Injectable()
 export class TaskEditsService {
@@ -40,7 +39,7 @@ export class TaskEditsService {
           `Task ${id} is at version ${task.version}, not ${expected}; read it again`,
         );
       }
-      await this.releaseJob(em, task);
+      await this.jobs.withdraw(em, task);
       const updated = await this.actions.applyEdit(em, orgId, id, task.version, mergeEdit(task, dto, new Date()));
       return this.enqueued(em, orgId, id, updated);
     });
@@ -49,15 +48,15 @@ export class TaskEditsService {
 
   async runNow(orgId: string, id: string): Promise<TaskResponse> {
     const row = await this.db.transaction(async (em) => {
-      await this.releaseJob(em, await this.lockUnstarted(em, orgId, id));
-      return this.enqueued(em, orgId, id, await this.actions.runNow(em, orgId, id, newId()));
+      await this.jobs.withdraw(em, await this.lockUnstarted(em, orgId, id));
+      return this.enqueued(em, orgId, id, await this.actions.runNow(em, orgId, id));
     });
     return this.respond(row);
   }
 
   async replay(orgId: string, id: string): Promise<TaskResponse> {
     const row = await this.db.transaction(async (em) => {
-      const replayed = isUuid(id) ? await this.actions.replay(em, orgId, id, newId()) : null;
+      const replayed = isUuid(id) ? await this.actions.replay(em, orgId, id) : null;
       if (!replayed) {
         const task = isUuid(id) ? await this.tasks.findForOrg(orgId, id, em) : null;
         if (!task) throw notFound(id);
@@ -77,15 +76,6 @@ export class TaskEditsService {
     if (task.status === TaskStatus.Running)
       throw new AppError(ErrorCode.CONFLICT, `Task ${id} is running; it can no longer be changed`);
     return task;
-  }
-
-  private async releaseJob(em: EntityManager, task: TaskEntity): Promise<void> {
-    if ((await this.actions.releasePendingJob(em, task)) === 'active') {
-      throw new AppError(
-        ErrorCode.CONFLICT,
-        `Task ${task.id} is being started by a dispatcher; it can no longer be changed`,
-      );
-    }
   }
 
   private async enqueued(em: EntityManager, orgId: string, id: string, row: TaskEntity | null): Promise<TaskEntity> {
@@ -132,6 +122,5 @@ export function mergeEdit(task: TaskEntity, dto: UpdateTaskDto, now: Date): Task
     priority: dto.priority ?? task.priority,
     expectedStatusCodes: dto.expectedStatusCodes !== undefined ? dto.expectedStatusCodes : task.expectedStatusCodes,
     expectedBodyPattern: dto.expectedBodyPattern !== undefined ? dto.expectedBodyPattern : task.expectedBodyPattern,
-    jobId: newId(),
   };
 }

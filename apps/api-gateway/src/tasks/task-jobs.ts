@@ -1,69 +1,48 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import {
-  deliveryJobFields,
-  deliveryLeaseSeconds,
-  insertJobs,
-  wakeDispatchers,
-  OrganizationRepository,
-  Queue,
-  type TaskEntity,
-} from '@hourglass/db';
-import { jobPriority, planFor, TaskStatus } from '@hourglass/domain';
-import { APP_CONFIG } from '@hourglass/platform';
-import type { ApiGatewayConfig } from '../config.js';
+import { enqueueTasks, JobPriority, type TaskEntity, withdrawUnfetchedJob } from '@hourglass/db';
+import { AppError, ErrorCode } from '@hourglass/domain';
+import { TaskWriter } from './task-writer.js';
 
-type JobRow = Pick<TaskEntity, 'id' | 'orgId' | 'status' | 'runAt' | 'priority' | 'timeoutMs' | 'jobId'>;
-
-/**
- * Each row's delivery job, under the id recorded in its `job_id` (so an edit can find and move it).
- * A due task's job gets no startAfter: pg-boss then uses the database's now().
- */
-export function deliveryJobsFor(
-  rows: JobRow[],
-  tierOf: (orgId: string) => number,
-  scheduleIntervals: ReadonlyMap<string, number> = new Map(),
-) {
-  return rows.map((row) => ({
-    id: row.jobId!,
-    ...deliveryJobFields(
-      row.id,
-      row.orgId,
-      jobPriority(tierOf(row.orgId), scheduleIntervals.get(row.id) ?? null, row.priority),
-    ),
-    group: { id: row.orgId },
-    expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
-    ...(row.status === TaskStatus.Scheduled || row.status === TaskStatus.Retrying ? { startAfter: row.runAt } : {}),
-  }));
-}
-
-/** Enqueues the jobs of one org's edited or replayed tasks, in the caller's transaction. */
+/** Replaces the delivery jobs of one org's edited, run-now or replayed tasks, in the caller's transaction. */
 @Injectable()
 export class TaskJobs {
   constructor(
     @Inject(PgBoss) private readonly boss: PgBoss,
-    @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
-    @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
+    @Inject(TaskWriter) private readonly writer: TaskWriter,
   ) {}
 
   /**
-   * The org's current plan sets the tier. A schedule's firing frequency is not known here, so a
-   * moved job of a scheduled task ranks like a one-off task's.
+   * Withdraws the task's job unless a dispatcher has already fetched it (409 then: it is being
+   * started and can no longer be changed). Call with the row locked, before changing it.
    */
-  async enqueue(em: EntityManager, orgId: string, rows: JobRow[]): Promise<void> {
+  async withdraw(
+    em: EntityManager,
+    task: Pick<TaskEntity, 'id' | 'jobId' | 'queue' | 'queueAdmittedAt'>,
+  ): Promise<void> {
+    // A named-queue task waiting for admission has no job (and admission waits for this row lock).
+    if (task.queue !== null && task.queueAdmittedAt === null) return;
+    if ((await withdrawUnfetchedJob(em, task)) === 'active') {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `Task ${task.id} is being started by a dispatcher; it can no longer be changed`,
+      );
+    }
+  }
+
+  /**
+   * New jobs for `rows` through the task writer (a named-queue task not admitted yet waits for
+   * admission instead). The org's current plan sets the tier; a schedule's firing frequency is not
+   * known here, so a moved job of a scheduled task ranks like a one-off task's.
+   */
+  async enqueue(em: EntityManager, orgId: string, rows: TaskEntity[]): Promise<void> {
     if (rows.length === 0) return;
-    const org = await this.orgs.findById(orgId, em);
-    const tier = planFor(this.config.plans, org?.plan ?? 'free').tier;
-    await insertJobs(
+    const tier = await this.writer.tierOf(orgId, em);
+    await enqueueTasks(
+      em,
       this.boss,
-      Queue.Deliver,
-      deliveryJobsFor(rows, () => tier),
-      em,
-    );
-    await wakeDispatchers(
-      em,
-      rows.filter((row) => row.status === TaskStatus.Queued).map((row) => row.id),
+      rows.map((task) => ({ task, jobPriority: JobPriority.of(tier, null, task.priority) })),
     );
   }
 }

@@ -2,18 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
-  insertTaskBatch,
-  jobsInsertStatement,
-  newId,
+  JobPriority,
   OrganizationRepository,
   type NewTask,
-  Queue,
   type TaskEntity,
+  tasksPerMonthOf,
+  type TasksPerMonth,
+  writeTasks,
 } from '@hourglass/db';
-import { planFor, TaskStatus } from '@hourglass/domain';
+import { planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
-import { deliveryJobsFor } from './task-jobs.js';
 
 const MAX_BATCH = 500;
 const PLAN_CACHE_MS = 10_000;
@@ -32,9 +31,10 @@ interface Waiting {
 
 /**
  * Group commit for task creation. Each database round trip costs far more than the SQL it
- * carries, so concurrent creates are written together: one statement per batch holds the
- * multi-row INSERT, pg-boss's insert of all the jobs, the quota count and the NOTIFY. A request
- * waits at most for the batch in flight ahead of it. Every row still commits with its own job.
+ * carries, so concurrent creates are written together: each batch is ONE call of the libs/db task
+ * writer (`writeTasks`: one statement with the multi-row INSERT, pg-boss's insert of all the jobs,
+ * the quota count and the NOTIFY; docs/decisions/0009, 0012). A request waits at most for the
+ * batch in flight ahead of it. Every row still commits with its own job.
  */
 @Injectable()
 export class TaskWriter {
@@ -42,7 +42,7 @@ export class TaskWriter {
   private inFlight = 0;
   private scheduled = false;
   private readonly planCache = new Map<string, { plan: string; expires: number }>();
-  private readonly tasksPerMonth: Record<string, number>;
+  private readonly tasksPerMonth: TasksPerMonth;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -50,9 +50,7 @@ export class TaskWriter {
     @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
   ) {
-    this.tasksPerMonth = Object.fromEntries(
-      Object.entries(config.plans).map(([name, plan]) => [name, plan.tasksPerMonth]),
-    );
+    this.tasksPerMonth = tasksPerMonthOf(config.plans);
   }
 
   /** `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task. */
@@ -64,8 +62,8 @@ export class TaskWriter {
   }
 
   /**
-   * Inserts the rows, their delivery jobs, the monthly counts and the wake-up hint in one statement
-   * through `em` (docs/decisions/0009): a task without its job (or a job without its task) cannot
+   * Writes the rows, their delivery jobs, the monthly counts and the wake-up hint in one statement
+   * through `em` (libs/db `writeTasks`): a task without its job (or a job without its task) cannot
    * exist, and an org over its quota throws with nothing of the batch kept. The job priority
    * follows each org's current plan (plan tier).
    */
@@ -75,20 +73,21 @@ export class TaskWriter {
     scheduleIntervals: ReadonlyMap<string, number> = new Map(),
   ): Promise<TaskEntity[]> {
     const plans = await this.plansOf([...new Set(tasks.map((task) => task.orgId))], em);
-    const rows = tasks.map((task) => ({ ...task, jobId: newId() }));
     const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
-    // A task in a named queue gets its job when a dispatcher admits it (docs/decisions/0006).
-    const jobs = deliveryJobsFor(
-      rows.filter((row) => row.queue === null),
-      tierOf,
-      scheduleIntervals,
+    return writeTasks(
+      em,
+      this.boss,
+      tasks.map((task) => ({
+        task,
+        jobPriority: JobPriority.of(tierOf(task.orgId), scheduleIntervals.get(task.id) ?? null, task.priority),
+      })),
+      { quota: { enforce: this.tasksPerMonth } },
     );
-    return insertTaskBatch(em, {
-      tasks: rows,
-      jobs: jobs.length > 0 ? await jobsInsertStatement(this.boss, Queue.Deliver, jobs) : null,
-      wake: rows.some((row) => row.status === TaskStatus.Queued),
-      tasksPerMonth: this.tasksPerMonth,
-    });
+  }
+
+  /** The org's tier, through the same 10 s plan cache as creates (edits, run-now and replays rank their jobs by it). */
+  async tierOf(orgId: string, em: EntityManager): Promise<number> {
+    return planFor(this.config.plans, (await this.plansOf([orgId], em)).get(orgId) ?? 'free').tier;
   }
 
   /**

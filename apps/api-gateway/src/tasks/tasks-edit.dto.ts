@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  Equals,
   IsArray,
   IsBoolean,
   IsDefined,
@@ -33,12 +34,21 @@ export interface TaskBatchResponse {
 export class UpdateTaskRequestDto extends PartialType(TaskRequestDto) {}
 
 /**
- * Any subset of the create body but `callbackUrl`. `request` fields are merged into the task's;
+ * Any subset of the create body but the callback URLs and `queue`. `request` fields are merged into the task's;
  * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears.
  */
 export class UpdateTaskDto extends PartialType(
-  OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl'] as const),
+  OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl', 'queue'] as const),
 ) {
+  /**
+   * Refused with 400 rather than ignored: a task's queue decides its admission (an admitted task
+   * holds a slot of its queue until it finishes), so it is fixed at creation. Clone the task
+   * into the other queue instead.
+   */
+  @ApiHideProperty()
+  @Equals(undefined, { message: 'queue cannot be changed on an existing task; clone it into the other queue instead' })
+  queue?: never;
+
   @ApiPropertyOptional({ type: UpdateTaskRequestDto })
   @IsOptional()
   @IsObject()

@@ -1,17 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { TaskLimits, TaskStatus, type DeliveryOutcome } from '@hourglass/domain';
-import {
-  deliveryJobFields,
-  deliveryLeaseSeconds,
-  insertJobs,
-  newId,
-  wakeDispatchers,
-  Queue,
-  type NewTask,
-  type StartedTask,
-  type TaskRepository,
-} from '@hourglass/db';
+import { newId, writeTasks, type NewTask, type StartedTask, type TaskWrite } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
 
 /** A callback is delivered like any task, with retries of its own. */
@@ -93,46 +83,19 @@ function callbackTask(finished: FinishedTask, url: string, body: string): NewTas
     traceParent: task.traceParent,
     kind: 'callback',
     parentTaskId: task.id,
-    jobId: newId(),
   };
 }
 
 /**
  * Creates the callback tasks of tasks that just finished, with their delivery jobs, inside the
- * settle transaction `em`: a finished task and its callbacks commit together or not at all. Only
- * tasks this transaction settled are passed in, so a redelivered job cannot create them twice.
+ * settle transaction `em` (through the task writer): a finished task and its callbacks commit
+ * together or not at all. Only tasks this transaction settled are passed in, so a redelivered job
+ * cannot create them twice. Callbacks do not count toward the monthly quota (docs/decisions/0012).
  */
-export async function createCallbacks(
-  em: EntityManager,
-  boss: PgBoss,
-  tasks: TaskRepository,
-  finished: FinishedTask[],
-): Promise<void> {
-  const rows: NewTask[] = [];
-  const priorities = new Map<string, number>();
-  for (const f of finished) {
+export async function createCallbacks(em: EntityManager, boss: PgBoss, finished: FinishedTask[]): Promise<void> {
+  const writes: TaskWrite[] = finished.flatMap((f) => {
     const body = JSON.stringify(callbackPayload(f));
-    for (const url of callbackUrls(f)) {
-      const row = callbackTask(f, url, body);
-      rows.push(row);
-      priorities.set(row.id, f.jobPriority);
-    }
-  }
-  if (rows.length === 0) return;
-  await tasks.insertMany(rows, em);
-  await insertJobs(
-    boss,
-    Queue.Deliver,
-    rows.map((row) => ({
-      id: row.jobId!,
-      ...deliveryJobFields(row.id, row.orgId, priorities.get(row.id)!),
-      group: { id: row.orgId },
-      expireInSeconds: deliveryLeaseSeconds(row.timeoutMs),
-    })),
-    em,
-  );
-  await wakeDispatchers(
-    em,
-    rows.map((row) => row.id),
-  );
+    return callbackUrls(f).map((url) => ({ task: callbackTask(f, url, body), jobPriority: f.jobPriority }));
+  });
+  await writeTasks(em, boss, writes);
 }

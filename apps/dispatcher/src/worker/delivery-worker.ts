@@ -1,6 +1,6 @@
-import type { PgBoss, Job } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { classifyDelivery, nextStep } from '@hourglass/domain';
-import { Queue, type JobPayloads, type StartedTask, type TaskRepository } from '@hourglass/db';
+import { fetchDeliveryJobs, type DeliveryJob, type StartedTask, type TaskRepository } from '@hourglass/db';
 import {
   buildDeliveryHeaders,
   type AttemptRecord,
@@ -14,8 +14,6 @@ import type { DeliveryMetrics } from './delivery-metrics.js';
 import { WakeSignal } from './wake-signal.js';
 import { OrgSlots } from './org-slots.js';
 import { checkAssertions, deliveryRules } from './assertions.js';
-
-type DeliverJob = Job<JobPayloads[typeof Queue.Deliver]>;
 
 export interface DeliveryWorkerOptions {
   concurrency: number;
@@ -93,10 +91,7 @@ export class DeliveryWorker {
       try {
         const size = Math.min(free, batchSize);
         const plan = this.orgSlots.plan(Date.now());
-        const jobs = await this.deps.boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, {
-          batchSize: size,
-          ...plan,
-        });
+        const jobs = await fetchDeliveryJobs(this.deps.boss, { batchSize: size, ...plan });
         const lend = this.orgSlots.fetched(plan, size, jobs.length, Date.now());
         if (jobs.length > 0) await this.startBatch(jobs);
         else if (!lend) await this.signal.wait(pollMs);
@@ -107,7 +102,7 @@ export class DeliveryWorker {
     }
   }
 
-  private async startBatch(jobs: DeliverJob[]): Promise<void> {
+  private async startBatch(jobs: DeliveryJob[]): Promise<void> {
     const started = await this.deps.tasks.startMany(jobs.map((job) => job.data.taskId));
     const byId = new Map(started.map((task) => [task.id, task]));
     const secrets = await this.deps.secrets.forOrgs(started.map((task) => task.orgId));

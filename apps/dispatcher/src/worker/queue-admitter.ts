@@ -1,22 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import {
-  deliveryJobFields,
-  deliveryLeaseSeconds,
-  insertJobs,
-  newId,
-  wakeDispatchers,
-  Queue,
-  type QueueAdmissionRepository,
-} from '@hourglass/db';
+import { enqueueTasks, JobPriority, type QueueAdmissionRepository } from '@hourglass/db';
 import { WakeSignal } from './wake-signal.js';
 
-/**
- * Job priority of an admitted named-queue task: above every plan tier (jobPriority < 10,000), so
- * it starts as soon as a slot is free instead of behind the backlog. It has waited its turn in its
- * queue already, and the rate limit counts admissions: the closer the start, the truer the limit.
- */
-export const ADMITTED_JOB_PRIORITY = 1_000_000;
 /** Queues locked per admission transaction, and tasks admitted per queue in it. */
 const MAX_QUEUES = 50;
 const MAX_PER_QUEUE = 100;
@@ -70,20 +56,10 @@ export class QueueAdmitter {
     const admitted = await db.transaction(async (em) => {
       const queueIds = await admission.lockReady(em, MAX_QUEUES);
       const tasks = await admission.admit(em, queueIds, MAX_PER_QUEUE);
-      await insertJobs(
+      await enqueueTasks(
+        em,
         boss,
-        Queue.Deliver,
-        tasks.map((task) => ({
-          id: newId(),
-          ...deliveryJobFields(task.taskId, task.orgId, ADMITTED_JOB_PRIORITY),
-          group: { id: task.orgId },
-          expireInSeconds: deliveryLeaseSeconds(task.timeoutMs),
-        })),
-        em,
-      );
-      await wakeDispatchers(
-        em,
-        tasks.map((task) => task.taskId),
+        tasks.map((task) => ({ task, jobPriority: JobPriority.admitted })),
       );
       return tasks.length;
     });

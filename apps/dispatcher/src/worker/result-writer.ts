@@ -3,12 +3,10 @@ import type { PgBoss, JobAttempt } from 'pg-boss';
 import { TaskStatus, type NextStep } from '@hourglass/domain';
 import {
   AttemptRepository,
-  deliveryJobFields,
-  deliveryLeaseSeconds,
+  completeDeliveryJobs,
+  enqueueTasks,
   newId,
-  Queue,
   TaskRepository,
-  transactionDb,
   type NewAttempt,
   type StartedTask,
   type TaskSettlement,
@@ -114,31 +112,28 @@ export class ResultWriter {
   private async write(batch: JobResult[]): Promise<Set<string>> {
     const attempted = batch.filter((r): r is AttemptedResult => r.task !== undefined);
     return this.db.transaction(async (em) => {
-      const db = transactionDb(em);
       const settled = await this.tasks.settleMany(attempted.map(settlementOf), em);
-      const retries = attempted.filter((r) => settled.has(r.task.id) && r.step.retryInMs !== undefined);
-      if (retries.length > 0) {
-        await this.boss.insert(
-          Queue.Deliver,
-          retries.map((r) => ({
-            id: newId(),
-            ...(r.job.priority === undefined
-              ? { data: { taskId: r.task.id, orgId: r.task.orgId } }
-              : deliveryJobFields(r.task.id, r.task.orgId, r.job.priority)),
-            startAfter: r.step.retryInMs! / 1_000,
-            group: { id: r.task.orgId },
-            expireInSeconds: deliveryLeaseSeconds(r.task.timeoutMs),
-          })),
-          { db },
-        );
-      }
-      await this.attempts.insertMany(attempted.map(attemptRow), em);
-      await createCallbacks(
+      // A retry is a new job for the same task (docs/decisions/0003), due at the run_at just set.
+      await enqueueTasks(
         em,
         this.boss,
-        this.tasks,
-        attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask),
+        attempted
+          .filter((r) => settled.has(r.task.id) && r.step.retryInMs !== undefined)
+          .map((r) => ({
+            task: {
+              id: r.task.id,
+              orgId: r.task.orgId,
+              status: TaskStatus.Retrying,
+              runAt: settled.get(r.task.id)!,
+              timeoutMs: r.task.timeoutMs,
+              // An admitted task keeps its queue slot through its retries: no new admission.
+              queue: null,
+            },
+            jobPriority: r.job.priority ?? 0,
+          })),
       );
+      await this.attempts.insertMany(attempted.map(attemptRow), em);
+      await createCallbacks(em, this.boss, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
       // A job is completed only once its task is done with it: settled here, finished anyway
       // (cancelled mid-attempt, settled by a redelivery) or not startable at all. A task that is
       // neither lost its running mark in a database crash (docs/decisions/0011): its job stays
@@ -147,13 +142,12 @@ export class ResultWriter {
       const finished = await this.tasks.finishedAmong(unsettled, em);
       const done = batch.filter((r) => r.task === undefined || settled.has(r.task.id) || finished.has(r.task.id));
       if (done.length > 0)
-        await this.boss.complete(
-          Queue.Deliver,
+        await completeDeliveryJobs(
+          this.boss,
+          em,
           done.map((r) => ({ id: r.job.id, retryCount: r.job.retryCount })),
-          null,
-          { db },
         );
-      return settled;
+      return new Set(settled.keys());
     });
   }
 }

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
-import { createBoss, createDataSource, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
+import { createBoss, createDataSource, ScheduleTickRepository } from '@hourglass/db';
 import { Metrics } from '@hourglass/platform';
 import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
 import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
@@ -15,14 +15,7 @@ async function replica(url: string) {
   const boss = createBoss(url, 'producer');
   await boss.start();
   const config = toSchedulerConfig({ DATABASE_URL: url, SCHEDULE_BATCH_SIZE: 100 } as SchedulerEnv);
-  const tick = new TickService(
-    config,
-    db,
-    boss,
-    new ScheduleTickRepository(db),
-    new UsageRepository(db),
-    new Metrics('scheduler'),
-  );
+  const tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new Metrics('scheduler'));
   return { tick, close: async () => Promise.all([boss.stop({ graceful: false }), db.destroy()]) };
 }
 

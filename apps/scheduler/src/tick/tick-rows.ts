@@ -1,13 +1,13 @@
 import {
-  deliveryJobFields,
-  deliveryLeaseSeconds,
+  JobPriority,
   newId,
   type OccurrenceRow,
   type OccurrenceTask,
   type ScheduleAdvance,
   type DueSchedule,
+  type TaskWrite,
 } from '@hourglass/db';
-import { jobPriority } from '@hourglass/domain';
+import { TaskStatus } from '@hourglass/domain';
 import type { SchedulePlan } from './occurrence-plan.js';
 
 export type PlannedTask = OccurrenceTask & { schedule: DueSchedule };
@@ -18,16 +18,34 @@ export function plannedTasks(plans: SchedulePlan[]): PlannedTask[] {
   );
 }
 
-/** The delivery job of a task a tick created, with the API's options; priority follows plan tier and schedule frequency. */
-export function deliveryJob(task: PlannedTask, tier: number) {
+/**
+ * The task of an occurrence, as the task writer takes it. Prepared ahead (fire time after the
+ * database's now() of this transaction) it starts `scheduled`, so its job waits for the fire time
+ * (docs/decisions/0007); priority follows plan tier and schedule frequency.
+ */
+export function occurrenceTask(task: PlannedTask, tier: number): TaskWrite {
   const { schedule } = task;
   return {
-    id: newId(),
-    ...deliveryJobFields(task.id, schedule.orgId, jobPriority(tier, schedule.shortestIntervalMs, schedule.priority)),
-    group: { id: schedule.orgId },
-    expireInSeconds: deliveryLeaseSeconds(schedule.timeoutMs),
-    // Prepared ahead: pg-boss releases the job at the fire time.
-    ...(task.fireAt > schedule.dbNow ? { startAfter: task.fireAt } : {}),
+    task: {
+      id: task.id,
+      orgId: schedule.orgId,
+      status: task.fireAt > schedule.dbNow ? TaskStatus.Scheduled : TaskStatus.Queued,
+      url: schedule.url,
+      method: schedule.method,
+      headers: schedule.headers,
+      body: schedule.body,
+      timeoutMs: schedule.timeoutMs,
+      runAt: task.fireAt,
+      maxAttempts: schedule.maxAttempts,
+      labels: schedule.labels,
+      priority: schedule.priority,
+      queue: null,
+      callbackUrl: null,
+      scheduleId: schedule.id,
+      fireAt: task.fireAt,
+      traceParent: null,
+    },
+    jobPriority: JobPriority.of(tier, schedule.shortestIntervalMs, schedule.priority),
   };
 }
 

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
-import { createBoss, createDataSource, ScheduleTickRepository, UsageRepository } from '@hourglass/db';
+import { createBoss, createDataSource, ScheduleTickRepository } from '@hourglass/db';
 import { jobPriority } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
 import { createTestDatabase, make, until, type ScheduleFields, type TestDatabase } from '@hourglass/testing';
@@ -31,14 +31,7 @@ describe('TickService (real Postgres)', () => {
       HOURGLASS_PLANS: PLANS,
       SCHEDULE_LOOKAHEAD_MS: 0,
     } as SchedulerEnv);
-    tick = new TickService(
-      config,
-      db,
-      boss,
-      new ScheduleTickRepository(db),
-      new UsageRepository(db),
-      new Metrics('scheduler'),
-    );
+    tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new Metrics('scheduler'));
     orgId = (await make.org(db, keys)).org.id;
   });
   afterAll(async () => {
@@ -61,8 +54,12 @@ describe('TickService (real Postgres)', () => {
     ]);
     return schedule;
   };
-  const tasksOf = (id: string): Promise<{ id: string; fire_at: Date; schedule_id: string; status: string }[]> =>
-    db.query('SELECT id, fire_at, schedule_id, status FROM tasks WHERE schedule_id = $1 ORDER BY fire_at', [id]);
+  const tasksOf = (
+    id: string,
+  ): Promise<{ id: string; fire_at: Date; schedule_id: string; status: string; job_id: string | null }[]> =>
+    db.query('SELECT id, fire_at, schedule_id, status, job_id FROM tasks WHERE schedule_id = $1 ORDER BY fire_at', [
+      id,
+    ]);
   const occurrencesOf = (
     id: string,
   ): Promise<
@@ -97,10 +94,12 @@ describe('TickService (real Postgres)', () => {
     const [task] = await tasksOf(schedule.id);
     expect(task).toMatchObject({ schedule_id: schedule.id, status: 'queued' });
     const [job] = await db.query(
-      `SELECT priority, data, group_id FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
+      `SELECT id, priority, data, group_id FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`,
       [task!.id],
     );
+    // Written by the task writer as the API writes a task: the job is the one recorded in job_id.
     expect(job).toMatchObject({
+      id: task!.job_id,
       priority: jobPriority(1, 3_600_000, 8),
       data: { taskId: task!.id, orgId },
       group_id: orgId,
@@ -203,7 +202,6 @@ describe('TickService (real Postgres)', () => {
       db,
       boss,
       new ScheduleTickRepository(db),
-      new UsageRepository(db),
       new Metrics('scheduler-ahead'),
     );
     const allow = await dueSince(-1.5, { intervalMs: 60_000 });

@@ -1,21 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import {
-  Channel,
-  countPerOrg,
-  insertJobs,
-  notify,
-  Queue,
-  ScheduleTickRepository,
-  UsageRepository,
-} from '@hourglass/db';
+import { countPerOrg, reserveQuota, ScheduleTickRepository, wake, writeTasks } from '@hourglass/db';
 import { APP_CONFIG, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { planFor } from '@hourglass/domain';
 import { FireTimes } from './due-occurrences.js';
 import { applyQuota, planSchedule, type SchedulePlan } from './occurrence-plan.js';
-import { advanceOf, deliveryJob, occurrenceRows, plannedTasks, type PlannedTask } from './tick-rows.js';
+import { advanceOf, occurrenceRows, occurrenceTask, plannedTasks } from './tick-rows.js';
 import { tickMetrics, type TickMetrics } from './tick-metrics.js';
 
 export interface TickResult {
@@ -30,8 +22,8 @@ type Logged = Awaited<ReturnType<ScheduleTickRepository['insertOccurrences']>>;
 
 /**
  * Fires due schedules. Each batch is one transaction: claim (row locks), plan, quota, tasks
- * (deduplicated by (schedule_id, fire_at)), their jobs, the occurrence log, next_run_at, and a
- * NOTIFY for the dispatchers. A crash anywhere leaves nothing half-done; a concurrent tick on
+ * (deduplicated by (schedule_id, fire_at)) and their jobs through the task writer, the occurrence
+ * log, next_run_at, and a NOTIFY for the dispatchers when some occurrence is due now. A crash anywhere leaves nothing half-done; a concurrent tick on
  * another replica can neither claim the same rows nor create a second task for an occurrence.
  */
 @Injectable()
@@ -43,7 +35,6 @@ export class TickService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(ScheduleTickRepository) private readonly schedules: ScheduleTickRepository,
-    @Inject(UsageRepository) private readonly usage: UsageRepository,
     @Inject(Metrics) metrics: Metrics,
   ) {
     this.metrics = tickMetrics(metrics);
@@ -86,52 +77,34 @@ export class TickService {
     const plans = claimed.map((schedule) => planSchedule(schedule, graceMs, times, lookaheadMs));
     const reserved = await this.reserveQuota(em, plans);
     const planned = plannedTasks(plans);
-    const insertedIds = new Set((await this.schedules.insertTasks(em, planned)).map((task) => task.id));
-    const created = planned.filter((task) => insertedIds.has(task.id));
-    await insertJobs(
-      this.boss,
-      Queue.Deliver,
-      created.map((task) => deliveryJob(task, planFor(this.config.plans, task.schedule.plan).tier)),
+    const written = await writeTasks(
       em,
+      this.boss,
+      planned.map((task) => occurrenceTask(task, planFor(this.config.plans, task.schedule.plan).tier)),
+      { quota: { reserved }, skipDuplicateOccurrences: true },
     );
-    await this.correctUsage(em, reserved, created);
+    const writtenIds = new Set(written.map((task) => task.id));
+    const created = planned.filter((task) => writtenIds.has(task.id));
     const logged = await this.schedules.insertOccurrences(em, occurrenceRows(plans, created));
     await this.schedules.advance(em, plans.map(advanceOf));
-    // One hint wakes every dispatcher's fetch loop; they take the whole batch from the queue.
-    if (created.length > 0) await notify(em, Channel.TasksReady, created[0]!.id);
     const prepared = created.filter((task) => task.fireAt > task.schedule.dbNow).map((task) => task.fireAt);
     return { schedules: claimed.length, logged, prepared };
   }
 
   /** Wakes the dispatchers: prepared jobs have become due (NOTIFY is a hint; their poll would find them too). */
   async releaseDue(): Promise<void> {
-    await notify(this.db.manager, Channel.TasksReady, 'due');
+    await wake(this.db.manager);
   }
 
   /**
-   * Adds the planned fires to each org's monthly counter (locking that row until commit, so the
-   * API's creates for the org wait and the count is never under-read), then refuses what exceeds
-   * the plan: those occurrences are logged as skipped with reason 'quota'.
+   * Counts the planned fires toward each org's month ahead (the writer gives back what it does not
+   * write), then refuses what exceeds the plan: those occurrences are logged as skipped with
+   * reason 'quota' (docs/decisions/0012).
    */
   private async reserveQuota(em: EntityManager, plans: SchedulePlan[]): Promise<Map<string, number>> {
     const wanted = countPerOrg(plans.flatMap((plan) => plan.fire.map(() => plan.schedule.orgId)));
-    if (wanted.size === 0) return wanted;
-    const usage = await this.usage.addTasks(wanted, em);
-    const remaining = new Map<string, number>();
-    for (const [orgId, count] of wanted) {
-      const { tasksThisMonth, plan } = usage.get(orgId)!;
-      remaining.set(orgId, Math.max(0, planFor(this.config.plans, plan).tasksPerMonth - (tasksThisMonth - count)));
-    }
+    const remaining = await reserveQuota(em, wanted, (plan) => planFor(this.config.plans, plan).tasksPerMonth);
     applyQuota(plans, remaining);
     return wanted;
-  }
-
-  /** Gives back what was reserved but not created (refused for quota, or created by another tick). */
-  private async correctUsage(em: EntityManager, reserved: Map<string, number>, created: PlannedTask[]): Promise<void> {
-    const actual = countPerOrg(created.map((task) => task.schedule.orgId));
-    const corrections = new Map(
-      [...reserved].map(([orgId, n]) => [orgId, (actual.get(orgId) ?? 0) - n] as const).filter(([, d]) => d !== 0),
-    );
-    if (corrections.size > 0) await this.usage.addTasks(corrections, em);
   }
 }

@@ -41,4 +41,6 @@ export class TaskEntity {
   @Column('uuid', { nullable: true }) parentTaskId!: string | null;
   /** Receives the outcome only when the task failed after its retries (callbackUrl receives every outcome). */
   @Column('text', { nullable: true }) failureCallbackUrl!: string | null;
+  /** For a named-queue task: when a dispatcher admitted it (gave it its job); null while it waits. */
+  @Column('timestamptz', { nullable: true }) queueAdmittedAt!: Date | null;
 }

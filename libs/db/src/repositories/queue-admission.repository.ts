@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { TaskEntity } from '../entities/task.entity.js';
 import { queryRows } from '../sql.js';
 import { QUEUE_SLOT_STATUSES } from './queue.repository.js';
 
@@ -9,12 +10,11 @@ import { QUEUE_SLOT_STATUSES } from './queue.repository.js';
  */
 export const RATE_WINDOW_MARGIN_MS = 50;
 
-/** A task a dispatcher just admitted from its named queue: its delivery job is to be enqueued now. */
-export interface AdmittedTask {
-  taskId: string;
-  orgId: string;
-  timeoutMs: number;
-}
+/** A task a dispatcher just admitted from its named queue: the task writer enqueues its delivery job now. */
+export type AdmittedTask = Pick<
+  TaskEntity,
+  'id' | 'orgId' | 'status' | 'runAt' | 'timeoutMs' | 'queue' | 'queueAdmittedAt'
+>;
 
 /**
  * Admission of named-queue tasks. Only this path gives such a task its delivery job, and it runs
@@ -81,14 +81,16 @@ export class QueueAdmissionRepository {
          UPDATE tasks t SET queue_admitted_at = (SELECT now FROM clock)
            FROM picked p
           WHERE t.id = p.id AND t.queue_admitted_at IS NULL AND t.status IN ('scheduled', 'queued')
-         RETURNING t.id, t.org_id, t.timeout_ms, p.queue_id
+         RETURNING t.id, t.org_id, t.status, t.run_at, t.timeout_ms, t.queue, t.queue_admitted_at, p.queue_id
        ), recorded AS (
          UPDATE queues u
             SET recent_starts = r.kept || array_fill((SELECT now FROM clock), ARRAY[(SELECT count(*) FROM admitted a WHERE a.queue_id = u.id)::int])
            FROM room r
           WHERE u.id = r.id AND r.rate_count IS NOT NULL
        )
-       SELECT id AS "taskId", org_id AS "orgId", timeout_ms AS "timeoutMs" FROM admitted ORDER BY id`,
+       SELECT id, org_id AS "orgId", status, run_at AS "runAt", timeout_ms AS "timeoutMs", queue,
+              queue_admitted_at AS "queueAdmittedAt"
+         FROM admitted ORDER BY id`,
       [queueIds, maxPerQueue, QUEUE_SLOT_STATUSES, RATE_WINDOW_MARGIN_MS],
     );
   }

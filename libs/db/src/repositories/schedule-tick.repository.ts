@@ -76,7 +76,7 @@ const PREVIOUS_RUN = `SELECT t.status, t.finished_at FROM tasks t WHERE t.schedu
 /** A `queue` schedule whose previous run is unfinished is not claimed: its due occurrence waits. */
 const BLOCKED = `s.overlap = 'queue' AND EXISTS (SELECT 1 FROM (${LATEST_TASK}) p WHERE p.status <> ALL($1::text[]))`;
 
-/** The scheduler's queries: claim due schedules, create their occurrences' tasks, advance them. */
+/** The scheduler's queries: claim due schedules, log their occurrences, advance them (tasks: the task writer). */
 export class ScheduleTickRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -104,43 +104,6 @@ export class ScheduleTickRepository {
         LIMIT $2
         FOR UPDATE OF s SKIP LOCKED`,
       [FINISHED_STATUSES, limit, lookaheadMs],
-    );
-  }
-
-  /**
-   * One task per occurrence: (schedule_id, fire_at) is unique, so ON CONFLICT DO NOTHING drops an
-   * occurrence another tick already created, and only the rows returned may be enqueued.
-   */
-  insertTasks(em: EntityManager, rows: (OccurrenceTask & { schedule: DueSchedule })[]): Promise<OccurrenceTask[]> {
-    if (rows.length === 0) return Promise.resolve([]);
-    const col = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-    return queryRows<OccurrenceTask>(
-      em,
-      `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority,
-                          schedule_id, fire_at)
-       SELECT u.id, u.org_id, CASE WHEN u.fire_at > now() THEN $14 ELSE $1 END, u.url, u.method, u.headers, u.body, u.timeout_ms, u.fire_at, u.max_attempts, u.labels,
-              u.priority, u.schedule_id, u.fire_at
-         FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[], $9::int[],
-                     $10::jsonb[], $11::smallint[], $12::uuid[], $13::timestamptz[])
-              AS u(id, org_id, url, method, headers, body, timeout_ms, max_attempts, labels, priority, schedule_id, fire_at)
-       ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL DO NOTHING
-       RETURNING id, schedule_id AS "scheduleId", fire_at AS "fireAt"`,
-      [
-        TaskStatus.Queued,
-        col((r) => r.id),
-        col((r) => r.schedule.orgId),
-        col((r) => r.schedule.url),
-        col((r) => r.schedule.method),
-        col((r) => JSON.stringify(r.schedule.headers)),
-        col((r) => r.schedule.body),
-        col((r) => r.schedule.timeoutMs),
-        col((r) => r.schedule.maxAttempts),
-        col((r) => JSON.stringify(r.schedule.labels)),
-        col((r) => r.schedule.priority),
-        col((r) => r.scheduleId),
-        col((r) => r.fireAt),
-        TaskStatus.Scheduled,
-      ],
     );
   }
 

@@ -35,6 +35,11 @@ export class ScheduleRepository {
     return em.findOneBy(ScheduleEntity, { orgId, id });
   }
 
+  /** The row locked FOR UPDATE until `em`'s transaction ends: a tick's claim (SKIP LOCKED) passes it by meanwhile. */
+  lockForOrg(orgId: string, id: string, em: EntityManager): Promise<ScheduleEntity | null> {
+    return em.findOne(ScheduleEntity, { where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
+  }
+
   async listForOrg(orgId: string, limit: number, cursor?: string): Promise<Page<ScheduleEntity>> {
     const query = this.db.manager.createQueryBuilder(ScheduleEntity, 's').where('s.org_id = :orgId', { orgId });
     const before = decodeCursor(cursor);

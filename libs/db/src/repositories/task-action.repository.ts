@@ -1,7 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EDITABLE_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain';
 import type { TaskEntity } from '../entities/task.entity.js';
-import { PGBOSS_SCHEMA, Queue } from '../queues.js';
 import { queryRows } from '../sql.js';
 import { ALL_COLUMNS } from './task.repository.js';
 
@@ -21,7 +20,7 @@ export type TaskEdit = Pick<
   | 'priority'
   | 'expectedStatusCodes'
   | 'expectedBodyPattern'
-> & { jobId: string };
+>;
 
 /** Which tasks a bulk action touches; `statuses` is already narrowed to the ones the action may move. */
 export interface BulkFilter {
@@ -31,11 +30,10 @@ export interface BulkFilter {
   createdBefore?: Date;
 }
 
-export type PendingJob = 'released' | 'active' | 'none';
+const REPLAY_SET = `status = '${TaskTransition.replay.to}', run_at = now(), finished_at = NULL,
+  attempt_offset = attempt_count, queue_admitted_at = NULL`;
 
-const JOB = `${PGBOSS_SCHEMA}.job`;
-
-/** Edits, run-now, replays and bulk actions: every one a guarded UPDATE on the task row. */
+/** Edits, run-now, replays and bulk actions: every one a guarded UPDATE on the task row (jobs: the task writer). */
 export class TaskActionRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -61,8 +59,8 @@ export class TaskActionRepository {
       em,
       `UPDATE tasks SET status = $4, url = $5, method = $6, headers = $7, body = $8, timeout_ms = $9, run_at = $10,
               max_attempts = $11, retry_on_4xx = $12, labels = $13, priority = $14, expected_status_codes = $15,
-              expected_body_pattern = $16, job_id = $17, version = version + 1, updated_at = now()
-        WHERE org_id = $1 AND id = $2 AND version = $3 AND status = ANY($18::text[])
+              expected_body_pattern = $16, version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND version = $3 AND status = ANY($17::text[])
         RETURNING ${ALL_COLUMNS}`,
       [
         orgId,
@@ -81,61 +79,37 @@ export class TaskActionRepository {
         edit.priority,
         edit.expectedStatusCodes,
         edit.expectedBodyPattern,
-        edit.jobId,
         EDITABLE_STATUSES,
       ],
     );
     return rows[0] ?? null;
   }
 
-  async runNow(em: EntityManager, orgId: string, id: string, jobId: string): Promise<TaskEntity | null> {
+  /** The new job is the task writer's to enqueue (and record in job_id). */
+  async runNow(em: EntityManager, orgId: string, id: string): Promise<TaskEntity | null> {
     const rows = await queryRows<TaskEntity>(
       em,
-      `UPDATE tasks SET status = $3, run_at = now(), job_id = $4, version = version + 1, updated_at = now()
-        WHERE org_id = $1 AND id = $2 AND status = ANY($5::text[])
+      `UPDATE tasks SET status = $3, run_at = now(), version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND status = ANY($4::text[])
         RETURNING ${ALL_COLUMNS}`,
-      [orgId, id, TaskTransition.runNow.to, jobId, TaskTransition.runNow.from],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** failed → queued with a fresh retry budget (counted from `attempt_offset`); the attempts stay. */
-  async replay(em: EntityManager, orgId: string, id: string, jobId: string): Promise<TaskEntity | null> {
-    const rows = await queryRows<TaskEntity>(
-      em,
-      `UPDATE tasks SET status = $3, run_at = now(), finished_at = NULL, attempt_offset = attempt_count, job_id = $4,
-              version = version + 1, updated_at = now()
-        WHERE org_id = $1 AND id = $2 AND status = ANY($5::text[])
-        RETURNING ${ALL_COLUMNS}`,
-      [orgId, id, TaskTransition.replay.to, jobId, TaskTransition.replay.from],
+      [orgId, id, TaskTransition.runNow.to, TaskTransition.runNow.from],
     );
     return rows[0] ?? null;
   }
 
   /**
-   * Deletes the task's pending delivery job so a new one can replace it. Found by `job_id` (primary
-   * key), else by payload (a scan of the queue's jobs: only tasks whose writer did not record the job).
-   * A fetch locks the job before it marks it active; this DELETE waits for that lock and then skips
-   * the now-active job, and a separate statement (fresh snapshot) reports it: `active` means a
-   * dispatcher is starting the task, so the caller must not enqueue a second job.
+   * failed → queued with a fresh retry budget (counted from `attempt_offset`); the attempts stay.
+   * A named-queue task goes back through admission (its order, parallelism and rate limit).
    */
-  async releasePendingJob(em: EntityManager, task: Pick<TaskEntity, 'id' | 'jobId'>): Promise<PendingJob> {
-    const byId = task.jobId !== null;
-    const match = byId ? 'id = $2::uuid' : `data->>'taskId' = $2`;
-    const key = byId ? task.jobId : task.id;
-    const gone = await queryRows(
+  async replay(em: EntityManager, orgId: string, id: string): Promise<TaskEntity | null> {
+    const rows = await queryRows<TaskEntity>(
       em,
-      `DELETE FROM ${JOB} WHERE name = $1 AND ${match} AND state IN ('created', 'retry') RETURNING id`,
-      [Queue.Deliver, key],
+      `UPDATE tasks SET ${REPLAY_SET}, version = version + 1, updated_at = now()
+        WHERE org_id = $1 AND id = $2 AND status = ANY($3::text[])
+        RETURNING ${ALL_COLUMNS}`,
+      [orgId, id, TaskTransition.replay.from],
     );
-    if (gone.length > 0) return 'released';
-    const active = await queryRows(em, `SELECT 1 FROM ${JOB} WHERE name = $1 AND ${match} AND state = 'active'`, [
-      Queue.Deliver,
-      key,
-    ]);
-    if (active.length > 0) return 'active';
-    // A recorded job that is already done (a retry enqueued by code that does not record it): look by payload.
-    return byId ? this.releasePendingJob(em, { id: task.id, jobId: null }) : 'none';
+    return rows[0] ?? null;
   }
 
   async countMatching(orgId: string, filter: BulkFilter): Promise<number> {
@@ -172,7 +146,7 @@ export class TaskActionRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Replays up to `limit` matching failed tasks (see `replay`); each gets a new job id to enqueue. */
+  /** Replays up to `limit` matching failed tasks (see `replay`); the task writer enqueues their jobs. */
   replayBatch(
     em: EntityManager,
     orgId: string,
@@ -180,15 +154,7 @@ export class TaskActionRepository {
     before: string | null,
     limit: number,
   ): Promise<TaskEntity[]> {
-    return this.updateBatch<TaskEntity>(
-      em,
-      orgId,
-      filter,
-      before,
-      limit,
-      `status = '${TaskTransition.replay.to}', run_at = now(), finished_at = NULL, attempt_offset = attempt_count, job_id = gen_random_uuid()`,
-      ALL_COLUMNS,
-    );
+    return this.updateBatch<TaskEntity>(em, orgId, filter, before, limit, REPLAY_SET, ALL_COLUMNS);
   }
 
   private updateBatch<T>(

@@ -3,7 +3,6 @@ import { FINISHED_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain
 import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { queryRows } from '../sql.js';
-import type { SqlStatement } from '../queues.js';
 
 type TaskExtras =
   | 'jobId'
@@ -13,9 +12,17 @@ type TaskExtras =
   | 'kind'
   | 'parentTaskId'
   | 'failureCallbackUrl';
+/** A task to write. It is never admitted yet: a named-queue task waits for admission (queue_admitted_at null). */
 export type NewTask = Omit<
   TaskEntity,
-  'attemptCount' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'version' | 'attemptOffset' | TaskExtras
+  | 'attemptCount'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'finishedAt'
+  | 'version'
+  | 'attemptOffset'
+  | 'queueAdmittedAt'
+  | TaskExtras
 > &
   Partial<Pick<TaskEntity, TaskExtras>>;
 
@@ -64,60 +71,13 @@ export const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers,
   schedule_id AS "scheduleId", fire_at AS "fireAt", trace_parent AS "traceParent", created_at AS "createdAt",
   updated_at AS "updatedAt", finished_at AS "finishedAt", version, job_id AS "jobId",
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
-  attempt_offset AS "attemptOffset", kind, parent_task_id AS "parentTaskId", failure_callback_url AS "failureCallbackUrl"`;
+  attempt_offset AS "attemptOffset", kind, parent_task_id AS "parentTaskId", failure_callback_url AS "failureCallbackUrl",
+  queue_admitted_at AS "queueAdmittedAt"`;
 
 const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
   max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent",
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
   attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl"`;
-
-/** The INSERT of `rows` (with their ids), returning every column: $1…$24 are its parameters. */
-export function tasksInsertStatement(rows: NewTask[]): SqlStatement {
-  const column = <K extends keyof NewTask>(key: K) => rows.map((row) => row[key]);
-  return {
-    text: `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
-                          priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
-                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
-       SELECT u.id, u.org_id, u.status, u.url, u.method, u.headers, u.body, u.timeout_ms, u.run_at, u.max_attempts, u.labels,
-              u.priority, u.queue, u.callback_url, u.schedule_id, u.fire_at, u.trace_parent, u.job_id,
-              -- unnest flattens a 2-D array, so each row's status codes travel as a JSON array.
-              CASE WHEN u.codes IS NULL THEN NULL ELSE ARRAY(
-                SELECT c::smallint FROM jsonb_array_elements_text(u.codes) WITH ORDINALITY AS e(c, n) ORDER BY n) END,
-              u.pattern, u.retry_on_4xx, u.kind, u.parent_task_id, u.failure_callback_url
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::int[],
-                     $9::timestamptz[], $10::int[], $11::jsonb[], $12::smallint[], $13::text[], $14::text[], $15::uuid[],
-                     $16::timestamptz[], $17::text[], $18::uuid[], $19::jsonb[], $20::text[], $21::boolean[], $22::text[], $23::uuid[], $24::text[])
-           AS u(id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority, queue,
-                callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
-       RETURNING ${ALL_COLUMNS}`,
-    values: [
-      column('id'),
-      column('orgId'),
-      column('status'),
-      column('url'),
-      column('method'),
-      rows.map((r) => JSON.stringify(r.headers)),
-      column('body'),
-      column('timeoutMs'),
-      column('runAt'),
-      column('maxAttempts'),
-      rows.map((r) => JSON.stringify(r.labels)),
-      column('priority'),
-      column('queue'),
-      column('callbackUrl'),
-      column('scheduleId'),
-      column('fireAt'),
-      column('traceParent'),
-      rows.map((r) => r.jobId ?? null),
-      rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)),
-      rows.map((r) => r.expectedBodyPattern ?? null),
-      rows.map((r) => r.retryOn4xx ?? false),
-      rows.map((r) => r.kind ?? 'task'),
-      rows.map((r) => r.parentTaskId ?? null),
-      rows.map((r) => r.failureCallbackUrl ?? null),
-    ],
-  };
-}
 
 /** Inserted rows back in the order the new tasks were given (RETURNING promises no order). */
 export function inOrderOf(given: NewTask[], inserted: TaskEntity[]): TaskEntity[] {
@@ -127,51 +87,6 @@ export function inOrderOf(given: NewTask[], inserted: TaskEntity[]): TaskEntity[
 
 export class TaskRepository {
   constructor(private readonly db: DataSource) {}
-
-  async insert(row: NewTask, em: EntityManager = this.db.manager): Promise<TaskEntity> {
-    const rows = await queryRows<TaskEntity>(
-      em,
-      `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
-                          priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
-                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-       RETURNING ${ALL_COLUMNS}`,
-      [
-        row.id,
-        row.orgId,
-        row.status,
-        row.url,
-        row.method,
-        JSON.stringify(row.headers),
-        row.body,
-        row.timeoutMs,
-        row.runAt,
-        row.maxAttempts,
-        JSON.stringify(row.labels),
-        row.priority,
-        row.queue,
-        row.callbackUrl,
-        row.scheduleId,
-        row.fireAt,
-        row.traceParent,
-        row.jobId ?? null,
-        row.expectedStatusCodes ?? null,
-        row.expectedBodyPattern ?? null,
-        row.retryOn4xx ?? false,
-        row.kind ?? 'task',
-        row.parentTaskId ?? null,
-        row.failureCallbackUrl ?? null,
-      ],
-    );
-    return rows[0]!;
-  }
-
-  /** One multi-row INSERT for a batch of new tasks; rows come back in the order given. */
-  async insertMany(rows: NewTask[], em: EntityManager): Promise<TaskEntity[]> {
-    if (rows.length === 0) return [];
-    const { text, values } = tasksInsertStatement(rows);
-    return inOrderOf(rows, await em.query(text, values));
-  }
 
   findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
     return em.findOneBy(TaskEntity, { orgId, id });
@@ -237,14 +152,15 @@ export class TaskRepository {
 
   /**
    * Writes the outcome of a batch of attempts in one statement. Only tasks still `running` are
-   * settled (a task cancelled mid-attempt stays cancelled); the ids returned are the ones that were.
+   * settled (a task cancelled mid-attempt stays cancelled); the ids returned are the ones that
+   * were, each with its `run_at` (a retry's, by the database clock).
    */
-  async settleMany(settlements: TaskSettlement[], em: EntityManager): Promise<Set<string>> {
-    if (settlements.length === 0) return new Set();
+  async settleMany(settlements: TaskSettlement[], em: EntityManager): Promise<Map<string, Date>> {
+    if (settlements.length === 0) return new Map();
     // `t.id = ANY($1)` keeps the plan on the primary key. Joined on s.id alone, PostgreSQL 15 chose
     // a scan of every task for status = 'running' (statistics from before the tasks started) and
     // spent most of its CPU in this statement during the delivery benchmark.
-    const rows = await queryRows<{ id: string }>(
+    const rows = await queryRows<{ id: string; run_at: Date }>(
       em,
       `UPDATE tasks t
           SET status = s.status,
@@ -253,9 +169,9 @@ export class TaskRepository {
               updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS s(id, status, retry_in_ms)
         WHERE t.id = ANY($1::uuid[]) AND t.id = s.id AND t.status = 'running'
-        RETURNING t.id`,
+        RETURNING t.id, t.run_at`,
       [settlements.map((s) => s.id), settlements.map((s) => s.status), settlements.map((s) => s.retryInMs ?? null)],
     );
-    return new Set(rows.map((row) => row.id));
+    return new Map(rows.map((row) => [row.id, row.run_at]));
   }
 }

@@ -20,32 +20,14 @@ export function addToUsageSql(orgIds: string, counts: string): string {
     RETURNING org_id, tasks_created`;
 }
 
-export interface OrgUsage {
-  /** Tasks created this calendar month (UTC), including the ones just added. */
-  tasksThisMonth: number;
-  plan: string;
-}
-
 /**
- * Monthly task counters, one row per org and month, so a quota check never counts tasks.
- * `addTasks` runs inside the creating transaction: the row lock it takes is held until commit,
- * so concurrent creators for one org queue on it and the count is never under-read.
+ * Monthly task counters, one row per org and month, so a quota check never counts tasks. Only the
+ * task writer adds to them (libs/db/src/task-writer/quota.ts), inside the creating transaction:
+ * the row lock it takes is held until commit, so concurrent creators for one org queue on it and
+ * the count is never under-read.
  */
 export class UsageRepository {
   constructor(private readonly db: DataSource) {}
-
-  async addTasks(counts: Map<string, number>, em: EntityManager): Promise<Map<string, OrgUsage>> {
-    if (counts.size === 0) return new Map();
-    // One lock order for every writer (API batches, scheduler ticks): concurrent ones cannot deadlock.
-    const orgIds = [...counts.keys()].sort();
-    const rows = await queryRows<{ org_id: string; tasks_created: string; plan: string }>(
-      em,
-      `WITH added AS (${addToUsageSql('$1', '$2')})
-       SELECT a.org_id, a.tasks_created, o.plan FROM added a JOIN organizations o ON o.id = a.org_id`,
-      [orgIds, orgIds.map((id) => counts.get(id)!)],
-    );
-    return new Map(rows.map((r) => [r.org_id, { tasksThisMonth: Number(r.tasks_created), plan: r.plan }]));
-  }
 
   /** This month's count per org (0 when none yet), for read-only checks and the org view. */
   async tasksThisMonth(orgIds: string[], em: EntityManager = this.db.manager): Promise<Map<string, number>> {
