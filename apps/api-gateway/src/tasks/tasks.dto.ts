@@ -36,10 +36,16 @@ const TARGET_URL_DESCRIPTION =
   'Absolute http(s) URL. Outside local mode an IP literal in a private, loopback, link-local or reserved range, ' +
   'or localhost, is 400 TARGET_NOT_ALLOWED (unless HOURGLASS_ALLOW_PRIVATE_TARGETS opens it)';
 
+/**
+ * An absolute http(s) URL as the WHATWG parser reads it: an IRI such as `https://bücher.example/ä` is
+ * accepted and echoed as given, so the document states no RFC 3986 `format: uri`.
+ */
+const TARGET_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$';
+
 export class TaskRequestDto {
   @ApiProperty({
     example: 'https://example.com/hook',
-    format: 'uri',
+    pattern: TARGET_URL_PATTERN,
     maxLength: TaskLimits.maxUrlLength,
     description: TARGET_URL_DESCRIPTION,
   })
@@ -190,7 +196,7 @@ export class CreateTaskDto {
 
   @ApiPropertyOptional({
     example: 'https://example.com/done',
-    format: 'uri',
+    pattern: TARGET_URL_PATTERN,
     maxLength: TaskLimits.maxUrlLength,
     description: `Receives the outcome. ${TARGET_URL_DESCRIPTION}`,
   })
@@ -200,7 +206,7 @@ export class CreateTaskDto {
 
   @ApiPropertyOptional({
     example: 'https://example.com/failed',
-    format: 'uri',
+    pattern: TARGET_URL_PATTERN,
     maxLength: TaskLimits.maxUrlLength,
     description: `Receives the outcome only when the task failed after its retries. ${TARGET_URL_DESCRIPTION}`,
   })
