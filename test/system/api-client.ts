@@ -32,6 +32,20 @@ export class ApiClient {
   }
 }
 
+/** A new org (admin API) and a client holding a read + write key of it. */
+export async function newOrgClient(
+  gatewayUrl: string,
+  adminToken: string,
+  org: Record<string, unknown>,
+): Promise<{ api: ApiClient; org: { id: string; signingSecret: string }; key: string }> {
+  const admin = new ApiClient(gatewayUrl, adminToken);
+  const created = await admin.expect<{ id: string; signingSecret: string }>(201, 'POST', '/v1/admin/orgs', org);
+  const { key } = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${created.id}/api-keys`, {
+    scopes: ['read', 'write'],
+  });
+  return { api: new ApiClient(gatewayUrl, key), org: created, key };
+}
+
 export interface TaskView {
   id: string;
   status: string;

@@ -11,7 +11,7 @@ import {
   type TestDatabase,
   waitFor,
 } from '@hourglass/testing';
-import { ApiClient, waitForFinish, type AttemptView } from './api-client.js';
+import { ApiClient, newOrgClient, waitForFinish, type AttemptView } from './api-client.js';
 
 /**
  * The three services as real processes on one database, a real local HTTP target, and only the
@@ -46,15 +46,9 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
       SHUTDOWN_GRACE_MS: '20000',
     };
     const [gateway] = await Promise.all([start('api-gateway'), start('scheduler'), start('dispatcher')]);
-    const admin = new ApiClient(gateway!.url, adminToken);
-    const org = await admin.expect<{ id: string; signingSecret: string }>(201, 'POST', '/v1/admin/orgs', {
-      name: 'system test',
-    });
-    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, {
-      scopes: ['read', 'write'],
-    });
-    api = new ApiClient(gateway!.url, key.key);
-    signingSecret = org.signingSecret;
+    const created = await newOrgClient(gateway!.url, adminToken, { name: 'system test' });
+    api = created.api;
+    signingSecret = created.org.signingSecret;
   }, SLOW);
 
   afterAll(async () => {

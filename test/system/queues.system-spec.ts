@@ -11,7 +11,7 @@ import {
   type TestDatabase,
   waitFor,
 } from '@hourglass/testing';
-import { ApiClient } from './api-client.js';
+import { ApiClient, newOrgClient } from './api-client.js';
 
 /**
  * Named queues with two dispatcher processes on one database: the guarantees must hold across
@@ -64,12 +64,7 @@ describe('system: named queues across two dispatchers', () => {
         startService('dispatcher', env),
       ])),
     );
-    const admin = new ApiClient(services[0]!.url, adminToken);
-    const org = await admin.expect<{ id: string }>(201, 'POST', '/v1/admin/orgs', { name: 'queues' });
-    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, {
-      scopes: ['read', 'write'],
-    });
-    api = new ApiClient(services[0]!.url, key.key);
+    ({ api } = await newOrgClient(services[0]!.url, adminToken, { name: 'queues' }));
   }, SLOW);
 
   afterAll(async () => {

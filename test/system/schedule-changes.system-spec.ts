@@ -11,7 +11,7 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@hourglass/testing';
-import { ApiClient } from './api-client.js';
+import { ApiClient, newOrgClient } from './api-client.js';
 
 /**
  * Pause, edit and delete of a per-second schedule while its next occurrences are already
@@ -49,12 +49,7 @@ describe('system: schedule changes take back the occurrences prepared ahead', ()
       (['api-gateway', 'scheduler', 'dispatcher'] as const).map((name) => startService(name, env)),
     );
     services.push(...started);
-    const admin = new ApiClient(started[0]!.url, adminToken);
-    const org = await admin.expect<{ id: string }>(201, 'POST', '/v1/admin/orgs', { name: 'schedule changes' });
-    const key = await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, {
-      scopes: ['read', 'write'],
-    });
-    api = new ApiClient(started[0]!.url, key.key);
+    ({ api } = await newOrgClient(started[0]!.url, adminToken, { name: 'schedule changes' }));
   }, SLOW);
 
   afterAll(async () => {
