@@ -110,7 +110,8 @@ describe('system: named queues across two dispatchers', () => {
         parallelism: 50,
         rateLimit: { count: 5, per: 'second' },
       });
-      // Created while paused, so the measurement sees the limiter rather than 20 concurrent POSTs competing for 2 cores.
+      // Created while paused, so the measurement sees the limiter rather than 20 concurrent POSTs competing for 2
+      // cores.
       await api.expect(200, 'POST', '/v1/queues/rated/pause');
       await Promise.all(Array.from({ length: 20 }, (_, i) => createTask('rated', 'rated', String(i))));
       await api.expect(200, 'POST', '/v1/queues/rated/resume');

@@ -14,7 +14,9 @@ import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
-/** Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots. */
+/**
+ * Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots.
+ */
 @Module({})
 export class ApiGatewayModule {
   static forRoot(config: ApiGatewayConfig): DynamicModule {

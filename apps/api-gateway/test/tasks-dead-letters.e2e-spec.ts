@@ -20,7 +20,9 @@ describe('tasks: dead letters, replay, bulk cancel and replay', () => {
           .send({ request: { url: 'https://example.com/hook' }, delay, labels })
           .expect(201)
       ).body.id as string;
-    /** What the dispatcher leaves behind when a task runs out of attempts: status failed, an attempt row, its job done. */
+    /**
+     * What the dispatcher leaves behind when a task runs out of attempts: status failed, an attempt row, its job done.
+     */
     const fail = async (id: string, attempts = 6) => {
       await db.query(`UPDATE tasks SET status = 'failed', attempt_count = $2, finished_at = now() WHERE id = $1`, [
         id,

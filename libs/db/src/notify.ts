@@ -3,9 +3,15 @@ import type { EntityManager } from 'typeorm';
 
 /** NOTIFY channels. A notification is a latency hint carrying an id; polling is the truth. */
 export const Channel = {
-  /** Delivery jobs are ready now (payload 'ready', not read; sent by the task writer's `wake`). Dispatchers wake their fetch loop. */
+  /**
+   * Delivery jobs are ready now (payload 'ready', not read; sent by the task writer's `wake`). Dispatchers wake their
+   * fetch loop.
+   */
   TasksReady: 'hourglass_tasks_ready',
-  /** A schedule was created, changed, paused, resumed or deleted (payload: schedule id). The scheduler re-plans its sleep. */
+  /**
+   * A schedule was created, changed, paused, resumed or deleted (payload: schedule id). The scheduler re-plans its
+   * sleep.
+   */
   SchedulesChanged: 'hourglass_schedules_changed',
   /** An org's signing secrets were rotated or revoked (payload: org id). Dispatchers drop their cached copy. */
   SigningSecretsChanged: 'hourglass_signing_secrets_changed',

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import type { AddressPolicy } from './address-policy.js';
 
-/** Names that always mean this machine (RFC 6761), whatever a resolver says: `localhost`, `x.localhost`, `localhost.`. */
+/**
+ * Names that always mean this machine (RFC 6761), whatever a resolver says: `localhost`, `x.localhost`, `localhost.`.
+ */
 export function isLocalhostName(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.+$/, '');
   return name === 'localhost' || name.endsWith('.localhost');

@@ -95,7 +95,9 @@ export const make = {
     return task!;
   },
 
-  /** A schedule row written directly (SQL), without the API; the caller NOTIFYs if a running scheduler should notice. */
+  /**
+   * A schedule row written directly (SQL), without the API; the caller NOTIFYs if a running scheduler should notice.
+   */
   async schedule(db: DataSource, fields: ScheduleFields): Promise<ScheduleEntity> {
     const cron = fields.cron ?? null;
     const intervalMs = fields.intervalMs ?? null;

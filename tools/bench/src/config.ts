@@ -5,7 +5,10 @@ export interface BenchConfig {
   /** autocannon connections and seconds for POST /v1/tasks (BENCH_API_CONNECTIONS, BENCH_API_SECONDS). */
   apiConnections: number;
   apiSeconds: number;
-  /** Tasks sent one at a time for the idle latency phase, and the gap between them (BENCH_LATENCY_TASKS, BENCH_LATENCY_GAP_MS). */
+  /**
+   * Tasks sent one at a time for the idle latency phase, and the gap between them (BENCH_LATENCY_TASKS,
+   * BENCH_LATENCY_GAP_MS).
+   */
   latencyTasks: number;
   latencyGapMs: number;
   /** Dispatcher defaults the baseline mirrors (DISPATCHER_CONCURRENCY / DISPATCHER_BATCH_SIZE in apps/dispatcher). */

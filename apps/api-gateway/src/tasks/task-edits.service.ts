@@ -79,7 +79,8 @@ export class TaskEditsService {
   }
 
   private async enqueued(em: EntityManager, orgId: string, id: string, row: TaskEntity | null): Promise<TaskEntity> {
-    // The row is locked, so the guarded UPDATE losing means a bug or a concurrent schema change, not a race to report as 404.
+    // The row is locked, so the guarded UPDATE losing means a bug or a concurrent schema change, not a race to report
+    // as 404.
     if (!row) throw new AppError(ErrorCode.CONFLICT, `Task ${id} changed meanwhile; retry`);
     await this.jobs.enqueue(em, orgId, [row]);
     return row;

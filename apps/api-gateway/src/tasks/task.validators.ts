@@ -33,7 +33,9 @@ export function constraint(name: string, check: Check, options?: ValidationOptio
   };
 }
 
-/** Spaces and control characters: WHATWG URL parsing drops some silently, so the stored text would not be what is sent. */
+/**
+ * Spaces and control characters: WHATWG URL parsing drops some silently, so the stored text would not be what is sent.
+ */
 const URL_UNSAFE = /[\u0000-\u0020\u007f]/;
 
 export function isHttpUrl(value: unknown): boolean {
@@ -152,7 +154,10 @@ export const ExclusiveWith = (other: string) =>
     (args.object as Record<string, unknown>)[other] !== undefined ? `cannot be combined with ${other}` : undefined,
   );
 
-/** Compiled with RE2 (linear time, no backreferences or lookaround), as the dispatcher will; the length is checked first. */
+/**
+ * Compiled with RE2 (linear time, no backreferences or lookaround), as the dispatcher will; the length is checked
+ * first.
+ */
 export const IsRe2Pattern = (maxLength: number = TaskLimits.maxExpectedBodyPatternLength) =>
   constraint('isRe2Pattern', (v) => {
     if (typeof v !== 'string') return undefined;

@@ -80,7 +80,9 @@ export class BulkActionDto {
 }
 
 export interface BulkActionResponse {
-  /** Tasks the filter selects that the action may move (bulk cancel: scheduled/queued/retrying; bulk replay: failed). */
+  /**
+   * Tasks the filter selects that the action may move (bulk cancel: scheduled/queued/retrying; bulk replay: failed).
+   */
   matched: number;
   /** Tasks actually moved by this call (0 on a dry run, and on a repeat). */
   affected: number;

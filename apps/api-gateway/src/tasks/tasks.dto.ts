@@ -67,7 +67,9 @@ export class TaskRequestDto {
   @IsHeaderMap()
   headers?: Record<string, string>;
 
-  /** Over the limit is a field error (400 VALIDATION_FAILED on `request.body`), not 413: the client can fix that field. */
+  /**
+   * Over the limit is a field error (400 VALIDATION_FAILED on `request.body`), not 413: the client can fix that field.
+   */
   @ApiPropertyOptional({ maxLength: TaskLimits.maxBodyBytes, description: 'At most 256 KB (UTF-8)' })
   @IsOptional()
   @IsString()

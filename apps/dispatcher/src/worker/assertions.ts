@@ -8,7 +8,10 @@ export type ResponseAssertions = Pick<StartedTask, 'expectedStatusCodes' | 'expe
 const MAX_CACHED = 1_000;
 const compiled = new Map<string, RE2JS | null>();
 
-/** RE2 runs in time linear in the body, so a hostile pattern cannot stall the dispatcher. Invalid ones (written before validation) never match. */
+/**
+ * RE2 runs in time linear in the body, so a hostile pattern cannot stall the dispatcher. Invalid ones (written before
+ * validation) never match.
+ */
 function compile(pattern: string): RE2JS | null {
   let regex = compiled.get(pattern);
   if (regex === undefined) {

@@ -53,7 +53,10 @@ export function callbackPayload({ task, record, outcome }: FinishedTask): Callba
   };
 }
 
-/** callbackUrl gets every outcome, failureCallbackUrl only a failure; one delivery per distinct URL. A callback has none. */
+/**
+ * callbackUrl gets every outcome, failureCallbackUrl only a failure; one delivery per distinct URL. A callback has
+ * none.
+ */
 export function callbackUrls({ task, outcome }: FinishedTask): string[] {
   if (task.kind === 'callback') return [];
   const urls = outcome === 'delivered' ? [task.callbackUrl] : [task.failureCallbackUrl, task.callbackUrl];

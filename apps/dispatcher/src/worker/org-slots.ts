@@ -13,7 +13,8 @@ export interface FetchPlan {
  * and the capped org may borrow the idle slots ("lending") until a NOTIFY hints at new jobs or the
  * lending window passes. The window starts at `recheckMs` and doubles while consecutive walks find
  * nobody else (up to `maxLendMs`): a single busy org keeps the whole pool and pays for the walk
- * rarely, while new work announced by NOTIFY (every API and scheduler create) is seen at once. Counts are local: with N dispatchers an org holds at
+ * rarely, while new work announced by NOTIFY (every API and scheduler create) is seen at once. Counts are local: with N
+ * dispatchers an org holds at
  * most about N × cap slots while others wait.
  */
 export class OrgSlots {

@@ -58,7 +58,10 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     return org.id;
   }
 
-  /** A task created `createdDaysAgo` days ago, finished `finishedDaysAgo` days ago (null: unfinished), with two attempts. */
+  /**
+   * A task created `createdDaysAgo` days ago, finished `finishedDaysAgo` days ago (null: unfinished), with two
+   * attempts.
+   */
   async function task(
     orgId: string,
     status: string,

@@ -23,7 +23,8 @@ type Logged = Awaited<ReturnType<ScheduleTickRepository['insertOccurrences']>>;
 /**
  * Fires due schedules. Each batch is one transaction: claim (row locks), plan, quota, tasks
  * (deduplicated by (schedule_id, fire_at)) and their jobs through the task writer, the occurrence
- * log, next_run_at, and a NOTIFY for the dispatchers when some occurrence is due now. A crash anywhere leaves nothing half-done; a concurrent tick on
+ * log, next_run_at, and a NOTIFY for the dispatchers when some occurrence is due now. A crash anywhere leaves nothing
+ * half-done; a concurrent tick on
  * another replica can neither claim the same rows nor create a second task for an occurrence.
  */
 @Injectable()
@@ -44,7 +45,9 @@ export class TickService {
     return this.metrics.due;
   }
 
-  /** Everything due now, batch after batch, until batches come back short or `proceed` says stop. Callable from tests. */
+  /**
+   * Everything due now, batch after batch, until batches come back short or `proceed` says stop. Callable from tests.
+   */
   async runOnce(proceed: () => boolean = () => true): Promise<TickResult> {
     const total: TickResult = { schedules: 0, fired: 0, skipped: 0, prepared: [] };
     // Concurrent batch transactions (SKIP LOCKED keeps their claims disjoint): a thousand schedules

@@ -35,7 +35,9 @@ export class TaskEntity {
   @Column('boolean', { name: 'retry_on_4xx' }) retryOn4xx!: boolean;
   /** attempt_count when last replayed: the retry budget counts from here. */
   @Column('int') attemptOffset!: number;
-  /** 'callback': created by the dispatcher to report a finished task to its callback URL (never has callbacks itself). */
+  /**
+   * 'callback': created by the dispatcher to report a finished task to its callback URL (never has callbacks itself).
+   */
   @Column('text') kind!: TaskKind;
   /** For a callback: the task it reports on. */
   @Column('uuid', { nullable: true }) parentTaskId!: string | null;

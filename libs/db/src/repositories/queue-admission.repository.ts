@@ -50,10 +50,12 @@ export class QueueAdmissionRepository {
   /**
    * Admits, per locked queue, the oldest due waiting tasks (UUID v7 id order) that fit: free slots
    * (`parallelism` minus admitted tasks not yet final, retrying included) and, with a rate limit,
-   * free places in the sliding window (`recent_starts` within `rate_per_ms` + RATE_WINDOW_MARGIN_MS of now). Records the
+   * free places in the sliding window (`recent_starts` within `rate_per_ms` + RATE_WINDOW_MARGIN_MS of now). Records
+   * the
    * admissions in `recent_starts` in the same statement. The clock is `clock_timestamp()` read
    * once, after the lock was granted, not the transaction's start (`now()`): a transaction that
-   * waited would otherwise record its admissions as earlier than they were and open the window early. Call only with ids `lockReady` locked in `em`.
+   * waited would otherwise record its admissions as earlier than they were and open the window early. Call only with
+   * ids `lockReady` locked in `em`.
    */
   async admit(em: EntityManager, queueIds: string[], maxPerQueue: number): Promise<AdmittedTask[]> {
     if (queueIds.length === 0) return [];

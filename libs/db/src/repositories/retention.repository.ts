@@ -22,7 +22,10 @@ const v7Floor = (ts: string) => {
   return `(substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-7000-8000-000000000000')::uuid`;
 };
 
-/** Where a batch over the orgs starts: orgs are walked in id order, and a batch resumes at the org the last one ended in. */
+/**
+ * Where a batch over the orgs starts: orgs are walked in id order, and a batch resumes at the org the last one ended
+ * in.
+ */
 export const FIRST_ORG = '00000000-0000-0000-0000-000000000000';
 
 /** One batch over the orgs: how many rows it chose, where the next batch resumes, and what it deleted. */
@@ -160,7 +163,10 @@ export class RetentionRepository {
     return rows.length;
   }
 
-  /** One batch of `table` rows chosen per org by `perOrg`, which sees the org as `o`, the limit as `$1` and `extra` from `$3` on. */
+  /**
+   * One batch of `table` rows chosen per org by `perOrg`, which sees the org as `o`, the limit as `$1` and `extra` from
+   * `$3` on.
+   */
   private async deleteWalk(
     table: string,
     perOrg: string,

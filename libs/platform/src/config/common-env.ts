@@ -31,7 +31,10 @@ export class CommonEnv {
   @IsString()
   HOURGLASS_INSTANCE?: string;
 
-  /** JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and pro. */
+  /**
+   * JSON: plan name → { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays }, added to free and
+   * pro.
+   */
   @IsOptional()
   @IsString()
   HOURGLASS_PLANS?: string;

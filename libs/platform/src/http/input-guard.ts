@@ -8,7 +8,9 @@ interface Frame {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one (String#isWellFormed is ES2024). */
+/**
+ * A high surrogate not followed by a low one, or a low one not preceded by a high one (String#isWellFormed is ES2024).
+ */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** `tasks[3].request.headers["x y"]`: the path as the validation errors name fields. */

@@ -36,7 +36,9 @@ const DETAIL_OF_STATUS: Record<number, string> = {
   415: 'Request bodies must be application/json',
 };
 
-/** A TypeORM QueryFailedError or a pg DatabaseError: both carry the statement's parameters (task URLs, headers, bodies). */
+/**
+ * A TypeORM QueryFailedError or a pg DatabaseError: both carry the statement's parameters (task URLs, headers, bodies).
+ */
 function isDatabaseError(error: object): boolean {
   const e = error as { name?: unknown; driverError?: unknown; code?: unknown; severity?: unknown };
   return (
