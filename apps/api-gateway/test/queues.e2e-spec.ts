@@ -135,7 +135,10 @@ describe('named queues: /v1/queues and tasks naming a queue', () => {
       const res = await api.patch(`/v1/tasks/${id}`, { queue }).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.errors).toEqual([
-        { field: 'queue', message: 'cannot be changed on an existing task; create a new task in the other queue instead' },
+        {
+          field: 'queue',
+          message: 'cannot be changed on an existing task; create a new task in the other queue instead',
+        },
       ]);
     }
     expect((await api.get(`/v1/tasks/${inA.id}`).expect(200)).body).toMatchObject({ queue: 'a', version: 1 });

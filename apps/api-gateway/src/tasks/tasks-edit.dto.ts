@@ -46,7 +46,9 @@ export class UpdateTaskDto extends PartialType(
    * into the other queue instead.
    */
   @ApiHideProperty()
-  @Equals(undefined, { message: 'queue cannot be changed on an existing task; create a new task in the other queue instead' })
+  @Equals(undefined, {
+    message: 'queue cannot be changed on an existing task; create a new task in the other queue instead',
+  })
   queue?: never;
 
   @ApiPropertyOptional({ type: UpdateTaskRequestDto })
