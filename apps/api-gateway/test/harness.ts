@@ -5,6 +5,9 @@ import { createHttpApp, loadConfig } from '@hourglass/platform';
 import { createTestDatabase, type TestDatabase } from '@hourglass/testing';
 import { ApiGatewayEnv, toApiGatewayConfig, type ApiGatewayConfig } from '../src/config.js';
 import { ApiGatewayModule } from '../src/api-gateway.module.js';
+import { OpenApiContract } from './openapi-contract.js';
+
+const HTTP_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -32,7 +35,22 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   const app = await createHttpApp(ApiGatewayModule.forRoot(config), { logger: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  const http = () => supertest(app.getHttpServer());
+  const raw = () => supertest(app.getHttpServer());
+  // Every response any e2e test gets is checked against /openapi.json; close() fails on a mismatch.
+  const contract = await OpenApiContract.load({ http: raw } as Gateway);
+  const violations: string[] = [];
+  const http = () =>
+    new Proxy(raw(), {
+      get(agent, method: string) {
+        const send = Reflect.get(agent, method) as unknown;
+        if (typeof send !== 'function' || !HTTP_METHODS.has(method)) return send;
+        return (url: string) =>
+          (send as (url: string) => supertest.Test).call(agent, url).on('response', (res: supertest.Response) => {
+            const violation = contract.violation(method, url, res);
+            if (violation) violations.push(violation);
+          });
+      },
+    });
   const admin = (req: supertest.Test) => req.set('authorization', `Bearer ${ADMIN_TOKEN}`);
   const newOrg = async (scopes?: string[]) => {
     const org = await admin(http().post('/v1/admin/orgs')).send({ name: 'org' }).expect(201);
@@ -55,6 +73,9 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     close: async () => {
       await app.close();
       await db.drop();
+      if (violations.length > 0) {
+        throw new Error(`responses that do not match /openapi.json:\n${[...new Set(violations)].join('\n')}`);
+      }
     },
   };
 }

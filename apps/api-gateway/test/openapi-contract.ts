@@ -14,6 +14,8 @@ export interface Exchange {
 }
 
 const SCHEMAS = '#/components/schemas/';
+/** Answered by the HTTP layer for any route (see libs/platform/src/http), so no operation lists them. */
+const HTTP_LAYER_STATUSES = new Set([405, 408, 414, 431]);
 const DEFS = 'openapi#/$defs/';
 
 /** The document's `#/components/schemas/X` refs, pointed at the copy registered in ajv as `openapi#/$defs/X`. */
@@ -87,6 +89,25 @@ export class OpenApiContract {
       this.checkRequest(method, path.split('?')[0]!, options.body);
     }
     return exchange;
+  }
+
+  /**
+   * What is wrong with a response some other test got (null when nothing is), for the harness to check
+   * every e2e response. Paths no operation declares (an unknown route) and the statuses the HTTP layer
+   * answers before routing (405, 408, 414, 431: problem+json, not declared per operation) are not judged.
+   */
+  violation(method: string, url: string, res: supertest.Response): string | null {
+    const path = new URL(url, 'http://gateway').pathname;
+    const lower = method.toLowerCase() as Method;
+    if (!this.templates.some((t) => t.pattern.test(path) && this.document.paths[t.template]![lower])) return null;
+    const contentType = String(res.headers['content-type'] ?? '');
+    if (HTTP_LAYER_STATUSES.has(res.status) && contentType.startsWith('application/problem+json')) return null;
+    try {
+      this.check(lower, path, { status: res.status, body: res.body, headers: res.headers }, res.text);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   /** Like `call`, and the status must be `status`. */

@@ -35,9 +35,10 @@ const IDEMPOTENCY_KEY = {
  * with @ApiProblems. Admin routes take the admin token, so they have no scope to lack (no 403).
  */
 function sharedProblems(path: string, method: string): number[] {
-  const statuses = [401, 503];
+  // 400 on every route: the input guard refuses a NUL or bad percent-encoding in any path or query.
+  const statuses = [400, 401, 503];
   if (!path.startsWith('/v1/admin/')) statuses.push(403);
-  if (method === 'post' || method === 'patch' || method === 'put') statuses.push(400, 413, 415);
+  if (method === 'post' || method === 'patch' || method === 'put') statuses.push(413, 415);
   if (method === 'post') statuses.push(409, 422); // Idempotency-Key in flight, reused
   return statuses;
 }

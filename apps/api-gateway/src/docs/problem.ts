@@ -37,7 +37,7 @@ export class Problem {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 const WHEN: Record<number, string> = {
-  400: 'Invalid request (VALIDATION_FAILED, with `errors[]`)',
+  400: 'Invalid request (VALIDATION_FAILED, with `errors[]`; BAD_REQUEST for a URL that is not validly encoded)',
   401: 'Missing, invalid, revoked or expired credentials (UNAUTHENTICATED)',
   403: 'The API key lacks the scope this route needs (FORBIDDEN)',
   404: 'No such resource in this organization',
