@@ -89,6 +89,31 @@ describe('hostile input', () => {
     });
   });
 
+  describe('null where a field cannot be null (it reached the database: a 500)', () => {
+    it.each(['name', 'interval', 'timezone', 'timeoutMs', 'retry', 'labels', 'priority', 'missedRuns', 'overlap'])(
+      'PATCH /v1/schedules/{id} with %s: null, and the schedule is unchanged',
+      async (field) => {
+        expectProblem(await patch(`/v1/schedules/${scheduleId}`, { [field]: null }), 400, 'VALIDATION_FAILED', field);
+        const schedule = await gw.http().get(`/v1/schedules/${scheduleId}`).set('authorization', auth).expect(200);
+        expect(schedule.body).toMatchObject({ name: 's', cron: '0 9 * * *', version: 1 });
+      },
+    );
+
+    it('PATCH /v1/admin/orgs/{id} and a signing-secret rotation', async () => {
+      const { orgId } = await gw.newOrg();
+      for (const field of ['name', 'plan', 'retentionDays']) {
+        const res = await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ [field]: null });
+        expectProblem(res, 400, 'VALIDATION_FAILED', field);
+      }
+      expectProblem(
+        await post('/v1/org/signing-secrets/rotate', { overlap: null }),
+        400,
+        'VALIDATION_FAILED',
+        'overlap',
+      );
+    });
+  });
+
   describe('timestamps: real calendar instants only, never shifted', () => {
     it.each([
       ['a leap second (JavaScript cannot hold it: it was a 500)', { runAt: '2026-12-31T23:59:60Z' }, 'runAt'],

@@ -1,5 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { validateSync, type ValidatorOptions } from 'class-validator';
+import { ValidationPipe } from '@nestjs/common';
+import { ValidationError, validateSync, type ValidatorOptions } from 'class-validator';
 import { AppError, ErrorCode, type FieldError } from '@hourglass/domain';
 import {
   type ValidationContext,
@@ -49,6 +49,30 @@ export function validationProblem(errors: ValidationError[]): AppError {
   );
 }
 
+const refusingNull = new WeakSet<object>();
+
+/**
+ * A body whose fields may be left out but never set to null: `@IsOptional()` (and `PartialType`) let
+ * null through to the service, which wrote it over a required column (a 500).
+ */
+export function RefusesNull(): ClassDecorator {
+  return (target) => void refusingNull.add(target);
+}
+
+function nullFields(object: object): ValidationError[] {
+  if (!refusingNull.has(object.constructor)) return [];
+  return Object.entries(object)
+    .filter(([, value]) => value === null)
+    .map(([property]) =>
+      Object.assign(new ValidationError(), {
+        property,
+        value: null,
+        constraints: { isNotNull: 'must not be null' },
+        children: [],
+      }),
+    );
+}
+
 /**
  * Validates synchronously (none of our validators is async) inside this app's validation context,
  * so a validator can read a setting such as the target policy without being given the config.
@@ -65,7 +89,10 @@ class ContextValidationPipe extends ValidationPipe {
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
-    return withValidationContext(this.context, () => validateSync(object, validatorOptions));
+    return [
+      ...nullFields(object),
+      ...withValidationContext(this.context, () => validateSync(object, validatorOptions)),
+    ];
   }
 }
 
