@@ -99,6 +99,16 @@ describe('hostile input', () => {
       },
     );
 
+    it.each(['delay', 'runAt', 'timeoutMs', 'retry', 'labels', 'priority', 'request'])(
+      'PATCH /v1/tasks/{id} with %s: null (delay: null ran the task at once), and the task is unchanged',
+      async (field) => {
+        const before = await gw.http().get(`/v1/tasks/${taskId}`).set('authorization', auth).expect(200);
+        expectProblem(await patch(`/v1/tasks/${taskId}`, { [field]: null }), 400, 'VALIDATION_FAILED', field);
+        const after = await gw.http().get(`/v1/tasks/${taskId}`).set('authorization', auth).expect(200);
+        expect(after.body).toEqual(before.body);
+      },
+    );
+
     it('PATCH /v1/admin/orgs/{id} and a signing-secret rotation', async () => {
       const { orgId } = await gw.newOrg();
       for (const field of ['name', 'plan', 'retentionDays']) {

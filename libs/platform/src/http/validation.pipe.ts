@@ -49,20 +49,22 @@ export function validationProblem(errors: ValidationError[]): AppError {
   );
 }
 
-const refusingNull = new WeakSet<object>();
+/** Classes marked with RefusesNull, each with the fields where null stays a value (it clears them). */
+const refusingNull = new WeakMap<object, ReadonlySet<string>>();
 
 /**
- * A body whose fields may be left out but never set to null: `@IsOptional()` (and `PartialType`) let
- * null through to the service, which wrote it over a required column (a 500).
+ * A body whose fields may be left out but never set to null, but those named in `nullable`: `@IsOptional()`
+ * (and `PartialType`) let null through to the service, which wrote it over a required column (a 500).
  */
-export function RefusesNull(): ClassDecorator {
-  return (target) => void refusingNull.add(target);
+export function RefusesNull(...nullable: string[]): ClassDecorator {
+  return (target) => void refusingNull.set(target, new Set(nullable));
 }
 
 function nullFields(object: object): ValidationError[] {
-  if (!refusingNull.has(object.constructor)) return [];
+  const nullable = refusingNull.get(object.constructor);
+  if (!nullable) return [];
   return Object.entries(object)
-    .filter(([, value]) => value === null)
+    .filter(([property, value]) => value === null && !nullable.has(property))
     .map(([property]) =>
       Object.assign(new ValidationError(), {
         property,
