@@ -399,6 +399,10 @@ describe('hostile input', () => {
         return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: JSON.parse(body) };
       };
 
+      it('a request must arrive whole in 30 s (Fastify turned the limit off: a slow body held its connection forever)', () => {
+        expect(gw.app.getHttpServer().requestTimeout).toBe(30_000);
+      });
+
       it.each([
         [
           'a 20 KB header',
