@@ -109,6 +109,12 @@ describe('hostile input', () => {
       },
     );
 
+    it('PATCH /v1/queues/{name}: parallelism null is 400, rateLimit null clears the limit', async () => {
+      expectProblem(await patch('/v1/queues/known', { parallelism: null }), 400, 'VALIDATION_FAILED', 'parallelism');
+      await patch('/v1/queues/known', { rateLimit: { count: 5, per: 'second' } }).expect(200);
+      expect((await patch('/v1/queues/known', { rateLimit: null }).expect(200)).body.rateLimit).toBeNull();
+    });
+
     it('PATCH /v1/admin/orgs/{id} and a signing-secret rotation', async () => {
       const { orgId } = await gw.newOrg();
       for (const field of ['name', 'plan', 'retentionDays']) {

@@ -91,10 +91,10 @@ class ContextValidationPipe extends ValidationPipe {
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
-    return [
-      ...nullFields(object),
-      ...withValidationContext(this.context, () => validateSync(object, validatorOptions)),
-    ];
+    const errors = withValidationContext(this.context, () => validateSync(object, validatorOptions));
+    // A field whose own validators ran on the null (no @IsOptional) already says what is wrong with it.
+    const reported = new Set(errors.map((error) => error.property));
+    return [...nullFields(object).filter((error) => !reported.has(error.property)), ...errors];
   }
 }
 
