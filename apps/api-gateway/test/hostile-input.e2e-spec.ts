@@ -89,6 +89,47 @@ describe('hostile input', () => {
     });
   });
 
+  describe('null where a field cannot be null (it reached the database: a 500)', () => {
+    it.each(['name', 'interval', 'timezone', 'timeoutMs', 'retry', 'labels', 'priority', 'missedRuns', 'overlap'])(
+      'PATCH /v1/schedules/{id} with %s: null, and the schedule is unchanged',
+      async (field) => {
+        expectProblem(await patch(`/v1/schedules/${scheduleId}`, { [field]: null }), 400, 'VALIDATION_FAILED', field);
+        const schedule = await gw.http().get(`/v1/schedules/${scheduleId}`).set('authorization', auth).expect(200);
+        expect(schedule.body).toMatchObject({ name: 's', cron: '0 9 * * *', version: 1 });
+      },
+    );
+
+    it.each(['delay', 'runAt', 'timeoutMs', 'retry', 'labels', 'priority', 'request'])(
+      'PATCH /v1/tasks/{id} with %s: null (delay: null ran the task at once), and the task is unchanged',
+      async (field) => {
+        const before = await gw.http().get(`/v1/tasks/${taskId}`).set('authorization', auth).expect(200);
+        expectProblem(await patch(`/v1/tasks/${taskId}`, { [field]: null }), 400, 'VALIDATION_FAILED', field);
+        const after = await gw.http().get(`/v1/tasks/${taskId}`).set('authorization', auth).expect(200);
+        expect(after.body).toEqual(before.body);
+      },
+    );
+
+    it('PATCH /v1/queues/{name}: parallelism null is 400, rateLimit null clears the limit', async () => {
+      expectProblem(await patch('/v1/queues/known', { parallelism: null }), 400, 'VALIDATION_FAILED', 'parallelism');
+      await patch('/v1/queues/known', { rateLimit: { count: 5, per: 'second' } }).expect(200);
+      expect((await patch('/v1/queues/known', { rateLimit: null }).expect(200)).body.rateLimit).toBeNull();
+    });
+
+    it('PATCH /v1/admin/orgs/{id} and a signing-secret rotation', async () => {
+      const { orgId } = await gw.newOrg();
+      for (const field of ['name', 'plan', 'retentionDays']) {
+        const res = await gw.admin(gw.http().patch(`/v1/admin/orgs/${orgId}`)).send({ [field]: null });
+        expectProblem(res, 400, 'VALIDATION_FAILED', field);
+      }
+      expectProblem(
+        await post('/v1/org/signing-secrets/rotate', { overlap: null }),
+        400,
+        'VALIDATION_FAILED',
+        'overlap',
+      );
+    });
+  });
+
   describe('timestamps: real calendar instants only, never shifted', () => {
     it.each([
       ['a leap second (JavaScript cannot hold it: it was a 500)', { runAt: '2026-12-31T23:59:60Z' }, 'runAt'],
@@ -363,6 +404,10 @@ describe('hostile input', () => {
         const [head = '', body = ''] = answer.split('\r\n\r\n');
         return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: JSON.parse(body) };
       };
+
+      it('a request must arrive whole in 30 s (Fastify turned the limit off: a slow body held its connection forever)', () => {
+        expect(gw.app.getHttpServer().requestTimeout).toBe(30_000);
+      });
 
       it.each([
         [

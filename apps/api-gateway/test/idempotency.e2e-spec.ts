@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { startGateway, type Gateway } from './harness.js';
 
 describe('Idempotency-Key', () => {
@@ -50,6 +51,53 @@ describe('Idempotency-Key', () => {
       .send(task(3))
       .expect(201);
     expect(theirs.body.id).not.toBe(mine.body.id);
+  });
+
+  it('keeps no secret readable at rest: the stored API key, whsec_ secret and task headers are sealed', async () => {
+    const created = await gw
+      .http()
+      .post('/v1/api-keys')
+      .set('authorization', auth)
+      .set('idempotency-key', 'sealed-key')
+      .send({ name: 'ci' })
+      .expect(201);
+    const rotated = await gw
+      .http()
+      .post('/v1/org/signing-secrets/rotate')
+      .set('authorization', auth)
+      .set('idempotency-key', 'sealed-secret')
+      .send({})
+      .expect(201);
+    const withHeader = {
+      request: { url: 'https://example.com/hook', headers: { authorization: 'Bearer task-token-1' } },
+    };
+    await post('sealed-task', withHeader).expect(201);
+    const stored: { body: string }[] = await gw.app
+      .get(DataSource)
+      .query(`SELECT response_body::text AS body FROM idempotency_keys WHERE key LIKE 'sealed-%'`);
+    expect(stored).toHaveLength(3);
+    for (const { body } of stored) {
+      for (const secret of [created.body.key, rotated.body.signingSecret, 'task-token-1'])
+        expect(body).not.toContain(secret);
+    }
+    const replayed = await gw
+      .http()
+      .post('/v1/org/signing-secrets/rotate')
+      .set('authorization', auth)
+      .set('idempotency-key', 'sealed-secret')
+      .send({})
+      .expect(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.text).toBe(rotated.text);
+  });
+
+  it('still replays a response stored before responses were sealed', async () => {
+    const first = await post('stored-plain', task(8)).expect(201);
+    await gw.app
+      .get(DataSource)
+      .query(`UPDATE idempotency_keys SET response_body = $1::json WHERE key = 'stored-plain'`, [first.text]);
+    const again = await post('stored-plain', task(8)).expect(201);
+    expect(again.text).toBe(first.text);
   });
 
   it('frees the key when the first request fails, and rejects an over-long key', async () => {

@@ -98,6 +98,18 @@ describe('signing secrets: list, rotate, revoke', () => {
     ).toBe(true);
   });
 
+  it('lets at most 10 secrets sign at once: every delivery carries one signature per active secret', async () => {
+    const { key } = await gw.newOrg();
+    for (let i = 0; i < 9; i++) await as(key).rotate({ overlap: '30d' }).expect(201);
+    const full = await as(key).rotate({ overlap: '30d' }).expect(409);
+    expect(full.body.code).toBe('CONFLICT');
+    expect(full.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const active = (await as(key).list().expect(200)).body.data.filter((s: { active: boolean }) => s.active);
+    expect(active).toHaveLength(10);
+    await as(key).revokePrevious().expect(200);
+    await as(key).rotate({ overlap: '30d' }).expect(201);
+  });
+
   it('needs the admin scope and a valid overlap', async () => {
     const { key } = await gw.newOrg(['read', 'write']);
     expect((await as(key).list().expect(403)).body.code).toBe('FORBIDDEN');

@@ -60,6 +60,21 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     expect(page.data[0]).toMatchObject({ number: 1, outcome: 'delivered', statusCode: 200, responseBody: 'ok' });
   });
 
+  it("records an answer with NUL bytes (Postgres text refuses them), and other orgs' deliveries settled with it", async () => {
+    const [hostile, bystander] = [await make.org(db, keys), await make.org(db, keys)];
+    sink.reply((req, res) => {
+      if (!req.path.startsWith('/nul')) return void res.end('ok');
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(Buffer.from('bad\u0000body', 'utf8'));
+    });
+    const nul = await make.task(db, boss, { orgId: hostile.org.id, url: `${sink.url}/nul` });
+    const other = await make.task(db, boss, { orgId: bystander.org.id, url: `${sink.url}/fine` });
+    expect((await finished(hostile.org.id, nul.id))?.status).toBe('succeeded');
+    expect((await finished(bystander.org.id, other.id))?.status).toBe('succeeded');
+    const page = await attempts.listForTask(hostile.org.id, nul.id, 10);
+    expect(page.data).toMatchObject([{ number: 1, outcome: 'delivered', responseBody: 'bad\ufffdbody' }]);
+  });
+
   it('retries a 500 and succeeds on the next attempt with the same webhook-id', async () => {
     const { org } = await make.org(db, keys);
     let calls = 0;

@@ -49,6 +49,11 @@ export const RequestLimits = {
   maxJsonDepth: 32,
   /** Longer path parameters are 414 (ids are 36 characters, queue names 64). */
   maxParamLength: 100,
+  /**
+   * A whole request (headers and body) must arrive within this: Fastify turns Node's limit off, so a client
+   * sending its body a byte at a time held a connection forever. Later answers are 408 REQUEST_TIMEOUT.
+   */
+  maxRequestMs: 30_000,
 } as const;
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;

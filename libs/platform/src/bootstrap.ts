@@ -22,6 +22,7 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? RequestLimits.maxBodyBytes,
     routerOptions: { maxParamLength: RequestLimits.maxParamLength },
+    requestTimeout: RequestLimits.maxRequestMs,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();

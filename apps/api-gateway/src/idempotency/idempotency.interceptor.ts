@@ -11,6 +11,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
+import { KeyRing } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { IdempotencyRepository } from '@hourglass/db';
 import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
@@ -23,17 +24,22 @@ function requestHash(request: FastifyRequest): Buffer {
     .digest();
 }
 
+/** Binds a stored response to its key, so a sealed body cannot be replayed under another key or org. */
+const responseAad = (scope: string, key: string): string => `idempotency:${scope}:${key}`;
+
 /**
  * `Idempotency-Key` on every POST (docs/api.md "Idempotency"): the first request with a key runs and its response is
  * kept 24 h; the same key with the same request replays it (`Idempotent-Replayed: true`), with a
  * different request is 422, and while the first is still running is 409. Keys are per org (per
  * operator on admin routes). A failed first request frees its key, so the client may retry it.
+ * The stored response is sealed with the KeyRing: it may hold a new API key, a whsec_ secret or task headers.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     @Inject(IdempotencyRepository) private readonly keys: IdempotencyRepository,
     @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(KeyRing) private readonly keyRing: KeyRing,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -59,11 +65,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     if (claim.kind === 'done') {
       void reply.header('idempotent-replayed', 'true');
-      return of(claim.body);
+      // Rows stored before responses were sealed hold the body itself; a sealed one is a JSON string.
+      const body =
+        typeof claim.body === 'string'
+          ? (JSON.parse(this.keyRing.open(claim.body, responseAad(scope, key))) as unknown)
+          : claim.body;
+      return of(body);
     }
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
     return next.handle().pipe(
-      mergeMap((body) => from(this.keys.complete(scope, key, status, body).then(() => body))),
+      mergeMap((body) => {
+        const sealed = this.keyRing.seal(JSON.stringify(body ?? null), responseAad(scope, key));
+        return from(this.keys.complete(scope, key, status, sealed).then(() => body));
+      }),
       // Any failure frees the key, then reaches the problem filter unchanged.
       catchError((error: unknown) => from(this.keys.release(scope, key)).pipe(mergeMap(() => throwError(() => error)))),
     );

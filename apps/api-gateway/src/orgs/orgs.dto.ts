@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { OrganizationEntity } from '@hourglass/db';
 import type { Plan } from '@hourglass/domain';
+import { RefusesNull } from '@hourglass/platform';
 
 export class CreateOrgDto {
   @ApiProperty({ example: 'Acme', minLength: 1, maxLength: 200 })
@@ -29,6 +30,7 @@ export class CreateOrgDto {
 }
 
 /** The operator's changes to an org; the plan's limits apply from the org's next request. */
+@RefusesNull()
 export class UpdateOrgDto extends PartialType(CreateOrgDto) {}
 
 export interface OrgResponse {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { QueueRow, QueueStats } from '@hourglass/db';
+import { RefusesNull } from '@hourglass/platform';
 
 export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const RATE_PERIODS = { second: 1_000, minute: 60_000 } as const;
@@ -19,6 +20,8 @@ export class RateLimitDto {
   per!: RatePeriod;
 }
 
+/** A queue's changes: `rateLimit: null` removes the limit; any other field set to null is 400. */
+@RefusesNull('rateLimit')
 export class UpdateQueueDto {
   @ApiPropertyOptional({
     type: 'integer',

@@ -13,6 +13,7 @@ import {
   ScheduleLimits,
 } from '@hourglass/domain';
 import type { ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } from '@hourglass/db';
+import { RefusesNull } from '@hourglass/platform';
 import { CreateTaskDto } from '../tasks/tasks.dto.js';
 import { ExclusiveWith, IsDuration } from '../tasks/task.validators.js';
 import { formatDuration, IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.validators.js';
@@ -81,7 +82,8 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, [
   overlap?: OverlapPolicy;
 }
 
-/** Every field optional; `request` is replaced as a whole; giving cron drops interval and vice versa. */
+/** Every field optional (never null); `request` is replaced as a whole; giving cron drops interval and vice versa. */
+@RefusesNull()
 export class UpdateScheduleDto extends PartialType(CreateScheduleDto) {}
 
 /** How many fire times `/next` previews: at most 100, and none more than ten years ahead. */

@@ -2,8 +2,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { DURATION_PATTERN } from '@hourglass/domain';
 import type { SigningSecretRow } from '@hourglass/db';
+import { RefusesNull } from '@hourglass/platform';
 import { IsDuration } from '../tasks/task.validators.js';
 
+@RefusesNull()
 export class RotateSigningSecretDto {
   @ApiPropertyOptional({
     example: '24h',

@@ -12,6 +12,8 @@ import {
 
 const DEFAULT_OVERLAP_MS = 24 * 3_600_000;
 const MAX_OVERLAP_MS = 30 * 24 * 3_600_000;
+/** Every delivery carries one signature per active secret: 10 keep the header well under a receiver's 16 KB. */
+const MAX_ACTIVE_SECRETS = 10;
 
 /**
  * Rotation of an org's webhook signing secrets. Every change NOTIFYs the dispatchers on commit, so
@@ -39,6 +41,7 @@ export class SigningSecretsService {
     }
     const signingSecret = generateSigningSecret();
     const row = await this.db.transaction(async (em) => {
+      if ((await this.secrets.countActiveLocked(orgId, em)) >= MAX_ACTIVE_SECRETS) return 'full';
       const created = await this.secrets.rotate(
         orgId,
         newId(),
@@ -50,6 +53,12 @@ export class SigningSecretsService {
       return created;
     });
     if (!row) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
+    if (row === 'full') {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `${MAX_ACTIVE_SECRETS} signing secrets are active already; revoke the previous ones before rotating again`,
+      );
+    }
     return { ...toSigningSecretResponse(row, signingSecret), signingSecret };
   }
 

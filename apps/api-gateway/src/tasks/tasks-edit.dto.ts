@@ -11,6 +11,7 @@ import {
   IsOptional,
   ValidateNested,
 } from 'class-validator';
+import { RefusesNull } from '@hourglass/platform';
 import { CreateTaskDto, TaskRequestDto, type TaskResponse } from './tasks.dto.js';
 import { ListTasksQuery } from './tasks-query.dto.js';
 
@@ -35,8 +36,10 @@ export class UpdateTaskRequestDto extends PartialType(TaskRequestDto) {}
 
 /**
  * Any subset of the create body but the callback URLs and `queue`. `request` fields are merged into the task's;
- * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears.
+ * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears
+ * (any other field set to null is 400: `delay: null` moved the task to now).
  */
+@RefusesNull('expectedStatusCodes', 'expectedBodyPattern')
 export class UpdateTaskDto extends PartialType(
   OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl', 'queue'] as const),
 ) {

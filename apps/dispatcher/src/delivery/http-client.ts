@@ -145,7 +145,7 @@ export class HttpDeliveryClient {
       const value = Array.isArray(raw) ? raw.join(', ') : raw;
       size += name.length + value.length;
       if (size > this.maxHeaderChars) break;
-      picked[name.toLowerCase()] = value;
+      picked[storable(name.toLowerCase())] = storable(value);
     }
     return picked;
   }
@@ -167,7 +167,7 @@ function errorRecord(kind: DeliveryErrorKind, message: string, partial: Response
     ...partial,
     responseBody: null,
     responseTruncated: false,
-    error: `${kind}: ${message}`,
+    error: storable(`${kind}: ${message}`),
   };
 }
 
@@ -201,5 +201,13 @@ async function readCapped(
     chunks.push(chunk);
     size += chunk.length;
   }
-  return { body: Buffer.concat(chunks).toString('utf8'), truncated };
+  return { body: storable(Buffer.concat(chunks).toString('utf8')), truncated };
+}
+
+/**
+ * Postgres text and jsonb refuse U+0000, and one refused attempt row failed the whole settle batch (other
+ * orgs' deliveries with it, again and again): a target's NUL is stored as U+FFFD, as invalid UTF-8 already is.
+ */
+function storable(text: string): string {
+  return text.replaceAll('\u0000', '\ufffd');
 }

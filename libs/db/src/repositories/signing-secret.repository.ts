@@ -118,6 +118,17 @@ export class SigningSecretRepository {
     );
   }
 
+  /** How many of the org's secrets sign now, with the org locked (as a change does) so the count holds until commit. */
+  async countActiveLocked(orgId: string, em: EntityManager): Promise<number> {
+    await this.lockOrg(orgId, em);
+    const [row] = await queryRows<{ active: number }>(
+      em,
+      `SELECT count(*)::int AS active FROM org_signing_secrets s WHERE s.org_id = $1 AND ${ACTIVE}`,
+      [orgId],
+    );
+    return row!.active;
+  }
+
   private async lockOrg(orgId: string, em: EntityManager): Promise<boolean> {
     return (await queryRows(em, 'SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE', [orgId])).length > 0;
   }

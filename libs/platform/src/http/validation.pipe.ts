@@ -1,5 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { validateSync, type ValidatorOptions } from 'class-validator';
+import { ValidationPipe } from '@nestjs/common';
+import { ValidationError, validateSync, type ValidatorOptions } from 'class-validator';
 import { AppError, ErrorCode, type FieldError } from '@hourglass/domain';
 import {
   type ValidationContext,
@@ -49,6 +49,32 @@ export function validationProblem(errors: ValidationError[]): AppError {
   );
 }
 
+/** Classes marked with RefusesNull, each with the fields where null stays a value (it clears them). */
+const refusingNull = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * A body whose fields may be left out but never set to null, but those named in `nullable`: `@IsOptional()`
+ * (and `PartialType`) let null through to the service, which wrote it over a required column (a 500).
+ */
+export function RefusesNull(...nullable: string[]): ClassDecorator {
+  return (target) => void refusingNull.set(target, new Set(nullable));
+}
+
+function nullFields(object: object): ValidationError[] {
+  const nullable = refusingNull.get(object.constructor);
+  if (!nullable) return [];
+  return Object.entries(object)
+    .filter(([property, value]) => value === null && !nullable.has(property))
+    .map(([property]) =>
+      Object.assign(new ValidationError(), {
+        property,
+        value: null,
+        constraints: { isNotNull: 'must not be null' },
+        children: [],
+      }),
+    );
+}
+
 /**
  * Validates synchronously (none of our validators is async) inside this app's validation context,
  * so a validator can read a setting such as the target policy without being given the config.
@@ -65,7 +91,10 @@ class ContextValidationPipe extends ValidationPipe {
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
-    return withValidationContext(this.context, () => validateSync(object, validatorOptions));
+    const errors = withValidationContext(this.context, () => validateSync(object, validatorOptions));
+    // A field whose own validators ran on the null (no @IsOptional) already says what is wrong with it.
+    const reported = new Set(errors.map((error) => error.property));
+    return [...nullFields(object).filter((error) => !reported.has(error.property)), ...errors];
   }
 }
 
