@@ -3,7 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
 import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskRepository } from '@hourglass/db';
-import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
+import { make, startHttpSink, until, type HttpSink } from '@hourglass/testing';
 import { startDispatcher, waitFor, type Dispatcher } from './harness.js';
 
 describe('dispatcher delivery (in process, real Postgres, real HTTP target)', () => {
@@ -73,6 +73,31 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     expect((await finished(bystander.org.id, other.id))?.status).toBe('succeeded');
     const page = await attempts.listForTask(hostile.org.id, nul.id, 10);
     expect(page.data).toMatchObject([{ number: 1, outcome: 'delivered', responseBody: 'bad\ufffdbody' }]);
+  });
+
+  it("a result the database refuses does not hold other orgs' results, and its task is not lost", async () => {
+    const [hostile, bystander] = [await make.org(db, keys), await make.org(db, keys)];
+    // A real refusal by PostgreSQL (23514) for one attempt row, as any value it cannot store would be.
+    await db.query('ALTER TABLE attempts ADD CONSTRAINT test_refuses_418 CHECK (status_code IS DISTINCT FROM 418)');
+    try {
+      sink.reply((req, res) => {
+        if (req.path.startsWith('/refused')) res.statusCode = 418;
+        res.end('ok');
+      });
+      const refused = await make.task(db, boss, { orgId: hostile.org.id, url: `${sink.url}/refused` });
+      await until(() => sink.requests.some((r) => r.headers['webhook-id'] === refused.id), {
+        what: 'the refused task delivered',
+      });
+      const other = await make.task(db, boss, { orgId: bystander.org.id, url: `${sink.url}/fine` });
+      expect((await finished(bystander.org.id, other.id))?.status).toBe('succeeded');
+      // Not settled, not lost: still running with its job active, delivered again when the lease lapses.
+      const [row] = await db.query('SELECT status FROM tasks WHERE id = $1', [refused.id]);
+      expect(row.status).toBe('running');
+      const jobs = await db.query(`SELECT state FROM pgboss.job WHERE data->>'taskId' = $1`, [refused.id]);
+      expect(jobs.map((job: { state: string }) => job.state)).toEqual(['active']);
+    } finally {
+      await db.query('ALTER TABLE attempts DROP CONSTRAINT test_refuses_418');
+    }
   });
 
   it('retries a 500 and succeeds on the next attempt with the same webhook-id', async () => {

@@ -25,6 +25,15 @@ type AttemptedResult = Extract<JobResult, { task: StartedTask }>;
 
 const MAX_BATCH = 500;
 
+/**
+ * A data exception (SQLSTATE class 22) or an integrity violation (23): retrying the same rows cannot
+ * succeed, unlike a lost connection or a database shutting down.
+ */
+function refusedForItsData(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
 function settlementOf(result: AttemptedResult): TaskSettlement {
   const { outcome, retryInMs } = result.step;
   if (outcome === 'delivered') return { id: result.task.id, status: TaskStatus.Succeeded };
@@ -94,17 +103,28 @@ export class ResultWriter {
 
   private async flushAll(): Promise<void> {
     let failures = 0;
+    /** Results still to write one at a time, after a batch of them was refused for its data. */
+    let isolating = 0;
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
+      const batch = this.pending.splice(0, isolating > 0 ? 1 : MAX_BATCH);
+      if (isolating > 0) isolating--;
       try {
         const settled = await this.write(batch);
         failures = 0;
         this.onSettled(batch, settled);
       } catch (error) {
-        // Degraded mode: keep the results and retry; leases that lapse meanwhile are redelivered.
-        this.pending.unshift(...batch);
         this.onError(error as Error, batch.length);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
+        if (!refusedForItsData(error)) {
+          // Degraded mode (database away): keep the results and retry; leases that lapse meanwhile are redelivered.
+          this.pending.unshift(...batch);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
+        } else if (batch.length > 1) {
+          // One result the database refuses must not hold the others (other orgs' among them): one at a time.
+          this.pending.unshift(...batch);
+          isolating = batch.length;
+        }
+        // A single result refused for its data is dropped: its job stays active until its lease lapses,
+        // then the task is delivered again (at least once), instead of this writer retrying it forever.
       }
     }
   }
