@@ -49,15 +49,21 @@ export async function createHttpApp(
   // anyway; a second one only replaced ours and printed FSTWRN004.
   fastify
     .addHook('onRoute', (route) => routes.add(route.method, route.url))
-    .addHook('onRequest', async (request, reply) => assertMethodAllowed(routes, request, reply))
+    // Callback-style hooks (a throw is handled as a rejection would be): no promise per hook per request.
+    .addHook('onRequest', (request, reply, done) => {
+      assertMethodAllowed(routes, request, reply);
+      done();
+    })
     // Before anything walks the input recursively (class-transformer, the idempotency hash).
-    .addHook('preValidation', async (request) => {
+    .addHook('preValidation', (request, _reply, done) => {
       assertAcceptableInput(request.body, 'body');
       assertAcceptableInput(request.query, 'query');
       assertAcceptableInput(request.params, 'params');
+      done();
     })
-    .addHook('onSend', async (request, reply) => {
+    .addHook('onSend', (request, reply, payload, done) => {
       void reply.header('x-request-id', String(request.id));
+      done(null, payload);
     });
   app.enableShutdownHooks();
   return app;

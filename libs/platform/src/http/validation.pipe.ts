@@ -1,6 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import { ValidationError, validateSync, type ValidatorOptions } from 'class-validator';
 import { AppError, ErrorCode, type FieldError } from '@hourglass/domain';
+import { cacheValidationMetadata } from './validation-metadata-cache.js';
 import {
   type ValidationContext,
   validationContextOf,
@@ -103,5 +104,6 @@ class ContextValidationPipe extends ValidationPipe {
  * errors. `settings` is the service's config: validators read what `ValidationSettings` names.
  */
 export function createValidationPipe(settings: ValidationSettings = {}): ValidationPipe {
+  cacheValidationMetadata();
   return new ContextValidationPipe(validationContextOf(settings));
 }
