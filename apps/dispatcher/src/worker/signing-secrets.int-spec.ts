@@ -1,0 +1,28 @@
+import { KeyRing } from '@hourglass/crypto';
+import { SigningSecretRepository } from '@hourglass/db';
+import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
+import { SigningSecrets } from './signing-secrets.js';
+
+describe('SigningSecrets cache', () => {
+  let fixture: TestDataSource;
+  const keys = new KeyRing(KeyRing.generateSpec());
+
+  beforeAll(async () => {
+    fixture = await createTestDataSource();
+  });
+
+  afterAll(() => fixture.close());
+
+  it('stays within its bound: lapsed entries go first, then the longest held', async () => {
+    const orgs = [];
+    for (let i = 0; i < 4; i++) orgs.push((await make.org(fixture.db, keys, `org ${i}`)).org.id);
+    const secrets = new SigningSecrets(new SigningSecretRepository(fixture.db), keys, 2);
+    await secrets.forOrgs([orgs[0]!]);
+    await secrets.forOrgs([orgs[1]!]);
+    await secrets.forOrgs([orgs[2]!]);
+    expect(secrets.size).toBe(2);
+    const opened = await secrets.forOrgs([orgs[3]!]);
+    expect(secrets.size).toBe(2);
+    expect(opened.get(orgs[3]!)?.[0]).toMatch(/^whsec_/);
+  });
+});
