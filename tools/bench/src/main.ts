@@ -14,7 +14,7 @@ import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
 import { runSchedules } from './schedules.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
-import { formatGrid, roundsGrid } from './rounds-report.js';
+import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
 import { runRounds } from './rounds.js';
 import type { PhaseContext } from './throughput.js';
 
@@ -77,7 +77,8 @@ async function main(): Promise<void> {
     const results = await runPhases(ctx);
     const rows = reportRows(results);
     console.log(`\n${formatTable(rows)}\n`);
-    if (results.rounds) console.log(`${formatGrid(roundsGrid(results.rounds))}\n`);
+    if (results.rounds)
+      console.log(`${formatGrid(roundsGrid(results.rounds))}\n\n${formatGrid(costGrid(results.rounds))}\n`);
     const machine = machineInfo(await dbs.serverVersion(), loadAtStart);
     const doc = benchmarksDoc({
       results,

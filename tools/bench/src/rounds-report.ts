@@ -33,6 +33,32 @@ export function roundsGrid(rounds: RoundRun[] | undefined): string[][] {
   ];
 }
 
+const COST_HEADER = ['(a) per delivered task, round 1 / 2', 'statements', 'row writes', 'WAL bytes'];
+/** BullMQ keeps its jobs in Redis: nothing of it to count in PostgreSQL. */
+const PG_CONTENDERS: Contender[] = ['hourglass', 'graphile', 'ceiling'];
+
+const perTask = (value: number | undefined) =>
+  value === undefined ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: value < 10 ? 2 : 0 });
+
+/** The database's work per task for the PostgreSQL-based workers, both rounds side by side. */
+export function costGrid(rounds: RoundRun[] | undefined): string[][] {
+  if (!rounds || rounds.length === 0) return [];
+  const both = (contender: Contender, pick: (run: RoundRun) => number | undefined) =>
+    [1, 2]
+      .map((round) => rounds.find((run) => run.contender === contender && run.round === round))
+      .map((run) => (run?.result ? perTask(pick(run)) : '—'))
+      .join(' / ');
+  return [
+    COST_HEADER,
+    ...PG_CONTENDERS.map((contender) => [
+      CONTENDER_NAMES[contender],
+      both(contender, (run) => run.result!.cost.statements),
+      both(contender, (run) => run.result!.cost.rowWrites),
+      both(contender, (run) => run.result!.cost.walBytes),
+    ]),
+  ];
+}
+
 export function formatGrid(grid: string[][]): string {
   if (grid.length === 0) return '';
   const widths = grid[0]!.map((_, i) => Math.max(...grid.map((row) => row[i]!.length)));
@@ -58,6 +84,8 @@ export function roundsSection(r: BenchResults): string[] {
     '',
     ...markdownGrid(grid),
     '',
+    ...markdownGrid(costGrid(r.rounds)),
+    '',
     ...PEERS_METHOD,
     '',
   ];
@@ -70,4 +98,8 @@ const PEERS_METHOD = [
   '- graphile-worker: a fresh database on the same PostgreSQL, its schema migrated and jobs added 1,000 at a time',
   '  (not timed), then `run()` with concurrency 200, `localQueue.size` 201 and `completeJobBatchDelay` 0 (batching',
   '  as its performance docs describe; default pool of 10); done = N − rows left in `_private_jobs`.',
+  '- Cost per task, counted from just after the worker process was spawned until the drain ended (its start-up is',
+  '  in it): statements from pg_stat_statements in the worker’s database (preloaded by the embedded server; BEGIN and',
+  '  COMMIT count; — when not loaded), row writes as n_tup_ins + n_tup_upd + n_tup_del over pg_stat_user_tables, WAL',
+  '  as the server’s pg_current_wal_lsn() advance (one phase runs at a time).',
 ];
