@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** Trade durability for speed (tests, benchmarks): fsync and synchronous_commit off. */
   fast?: boolean;
+  /** shared_preload_libraries (the benchmark loads pg_stat_statements to count statements). */
+  preloadLibraries?: string[];
   onLog?: (line: string) => void;
 }
 
@@ -67,6 +69,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const fastFlags = options.fast
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : [];
+  const preload = options.preloadLibraries?.length
+    ? ['-c', `shared_preload_libraries=${options.preloadLibraries.join(',')}`]
+    : [];
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     user: 'postgres',
@@ -74,7 +79,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'max_connections=300', ...fastFlags],
+    postgresFlags: ['-c', 'max_connections=300', ...fastFlags, ...preload],
     onLog: (message: unknown) => options.onLog?.(String(message)),
     onError: (message: unknown) => options.onLog?.(String(message)),
   });

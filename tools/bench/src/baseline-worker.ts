@@ -4,17 +4,11 @@
  * boss.complete in batches. No task rows, no attempts, no signing. Env: BASELINE_URL, BASELINE_TARGET,
  * BASELINE_TASKS, BASELINE_CONCURRENCY, BASELINE_BATCH. Stays up after finishing until SIGTERM.
  */
-import { Agent, request } from 'undici';
 import type { Job, PgBoss } from 'pg-boss';
 import { ASYNC_COMMIT, createBoss, Queue, type JobPayloads } from '@hourglass/db';
+import { PeerDelivery, requiredEnv as env } from './peer-delivery.js';
 
 type DeliverJob = Job<JobPayloads[typeof Queue.Deliver]>;
-
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
 
 /** Completes finished jobs in batches: whatever piled up while the previous complete ran. */
 class Completer {
@@ -53,18 +47,12 @@ async function main(): Promise<void> {
   const boss = createBoss(env('BASELINE_URL'), 'worker', ASYNC_COMMIT);
   boss.on('error', (error) => console.error('pg-boss:', error.message));
   await boss.start();
-  const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 4_000 });
+  const delivery = new PeerDelivery(target);
   const completer = new Completer(boss);
   const inFlight = new Set<Promise<void>>();
   const refillAt = Math.min(batchSize, Math.ceil(concurrency / 4));
   const deliver = async (job: DeliverJob) => {
-    const res = await request(target, {
-      dispatcher: agent,
-      method: 'POST',
-      body: '{"n":1}',
-      headers: { 'content-type': 'application/json', 'webhook-id': job.data.taskId },
-    });
-    await res.body.dump();
+    await delivery.post(job.data.taskId);
     completer.add(job.id);
   };
   let fetched = 0;
@@ -92,7 +80,7 @@ async function main(): Promise<void> {
     () =>
       void boss
         .stop({ graceful: false })
-        .then(() => agent.close())
+        .then(() => delivery.close())
         .finally(() => process.exit(0)),
   );
 }

@@ -3,6 +3,7 @@ import type { ApiLoadResult } from './api-load.js';
 import type { DrainResult } from './drain.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import { scheduleDetails, SCHEDULES_METHOD } from './schedules-report.js';
+import { roundsSection } from './rounds-report.js';
 
 export interface DocInput {
   results: BenchResults;
@@ -142,6 +143,7 @@ export function benchmarksDoc(input: DocInput): string {
     '|---|---|---|---|',
     ...rows.map((row) => `| ${row.figure} | ${row.value} | ${row.target || '—'} | ${row.status} |`),
     '',
+    ...roundsSection(input.results),
     '## Details',
     '',
     ...details(input),

@@ -35,7 +35,10 @@ export class BenchDatabases {
     // As root, PostgreSQL runs as `postgres`, who must be able to enter the (mode 700) temp dir.
     await chmod(tempDir, 0o755);
     try {
-      const embedded = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pgdata') });
+      const embedded = await startEmbeddedPostgres({
+        dataDir: join(tempDir, 'pgdata'),
+        preloadLibraries: ['pg_stat_statements'],
+      });
       log(`embedded PostgreSQL on port ${embedded.port}, data in ${embedded.dataDir}`);
       return new BenchDatabases(embedded.url, embedded, tempDir);
     } catch (error) {

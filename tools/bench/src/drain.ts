@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Child } from './services.js';
 import type { Receiver } from './receiver.js';
 import { CpuMeter, type CpuUse } from './cpu.js';
+import { costPerTask, enableStatements, readCounters, type DbCost } from './db-cost.js';
 import { sleep } from './services.js';
 
 export interface DrainResult {
@@ -15,6 +16,8 @@ export interface DrainResult {
   cpu: CpuUse;
   /** Transactions committed in the database during the phase, per task. */
   commitsPerTask: number;
+  /** Statements, row writes and WAL per task, measured around the drain. */
+  cost: DbCost;
 }
 
 export interface DrainOptions {
@@ -50,6 +53,8 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
   await client.connect();
   try {
     const commits0 = await commits(client);
+    const statements = await enableStatements(client);
+    const counters0 = await readCounters(client, statements);
     const deadline = performance.now() + options.timeoutMs;
     let meter: { cpu: CpuMeter; at: number } | undefined;
     let done = 0;
@@ -68,7 +73,10 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
     }
     const end = performance.now();
     const cpu = meter ? perSecond(meter.cpu.stop(), end - meter.at) : { machine: 0, child: 0, bench: 0 };
-    await sleep(1_100); // cumulative statistics are flushed about once a second
+    // An idle backend holds its table and commit counts up to 10 s; one that exits flushes them. So the
+    // worker stops (the callers' stop then does nothing), and the rest is flushed about once a second.
+    await child.stop();
+    await sleep(1_100);
     const fromFirstMs = end - (receiver.firstAt ?? child.startedAt);
     return {
       tasks,
@@ -77,6 +85,7 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
       perSecond: tasks / (fromFirstMs / 1_000),
       cpu,
       commitsPerTask: ((await commits(client)) - commits0) / tasks,
+      cost: costPerTask(counters0, await readCounters(client, statements), tasks),
     };
   } finally {
     await client.end();

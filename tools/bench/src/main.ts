@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { KeyRing } from '@hourglass/crypto';
 import { closeApiClient } from './api-client.js';
 import { runApiLoad } from './api-load.js';
-import { runBaseline } from './baseline.js';
 import { benchmarksDoc } from './benchmarks-doc.js';
 import { benchEnvUsed, loadBenchConfig } from './config.js';
 import { BenchDatabases } from './database.js';
@@ -15,7 +14,9 @@ import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
 import { runSchedules } from './schedules.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
-import { runThroughput, type PhaseContext } from './throughput.js';
+import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
+import { runRounds } from './rounds.js';
+import type { PhaseContext } from './throughput.js';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -37,10 +38,7 @@ async function phase<K extends Exclude<keyof BenchResults, 'errors'>>(
 async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   const results: BenchResults = { errors: {} };
   const only = ctx.config.only;
-  if (only.has('throughput')) {
-    await phase(results, 'throughput', () => runThroughput(ctx));
-    await phase(results, 'baseline', () => runBaseline(ctx));
-  }
+  if (only.has('throughput')) await runRounds(ctx, results);
   if (only.has('api')) {
     await phase(results, 'api', () => runApiLoad(ctx));
     log('(b) baseline: bare INSERT + pg-boss send…');
@@ -79,6 +77,8 @@ async function main(): Promise<void> {
     const results = await runPhases(ctx);
     const rows = reportRows(results);
     console.log(`\n${formatTable(rows)}\n`);
+    if (results.rounds)
+      console.log(`${formatGrid(roundsGrid(results.rounds))}\n\n${formatGrid(costGrid(results.rounds))}\n`);
     const machine = machineInfo(await dbs.serverVersion(), loadAtStart);
     const doc = benchmarksDoc({
       results,

@@ -4,12 +4,15 @@ import type { DrainResult } from './drain.js';
 import type { IdleLatencyResult } from './idle-latency.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import type { MachineInfo } from './machine.js';
+import type { RoundRun } from './rounds.js';
 import type { SchedulesResult } from './schedules.js';
 import { scheduleRows } from './schedules-report.js';
 
 export interface BenchResults {
   throughput?: DrainResult;
   baseline?: DrainResult;
+  /** (a) with its peers, two rounds in alternated order. */
+  rounds?: RoundRun[];
   api?: ApiLoadResult;
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
