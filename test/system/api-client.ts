@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { KeyRing } from '@hourglass/crypto';
 import { waitFor } from '@hourglass/testing';
 
 /** A minimal client of the public API, for system tests: plain fetch, no SDK. */
@@ -30,6 +32,20 @@ export class ApiClient {
       throw new Error(`${method} ${path}: expected ${status}, got ${result.status} ${JSON.stringify(result.body)}`);
     return result.body;
   }
+}
+
+/** What the three services share in a system test (local mode, a fresh admin token and key ring), plus `extra`. */
+export function serviceEnv(databaseUrl: string, extra: Record<string, string> = {}) {
+  const adminToken = randomBytes(24).toString('base64url');
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    HOURGLASS_ADMIN_TOKEN: adminToken,
+    ENCRYPTION_KEYS: KeyRing.generateSpec(),
+    HOURGLASS_LOCAL_MODE: 'true',
+    DISPATCHER_POLL_MS: '200',
+    ...extra,
+  };
+  return { adminToken, env };
 }
 
 /** A new org (admin API) and a client holding a read + write key of it. */

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { KeyRing } from '@hourglass/crypto';
 import {
   createTestDatabase,
   startHttpSink,
@@ -11,7 +9,7 @@ import {
   type TestDatabase,
   waitFor,
 } from '@hourglass/testing';
-import { ApiClient, newOrgClient, waitForFinish, type AttemptView } from './api-client.js';
+import { ApiClient, newOrgClient, serviceEnv, waitForFinish, type AttemptView } from './api-client.js';
 
 /**
  * The three services as real processes on one database, a real local HTTP target, and only the
@@ -36,15 +34,9 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     sink = await startHttpSink();
-    const adminToken = randomBytes(24).toString('base64url');
-    env = {
-      DATABASE_URL: database.url,
-      HOURGLASS_ADMIN_TOKEN: adminToken,
-      ENCRYPTION_KEYS: KeyRing.generateSpec(),
-      HOURGLASS_LOCAL_MODE: 'true',
-      DISPATCHER_POLL_MS: '200',
-      SHUTDOWN_GRACE_MS: '20000',
-    };
+    const shared = serviceEnv(database.url, { SHUTDOWN_GRACE_MS: '20000' });
+    env = shared.env;
+    const { adminToken } = shared;
     const [gateway] = await Promise.all([start('api-gateway'), start('scheduler'), start('dispatcher')]);
     const created = await newOrgClient(gateway!.url, adminToken, { name: 'system test' });
     api = created.api;

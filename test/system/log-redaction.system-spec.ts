@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { KeyRing } from '@hourglass/crypto';
 import { freePort } from '@hourglass/db';
 import {
   createTestDatabase,
@@ -9,7 +8,7 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@hourglass/testing';
-import { ApiClient, waitForFinish } from './api-client.js';
+import { ApiClient, newOrgClient, serviceEnv, waitForFinish } from './api-client.js';
 
 /**
  * Every error path a task can take, with unique marker secrets in its headers, body, URL query and userinfo
@@ -49,15 +48,7 @@ describe('system: logs carry no customer data', () => {
       if (req.path.startsWith('/hang')) return; // never answers: the attempt times out
       res.end(`{"token":"${secrets.response}"}`);
     });
-    const adminToken = randomBytes(24).toString('base64url');
-    const env = {
-      DATABASE_URL: database.url,
-      HOURGLASS_ADMIN_TOKEN: adminToken,
-      ENCRYPTION_KEYS: KeyRing.generateSpec(),
-      HOURGLASS_LOCAL_MODE: 'true',
-      DISPATCHER_POLL_MS: '200',
-      LOG_LEVEL: 'debug',
-    };
+    const { adminToken, env } = serviceEnv(database.url, { LOG_LEVEL: 'debug' });
     services.push(
       ...(await Promise.all([
         startService('api-gateway', env),
@@ -66,10 +57,7 @@ describe('system: logs carry no customer data', () => {
       ])),
     );
     gatewayUrl = services[0]!.url;
-    const admin = new ApiClient(gatewayUrl, adminToken);
-    const org = await admin.expect<{ id: string }>(201, 'POST', '/v1/admin/orgs', { name: 'redaction', plan: 'pro' });
-    apiKey = (await admin.expect<{ key: string }>(201, 'POST', `/v1/admin/orgs/${org.id}/api-keys`, {})).key;
-    api = new ApiClient(gatewayUrl, apiKey);
+    ({ api, key: apiKey } = await newOrgClient(gatewayUrl, adminToken, { name: 'redaction', plan: 'pro' }));
   }, SLOW);
 
   afterAll(async () => {

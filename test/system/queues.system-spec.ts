@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import { createDataSource } from '@hourglass/db';
 import {
   createTestDatabase,
@@ -11,7 +9,7 @@ import {
   type TestDatabase,
   waitFor,
 } from '@hourglass/testing';
-import { ApiClient, newOrgClient } from './api-client.js';
+import { ApiClient, newOrgClient, serviceEnv } from './api-client.js';
 
 /**
  * Named queues with two dispatcher processes on one database: the guarantees must hold across
@@ -48,15 +46,7 @@ describe('system: named queues across two dispatchers', () => {
         Math.floor(Math.random() * 40),
       );
     });
-    const adminToken = randomBytes(24).toString('base64url');
-    const env = {
-      DATABASE_URL: database.url,
-      HOURGLASS_ADMIN_TOKEN: adminToken,
-      ENCRYPTION_KEYS: KeyRing.generateSpec(),
-      HOURGLASS_LOCAL_MODE: 'true',
-      DISPATCHER_POLL_MS: '200',
-      DISPATCHER_QUEUE_POLL_MS: '100',
-    };
+    const { adminToken, env } = serviceEnv(database.url, { DISPATCHER_QUEUE_POLL_MS: '100' });
     services.push(
       ...(await Promise.all([
         startService('api-gateway', env),

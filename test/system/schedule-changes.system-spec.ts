@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import { createDataSource } from '@hourglass/db';
 import {
   createTestDatabase,
@@ -11,7 +9,7 @@ import {
   type RunningService,
   type TestDatabase,
 } from '@hourglass/testing';
-import { ApiClient, newOrgClient } from './api-client.js';
+import { ApiClient, newOrgClient, serviceEnv } from './api-client.js';
 
 /**
  * Pause, edit and delete of a per-second schedule while its next occurrences are already
@@ -32,19 +30,13 @@ describe('system: schedule changes take back the occurrences prepared ahead', ()
     database = await createTestDatabase();
     db = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
     sink = await startHttpSink();
-    const adminToken = randomBytes(24).toString('base64url');
-    const env = {
-      DATABASE_URL: database.url,
-      HOURGLASS_ADMIN_TOKEN: adminToken,
-      ENCRYPTION_KEYS: KeyRing.generateSpec(),
-      HOURGLASS_LOCAL_MODE: 'true',
-      DISPATCHER_POLL_MS: '200',
+    const { adminToken, env } = serviceEnv(database.url, {
       SCHEDULE_LOOKAHEAD_MS: '2000',
       // Per-second schedules on the default plan.
       HOURGLASS_PLANS: JSON.stringify({
         free: { tier: 1, minScheduleIntervalMs: 1_000, maxSchedules: 20, tasksPerMonth: 100_000, retentionDays: 7 },
       }),
-    };
+    });
     const started = await Promise.all(
       (['api-gateway', 'scheduler', 'dispatcher'] as const).map((name) => startService(name, env)),
     );

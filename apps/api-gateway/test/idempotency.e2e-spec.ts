@@ -61,13 +61,15 @@ describe('Idempotency-Key', () => {
       .set('idempotency-key', 'sealed-key')
       .send({ name: 'ci' })
       .expect(201);
-    const rotated = await gw
-      .http()
-      .post('/v1/org/signing-secrets/rotate')
-      .set('authorization', auth)
-      .set('idempotency-key', 'sealed-secret')
-      .send({})
-      .expect(201);
+    const rotate = () =>
+      gw
+        .http()
+        .post('/v1/org/signing-secrets/rotate')
+        .set('authorization', auth)
+        .set('idempotency-key', 'sealed-secret')
+        .send({})
+        .expect(201);
+    const rotated = await rotate();
     const withHeader = {
       request: { url: 'https://example.com/hook', headers: { authorization: 'Bearer task-token-1' } },
     };
@@ -80,13 +82,7 @@ describe('Idempotency-Key', () => {
       for (const secret of [created.body.key, rotated.body.signingSecret, 'task-token-1'])
         expect(body).not.toContain(secret);
     }
-    const replayed = await gw
-      .http()
-      .post('/v1/org/signing-secrets/rotate')
-      .set('authorization', auth)
-      .set('idempotency-key', 'sealed-secret')
-      .send({})
-      .expect(201);
+    const replayed = await rotate();
     expect(replayed.headers['idempotent-replayed']).toBe('true');
     expect(replayed.text).toBe(rotated.text);
   });
