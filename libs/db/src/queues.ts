@@ -14,7 +14,7 @@ import { queryRows } from './sql.js';
 /**
  * The only module that touches pg-boss (docs/decisions/0012). Services fetch, insert, complete and
  * cancel delivery jobs through the functions below; everything that relies on pg-boss internals
- * rather than its public API is marked INTERNAL here and pinned by libs/db/src/queues.int-spec.ts.
+ * rather than its public API is marked INTERNAL here and pinned by libs/testing/src/pg-boss-contract.int-spec.ts.
  */
 
 /** pg-boss queue names. Queues are created by the migrate step, never by services at start-up. */
@@ -153,13 +153,17 @@ export async function jobsInsertStatement(boss: PgBoss, jobs: DeliveryJobInsert[
 
 const JOB_TABLE = `${PGBOSS_SCHEMA}.job`;
 const JOB_STATE_TYPE = `${PGBOSS_SCHEMA}.job_state`;
-/** INTERNAL: the columns and states of pgboss.job that `withdrawUnfetchedJob` reads (pinned by the contract test). */
+/**
+ * INTERNAL: the columns and states of pgboss.job that `withdrawUnfetchedJob` and retention read (pinned by the
+ * contract test). `live` is pg-boss's own LIVE_STATES: a `failed` job can still be retried by hand.
+ */
 export const JOB_TABLE_CONTRACT = {
   table: JOB_TABLE,
   stateType: JOB_STATE_TYPE,
   columns: ['id', 'name', 'state', 'data'],
   unfetched: ['created', 'retry'],
   fetched: 'active',
+  live: ['created', 'retry', 'active', 'failed'],
 } as const;
 
 export type PendingJob = 'released' | 'active' | 'none';

@@ -102,7 +102,7 @@ describe('pg-boss internals the task writer relies on', () => {
       [PGBOSS_SCHEMA],
     );
     expect(states.map((s: { enumlabel: string }) => s.enumlabel)).toEqual(
-      expect.arrayContaining([...JOB_TABLE_CONTRACT.unfetched, JOB_TABLE_CONTRACT.fetched]),
+      expect.arrayContaining([...JOB_TABLE_CONTRACT.unfetched, JOB_TABLE_CONTRACT.fetched, ...JOB_TABLE_CONTRACT.live]),
     );
   });
 

@@ -44,22 +44,3 @@ export async function until(
   await waitFor(condition, (ok) => ok, options);
   return Date.now() - started;
 }
-
-/**
- * A negative assertion that has no positive marker to wait for: `holds()` must stay true at every
- * read for the whole of `ms` (explicit and bounded). Throws at the first read where it does not.
- * Prefer waiting for a marker that proves the moment has passed (a later request, a completed job).
- */
-export async function holdsFor(
-  holds: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-  intervalMs = 50,
-): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (!(await holds())) throw new Error(`expected ${what} for ${ms} ms, but it stopped holding`);
-    if (Date.now() >= end) return;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(0, end - Date.now()))));
-  }
-}

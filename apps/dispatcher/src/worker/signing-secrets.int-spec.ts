@@ -13,7 +13,7 @@ describe('SigningSecrets cache', () => {
 
   afterAll(() => fixture.close());
 
-  it('stays within its bound: lapsed entries go first, then the longest held', async () => {
+  it('holds at most its bound of orgs, and still opens a new org past it', async () => {
     const orgs = [];
     for (let i = 0; i < 4; i++) orgs.push((await make.org(fixture.db, keys, `org ${i}`)).org.id);
     const secrets = new SigningSecrets(new SigningSecretRepository(fixture.db), keys, 2);

@@ -1,7 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AttemptEntity } from '../entities/attempt.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
-import { queryRows } from '../sql.js';
 
 export type NewAttempt = AttemptEntity;
 
@@ -64,22 +63,5 @@ export class AttemptRepository {
       .limit(limit + 1)
       .getMany();
     return toPage(rows, limit);
-  }
-
-  /**
-   * Deletes up to `batchSize` attempts older than their org's retention. Small batches keep
-   * locks and WAL bursts short; the caller loops until fewer than a batch come back.
-   */
-  async deleteExpired(batchSize: number): Promise<number> {
-    const rows = await queryRows(
-      this.db.manager,
-      `DELETE FROM attempts WHERE id IN (
-         SELECT a.id FROM attempts a JOIN organizations o ON o.id = a.org_id
-          WHERE a.started_at < now() - make_interval(days => o.retention_days)
-          LIMIT $1)
-       RETURNING id`,
-      [batchSize],
-    );
-    return rows.length;
   }
 }

@@ -64,14 +64,4 @@ export class IdempotencyRepository {
       key,
     ]);
   }
-
-  /** Deletes up to `batchSize` expired keys (the scheduler's retention pass). */
-  async deleteExpired(batchSize: number): Promise<number> {
-    const rows = await queryRows(
-      this.db.manager,
-      `DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT $1) RETURNING 1`,
-      [batchSize],
-    );
-    return rows.length;
-  }
 }

@@ -1,13 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { FINISHED_STATUSES } from '@hourglass/domain';
-import { PGBOSS_SCHEMA, Queue } from '../queues.js';
+import { JOB_TABLE_CONTRACT, Queue } from '../queues.js';
 import { queryRows } from '../sql.js';
 
-/**
- * pg-boss's own live states (its LIVE_STATES: a `failed` job can still be retried by hand). A task
- * with a delivery job in one of these is never deleted.
- */
-const LIVE_JOB_STATES = `('created', 'retry', 'active', 'failed')`;
+/** A task with a delivery job in one of pg-boss's live states is never deleted. */
+const LIVE_JOB_STATES = `(${JOB_TABLE_CONTRACT.live.map((state) => `'${state}'`).join(', ')})`;
+const JOB_TABLE = JOB_TABLE_CONTRACT.table;
 
 /** The org's retention cutoff: its `retention_days` (the plan's, unless an operator set one) before now. */
 const CUTOFF = `now() - make_interval(days => o.retention_days)`;
@@ -56,14 +54,15 @@ export class RetentionRepository {
   /**
    * Finished tasks that still have a live delivery job (a cancelled task's pending job stays until
    * a dispatcher completes it): kept this pass. Found by payload, so also when `job_id` does not name
-   * the job (a retry's job). One read of the queue's live jobs per pass instead of one per batch.
+   * the job (rows written before the task writer recorded every job's id, decision 0012). One read
+   * of the queue's live jobs per pass instead of one per batch.
    * A finished task cannot gain a job later in the pass without leaving the finished statuses
    * (replay sets it queued in the job's transaction), which each batch re-checks under its row lock.
    */
   async tasksWithLiveJobs(): Promise<string[]> {
     const rows = await queryRows<{ id: string }>(
       this.db.manager,
-      `SELECT DISTINCT t.id FROM ${PGBOSS_SCHEMA}.job j JOIN tasks t ON t.id = (j.data->>'taskId')::uuid
+      `SELECT DISTINCT t.id FROM ${JOB_TABLE} j JOIN tasks t ON t.id = (j.data->>'taskId')::uuid
         WHERE j.name = $1 AND j.state IN ${LIVE_JOB_STATES} AND t.status = ANY($2::text[])`,
       [Queue.Deliver, FINISHED_STATUSES],
     );
@@ -87,7 +86,7 @@ export class RetentionRepository {
               WHERE t.org_id = o.id AND t.status = ANY($1::text[])
                 AND t.id < ${v7Floor(CUTOFF)} AND t.finished_at < ${CUTOFF}
                 AND t.id <> ALL($4::uuid[])
-                AND NOT EXISTS (SELECT 1 FROM ${PGBOSS_SCHEMA}.job j
+                AND NOT EXISTS (SELECT 1 FROM ${JOB_TABLE} j
                                  WHERE j.name = $5 AND j.id = t.job_id AND j.state IN ${LIVE_JOB_STATES})
               LIMIT $2) c
           WHERE o.id >= $3::uuid
