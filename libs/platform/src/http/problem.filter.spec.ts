@@ -29,7 +29,7 @@ function capturingLogger(): { logger: AppLogger; lines: string[] } {
 describe('toProblem', () => {
   it('logs a database error with its SQLSTATE, constraint and message only: never the statement or its parameters', () => {
     const { logger, lines } = capturingLogger();
-    const driverError = Object.assign(new Error('insert or update on table "tasks" violates foreign key constraint'), {
+    const driverError = Object.assign(new Error('invalid input syntax for type uuid: "sk_live_quoted"'), {
       code: '23503',
       constraint: 'tasks_queue_fk',
       detail: 'Key (org_id, queue)=(0193, secret-queue) is not present in table "queues".',
@@ -50,7 +50,7 @@ describe('toProblem', () => {
       type: 'QueryFailedError',
       code: '23503',
       constraint: 'tasks_queue_fk',
-      message: 'insert or update on table "tasks" violates foreign key constraint',
+      message: 'invalid input syntax for type uuid: "[redacted]"',
     });
     expect(logged.err.stack).toContain('QueryFailedError');
     for (const leak of [
@@ -58,6 +58,7 @@ describe('toProblem', () => {
       'sk_live_123',
       'hunter2',
       'secret-queue',
+      'sk_live_quoted',
       'INSERT INTO',
       'driverError',
       'parameters',

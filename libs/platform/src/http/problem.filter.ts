@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { AppLogger } from '../logging/app-logger.js';
+import { redactErrorText } from '../logging/redact.js';
 import { codeOfStatus, errorStatus, problem, type ProblemDetails } from './error-status.js';
 
 const DB_UNAVAILABLE = new Set([
@@ -61,10 +62,11 @@ export function loggableError(error: unknown, depth = 0): Record<string, unknown
   }
   const e = error as { name?: unknown; message?: unknown; code?: unknown; constraint?: unknown; stack?: unknown };
   described.name = typeof e.name === 'string' ? e.name : (error.constructor?.name ?? 'Error');
-  described.message = typeof e.message === 'string' ? e.message : String(error);
+  // The logger's own rule for error text: PostgreSQL quotes offending values in its messages.
+  described.message = redactErrorText(typeof e.message === 'string' ? e.message : String(error));
   if (typeof e.code === 'string' || typeof e.code === 'number') described.code = e.code;
   if (isDatabaseError(error) && typeof e.constraint === 'string') described.constraint = e.constraint;
-  if (typeof e.stack === 'string') described.stack = e.stack;
+  if (typeof e.stack === 'string') described.stack = redactErrorText(e.stack);
   const cause = (error as { cause?: unknown }).cause;
   if (cause !== undefined && depth < 3) described.cause = loggableError(cause, depth + 1);
   return described;
