@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { ApiProblems } from '../docs/problem.js';
 import { TaskPage } from '../tasks/tasks.responses.js';
 import type { Page } from '@hourglass/db';
 import { TaskStatus } from '@hourglass/domain';
@@ -16,7 +15,6 @@ export class DeadLettersController {
   @Get()
   @ApiOperation({ summary: 'Failed tasks, newest first, with their last attempt (label, createdAfter/Before, cursor)' })
   @ApiOkResponse({ type: TaskPage })
-  @ApiProblems(400)
   list(@Auth() auth: AuthContext, @Query() query: DeadLettersQuery): Promise<Page<TaskResponse>> {
     return this.tasks.list(auth.orgId, { ...query, status: TaskStatus.Failed });
   }

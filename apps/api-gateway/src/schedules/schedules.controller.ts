@@ -37,7 +37,6 @@ export class SchedulesController {
   @Get()
   @ApiOperation({ summary: 'List schedules, newest first' })
   @ApiOkResponse({ type: SchedulePage })
-  @ApiProblems(400)
   list(@Auth() auth: AuthContext, @Query() query: PageQuery): Promise<Page<ScheduleResponse>> {
     return this.schedules.list(auth.orgId, query);
   }
@@ -107,7 +106,7 @@ export class SchedulesController {
   @Get(':id/next')
   @ApiOperation({ summary: 'The next fire times from now (count 1-100, default 10)' })
   @ApiOkResponse({ type: NextRuns })
-  @ApiProblems(400, 404)
+  @ApiProblems(404)
   next(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: NextQuery): Promise<{ data: string[] }> {
     return this.schedules.next(auth.orgId, id, query.count ?? 10);
   }
@@ -115,7 +114,7 @@ export class SchedulesController {
   @Get(':id/history')
   @ApiOperation({ summary: "The schedule's versions (created, updated, paused, resumed), newest first" })
   @ApiOkResponse({ type: ScheduleVersionPage })
-  @ApiProblems(400, 404)
+  @ApiProblems(404)
   history(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
@@ -129,7 +128,7 @@ export class SchedulesController {
     summary: 'What each occurrence did: fired (with its task) or skipped (with the reason), newest first',
   })
   @ApiOkResponse({ type: OccurrencePage })
-  @ApiProblems(400, 404)
+  @ApiProblems(404)
   occurrences(
     @Auth() auth: AuthContext,
     @Param('id') id: string,

@@ -59,7 +59,6 @@ export class TasksController {
   @Get()
   @ApiOperation({ summary: 'List tasks, newest first (status, label=key:value, queue, createdAfter/Before)' })
   @ApiOkResponse({ type: TaskPage })
-  @ApiProblems(400)
   list(@Auth() auth: AuthContext, @Query() query: ListTasksQuery): Promise<Page<TaskResponse>> {
     return this.tasks.list(auth.orgId, query);
   }
@@ -84,7 +83,7 @@ export class TasksController {
   @Get(':id/attempts')
   @ApiOperation({ summary: "A task's attempts, newest first" })
   @ApiOkResponse({ type: AttemptPage })
-  @ApiProblems(400, 404)
+  @ApiProblems(404)
   attempts(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
