@@ -6,7 +6,7 @@ const MAX_DATE_TIME_LENGTH = 35;
 
 const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
-export function daysInMonth(year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   return [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
 }
 
@@ -33,5 +33,3 @@ export function parseInstant(text: string): Date | undefined {
   const ms = Date.parse(text.toUpperCase());
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
-
-export const isInstant = (text: string): boolean => parseInstant(text) !== undefined;

@@ -1,6 +1,6 @@
 import { AddressPolicy } from '@hourglass/domain';
 
-export { embeddedIPv4, isPublicAddress, parseAllowList } from '@hourglass/domain';
+export { embeddedIPv4, parseAllowList } from '@hourglass/domain';
 
 /**
  * The connect-time check: every address the dispatcher's lookup resolves is checked here before a
