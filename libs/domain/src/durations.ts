@@ -7,6 +7,12 @@ export const MAX_DURATION_LENGTH = 32;
 /** The pattern a duration field documents (OpenAPI `pattern`). */
 export const DURATION_PATTERN = DURATION.source;
 
+/** Milliseconds as the largest whole unit: 900000 → "15m", 90000 → "90s", 1500 → "1500ms". */
+export function formatDuration(ms: number): string {
+  const unit = (['d', 'h', 'm', 's'] as const).find((name) => ms % UNIT_MS[name] === 0);
+  return unit ? `${ms / UNIT_MS[unit]}${unit}` : `${ms}ms`;
+}
+
 /** Parses `"90s"`, `"5m"`, `"2h"`, `"1d"`, `"250ms"` into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   if (text.length > MAX_DURATION_LENGTH) return undefined;

@@ -2,6 +2,7 @@ import { newId, type NewSchedule, type NewTask, type ScheduleChanges, type Sched
 import {
   AppError,
   ErrorCode,
+  formatDuration,
   initialStatus,
   nextFireAfter,
   parseDuration,
@@ -11,7 +12,6 @@ import {
   TaskLimits,
 } from '@hourglass/domain';
 import type { CreateScheduleDto, UpdateScheduleDto } from './schedules.dto.js';
-import { formatDuration } from './schedule.validators.js';
 
 /** Schedules default to one attempt: the next occurrence is the retry. */
 export const DEFAULT_SCHEDULE_ATTEMPTS = 1;

@@ -1,4 +1,4 @@
-import { cronError, isValidTimezone, parseDuration, ScheduleLimits } from '@hourglass/domain';
+import { cronError, formatDuration, isValidTimezone, parseDuration, ScheduleLimits } from '@hourglass/domain';
 import { constraint } from '../tasks/task.validators.js';
 
 /** The floor for any plan: a schedule fires at most once a second. */
@@ -25,16 +25,3 @@ export const MinDuration = (minMs: number) =>
     const ms = typeof v === 'string' ? parseDuration(v) : undefined;
     return ms !== undefined && ms < minMs ? `must be at least ${formatDuration(minMs)}` : undefined;
   });
-
-const UNITS: [string, number][] = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1_000],
-];
-
-/** Milliseconds as the largest whole unit: 900000 → "15m", 90000 → "90s", 1500 → "1500ms". */
-export function formatDuration(ms: number): string {
-  const unit = UNITS.find(([, size]) => ms % size === 0);
-  return unit ? `${ms / unit[1]}${unit[0]}` : `${ms}ms`;
-}

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import {
   AppError,
+  formatDuration,
   DURATION_PATTERN,
   ErrorCode,
   type HttpMethod,
@@ -16,7 +17,7 @@ import type { ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } 
 import { RefusesNull } from '@hourglass/platform';
 import { CreateTaskDto } from '../tasks/tasks.dto.js';
 import { ExclusiveWith, IsDuration } from '../tasks/task.validators.js';
-import { formatDuration, IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.validators.js';
+import { IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.validators.js';
 
 const MAX_INTERVAL = formatDuration(ScheduleLimits.maxIntervalMs);
 
@@ -56,7 +57,7 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, [
   })
   @IsOptional()
   @ExclusiveWith('cron')
-  @IsDuration(ScheduleLimits.maxIntervalMs, MAX_INTERVAL)
+  @IsDuration(ScheduleLimits.maxIntervalMs)
   @MinDuration(MIN_INTERVAL_MS)
   interval?: string;
 

@@ -2,6 +2,7 @@ import { registerDecorator, type ValidationArguments, type ValidationOptions } f
 import { RE2JS } from 're2js';
 import {
   ErrorCode,
+  formatDuration,
   HEADER_NAME,
   parseDuration,
   parseInstant,
@@ -76,23 +77,23 @@ export const IsTargetUrl = (): PropertyDecorator => {
 };
 
 /** A duration string (`"30s"`, `"5m"`), at most `maxMs` when given. */
-export const IsDuration = (maxMs?: number, maxLabel?: string) =>
+export const IsDuration = (maxMs?: number) =>
   constraint('isDuration', (v) => {
     const ms = typeof v === 'string' ? parseDuration(v) : undefined;
     if (ms === undefined) return 'must be a duration like "30s", "5m", "2h" or "1d"';
-    return maxMs !== undefined && ms > maxMs ? `must be at most ${maxLabel ?? `${maxMs}ms`}` : undefined;
+    return maxMs !== undefined && ms > maxMs ? `must be at most ${formatDuration(maxMs)}` : undefined;
   });
 
 /**
  * An RFC 3339 date-time naming a real instant (no Feb 30, no `:60`, never shifted), at most
  * `maxAheadMs` after now when given.
  */
-export const IsInstant = (maxAheadMs?: number, maxLabel?: string) =>
+export const IsInstant = (maxAheadMs?: number) =>
   constraint('isInstant', (v) => {
     const instant = typeof v === 'string' ? parseInstant(v) : undefined;
     if (!instant) return 'must be an RFC 3339 date-time that exists, like "2026-12-31T23:59:59Z"';
     return maxAheadMs !== undefined && instant.getTime() > Date.now() + maxAheadMs
-      ? `must be at most ${maxLabel ?? `${maxAheadMs}ms`} ahead`
+      ? `must be at most ${formatDuration(maxAheadMs)} ahead`
       : undefined;
   });
 

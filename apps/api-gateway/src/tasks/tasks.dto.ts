@@ -16,7 +16,14 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { DURATION_PATTERN, HTTP_METHODS, type HttpMethod, TaskLimits, type TaskStatus } from '@hourglass/domain';
+import {
+  DURATION_PATTERN,
+  formatDuration,
+  HTTP_METHODS,
+  type HttpMethod,
+  TaskLimits,
+  type TaskStatus,
+} from '@hourglass/domain';
 import type { AttemptEntity, TaskEntity, TaskKind } from '@hourglass/db';
 import {
   ExclusiveWith,
@@ -30,7 +37,7 @@ import {
 } from './task.validators.js';
 import { QUEUE_NAME_PATTERN } from '../queues/queues.dto.js';
 
-const MAX_DELAY = '366d';
+const MAX_DELAY = formatDuration(TaskLimits.maxDelayMs);
 
 const TARGET_URL_DESCRIPTION =
   'Absolute http(s) URL. Outside local mode an IP literal in a private, loopback, link-local or reserved range, ' +
@@ -113,7 +120,7 @@ export class CreateTaskDto {
     description: `Run after this long (at most ${MAX_DELAY}); exclusive with runAt`,
   })
   @IsOptional()
-  @IsDuration(TaskLimits.maxDelayMs, MAX_DELAY)
+  @IsDuration(TaskLimits.maxDelayMs)
   delay?: string;
 
   @ApiPropertyOptional({
@@ -121,7 +128,7 @@ export class CreateTaskDto {
     description: `Run at this time (RFC 3339, a real calendar instant; a past time means now, at most ${MAX_DELAY} ahead); exclusive with delay`,
   })
   @IsOptional()
-  @IsInstant(TaskLimits.maxDelayMs, MAX_DELAY)
+  @IsInstant(TaskLimits.maxDelayMs)
   @ExclusiveWith('delay') // checked first (decorators register bottom-up): the conflict is the clearer message
   runAt?: string;
 
