@@ -36,7 +36,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     const config = toSchedulerConfig({ DATABASE_URL: fixture.database.url, RETENTION_BATCH_SIZE: 2 } as SchedulerEnv);
     retention = new RetentionService(
       config,
-      db,
+      new RetentionRepository(db),
       leader as unknown as LeaderService,
       new AppLogger('retention-test', 'silent'),
       new Metrics('scheduler-retention-test'),
@@ -271,12 +271,11 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     });
     const service = new RetentionService(
       toSchedulerConfig({ DATABASE_URL: fixture.database.url, RETENTION_BATCH_SIZE: 2 } as SchedulerEnv),
-      db,
+      counted,
       losing as unknown as LeaderService,
       new AppLogger('retention-test', 'silent'),
       new Metrics('scheduler-retention-losing'),
     );
-    (service as unknown as { repo: RetentionRepository }).repo = counted;
     expect((await service.runOnce()).tasks).toBe(4);
     expect(batches).toBe(2);
   });

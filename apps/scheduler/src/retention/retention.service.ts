@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { FIRST_ORG, RetentionRepository, type RetentionBatch } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
@@ -25,17 +24,15 @@ export interface RetentionPass {
 export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
-  private readonly repo: RetentionRepository;
   private readonly deleted;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
-    @Inject(DataSource) db: DataSource,
+    @Inject(RetentionRepository) private readonly repo: RetentionRepository,
     @Inject(LeaderService) private readonly leader: Pick<LeaderService, 'leading' | 'on'>,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
-    this.repo = new RetentionRepository(db);
     this.deleted = metrics.counter('hourglass_retention_deleted_total', 'Rows deleted by retention', ['table']);
   }
 

@@ -17,6 +17,7 @@ import {
   UsageRepository,
   QueueRepository,
   QueueAdmissionRepository,
+  RetentionRepository,
   type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
@@ -33,6 +34,7 @@ const REPOSITORIES = [
   SigningSecretRepository,
   QueueRepository,
   QueueAdmissionRepository,
+  RetentionRepository,
 ] as const;
 
 export function dbProviders(
