@@ -1,5 +1,4 @@
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-import { parseAllowList } from '@hourglass/domain';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class ApiGatewayEnv extends CommonEnv {
@@ -22,32 +21,11 @@ export class ApiGatewayEnv extends CommonEnv {
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true })
   HOURGLASS_PUBLIC_URL?: string;
-
-  /**
-   * CIDR ranges opened for targets outside local mode, e.g. "10.0.0.0/8,192.168.1.0/24" (as for the
-   * dispatcher): URLs naming an address in them, or `localhost` once loopback is opened, may be created.
-   */
-  @IsOptional()
-  @IsString()
-  HOURGLASS_ALLOW_PRIVATE_TARGETS?: string;
-}
-
-/** Local mode opens every range; otherwise only those HOURGLASS_ALLOW_PRIVATE_TARGETS names. */
-function privateTargetsFrom(localMode: boolean, value: string | undefined): readonly string[] | 'all' {
-  if (localMode) return 'all';
-  try {
-    return parseAllowList(value);
-  } catch (error) {
-    throw new Error(`Invalid configuration:\n  HOURGLASS_ALLOW_PRIVATE_TARGETS: ${(error as Error).message}`);
-  }
 }
 
 export function toApiGatewayConfig(env: ApiGatewayEnv) {
-  const common = toCommonConfig(env, 20);
   return {
-    ...common,
-    /** Create-time refusal of private targets (the dispatcher's connect-time guard stays the authority). */
-    privateTargets: privateTargetsFrom(common.localMode, env.HOURGLASS_ALLOW_PRIVATE_TARGETS),
+    ...toCommonConfig(env, 20),
     http: { port: env.PORT ?? 8080, publicUrl: env.HOURGLASS_PUBLIC_URL ?? null },
     auth: { adminToken: env.HOURGLASS_ADMIN_TOKEN, keyCacheTtlMs: 10_000 },
     encryptionKeys: env.ENCRYPTION_KEYS,

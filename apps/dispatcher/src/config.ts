@@ -53,11 +53,6 @@ export class DispatcherEnv extends CommonEnv {
   @Min(1)
   @Max(1_000)
   DISPATCHER_CIRCUIT_THRESHOLD?: number;
-
-  /** CIDR ranges opened for targets outside local mode, e.g. "10.0.0.0/8,192.168.1.0/24". */
-  @IsOptional()
-  @IsString()
-  HOURGLASS_ALLOW_PRIVATE_TARGETS?: string;
 }
 
 export function toDispatcherConfig(env: DispatcherEnv) {
@@ -72,7 +67,6 @@ export function toDispatcherConfig(env: DispatcherEnv) {
       batchSize: env.DISPATCHER_BATCH_SIZE ?? 100,
       pollMs: env.DISPATCHER_POLL_MS ?? 500,
       orgConcurrency: env.DISPATCHER_ORG_CONCURRENCY ?? Math.ceil((env.DISPATCHER_CONCURRENCY ?? 200) / 4),
-      allowPrivateTargets: env.HOURGLASS_ALLOW_PRIVATE_TARGETS ?? '',
     },
   };
 }

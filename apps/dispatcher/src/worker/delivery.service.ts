@@ -5,7 +5,7 @@ import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, Channel, Listener, SigningSecretRepository, TaskRepository } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { DispatcherConfig } from '../config.js';
-import { HttpDeliveryClient, SsrfGuard, parseAllowList } from '../delivery/index.js';
+import { HttpDeliveryClient, SsrfGuard } from '../delivery/index.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { ResultWriter } from './result-writer.js';
@@ -33,7 +33,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     const circuits = new CircuitBreakers(config.circuit);
     const deliveryMetrics = new DeliveryMetrics(metrics, () => circuits.openCount);
-    const guard = new SsrfGuard(config.localMode ? 'all' : parseAllowList(config.delivery.allowPrivateTargets));
+    const guard = new SsrfGuard(config.privateTargets);
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
     const onError = (error: Error, where: string) =>
       this.logger.warn({ msg: `delivery ${where} failed`, err: error }, 'Delivery');
