@@ -8,6 +8,7 @@ import { QuotaCheck1764600000000 } from './1764600000000-quota-check.js';
 import { AttemptsWithoutForeignKeys1764700000000 } from './1764700000000-attempts-without-foreign-keys.js';
 import { LeanTaskIndexes1764800000000 } from './1764800000000-lean-task-indexes.js';
 import { VerbatimIdempotentReplays1764900000000 } from './1764900000000-verbatim-idempotent-replays.js';
+import { EnvelopeEncryption1765000000001 } from './1765000000001-envelope-encryption.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AttemptsWithoutForeignKeys1764700000000,
   LeanTaskIndexes1764800000000,
   VerbatimIdempotentReplays1764900000000,
+  EnvelopeEncryption1765000000001,
 ];

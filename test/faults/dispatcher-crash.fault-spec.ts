@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource } from '@hourglass/db';
 import {
   createTestDatabase,
@@ -10,6 +9,7 @@ import {
   type HttpSink,
   type RunningService,
   type TestDatabase,
+  testMasterKeys,
 } from '@hourglass/testing';
 
 const TASKS = Number(process.env.FAULT_TASKS ?? 10_000);
@@ -29,7 +29,7 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
+    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     // A little latency keeps deliveries in flight, so kills do interrupt some.
     sink = await startHttpSink((_req, res) => void setTimeout(() => res.end('ok'), 250));
   }, SLOW);
@@ -44,8 +44,7 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
   it(
     'delivers every task at least once, duplicates only with the same webhook-id',
     async () => {
-      const keySpec = KeyRing.generateSpec();
-      const { org } = await make.org(db, new KeyRing(keySpec));
+      const { org } = await make.org(db);
       const boss = createBoss(database.url, 'producer');
       await boss.start();
       const ids = await seedDueTasks(db, boss, {
@@ -58,7 +57,7 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
 
       const env = {
         DATABASE_URL: database.url,
-        ENCRYPTION_KEYS: keySpec,
+        HOURGLASS_MASTER_KEYS: testMasterKeys(),
         HOURGLASS_LOCAL_MODE: 'true',
         DISPATCHER_POLL_MS: '200',
       };

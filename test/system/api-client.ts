@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KeyRing } from '@hourglass/crypto';
-import { waitFor } from '@hourglass/testing';
+import { waitFor, testMasterKeys } from '@hourglass/testing';
 
 /** A minimal client of the public API, for system tests: plain fetch, no SDK. */
 export class ApiClient {
@@ -40,7 +39,7 @@ export function serviceEnv(databaseUrl: string, extra: Record<string, string> = 
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     HOURGLASS_ADMIN_TOKEN: adminToken,
-    ENCRYPTION_KEYS: KeyRing.generateSpec(),
+    HOURGLASS_MASTER_KEYS: testMasterKeys(),
     HOURGLASS_LOCAL_MODE: 'true',
     DISPATCHER_POLL_MS: '200',
     ...extra,

@@ -8,6 +8,7 @@ import {
   type RunningService,
   type TestDatabase,
   waitFor,
+  testMasterKeys,
 } from '@hourglass/testing';
 import { ApiClient, newOrgClient, serviceEnv } from './api-client.js';
 
@@ -30,7 +31,7 @@ describe('system: named queues across two dispatchers', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
+    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     sink = await startHttpSink((req, res) => {
       const key = req.path.split('/')[1]!;
       open.set(key, (open.get(key) ?? 0) + 1);

@@ -8,6 +8,7 @@ import {
   type ReceivedRequest,
   type RunningService,
   type TestDatabase,
+  testMasterKeys,
 } from '@hourglass/testing';
 import { ApiClient, newOrgClient, serviceEnv } from './api-client.js';
 
@@ -28,7 +29,7 @@ describe('system: schedule changes take back the occurrences prepared ahead', ()
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
+    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     sink = await startHttpSink();
     const { adminToken, env } = serviceEnv(database.url, {
       SCHEDULE_LOOKAHEAD_MS: '2000',

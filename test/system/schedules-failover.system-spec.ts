@@ -1,4 +1,3 @@
-import { KeyRing } from '@hourglass/crypto';
 import { createDataSource } from '@hourglass/db';
 import {
   createTestDatabase,
@@ -9,6 +8,7 @@ import {
   type RunningService,
   type TestDatabase,
   until,
+  testMasterKeys,
 } from '@hourglass/testing';
 import type { DataSource } from 'typeorm';
 
@@ -38,7 +38,7 @@ describe('system: scheduler failover', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
+    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     sink = await startHttpSink();
   }, SLOW);
 
@@ -52,10 +52,9 @@ describe('system: scheduler failover', () => {
   it(
     'the standby takes over within 15 s after SIGKILL of the leader; no occurrence is lost or doubled',
     async () => {
-      const keySpec = KeyRing.generateSpec();
       const env = {
         DATABASE_URL: database.url,
-        ENCRYPTION_KEYS: keySpec,
+        HOURGLASS_MASTER_KEYS: testMasterKeys(),
         HOURGLASS_LOCAL_MODE: 'true',
         LEADER_RETRY_MS: '1000',
         DISPATCHER_POLL_MS: '200',
@@ -66,7 +65,7 @@ describe('system: scheduler failover', () => {
       await until(() => leading(first), { timeoutMs: 10_000, what: 'the first scheduler to lead' });
       const standby = await start('scheduler');
 
-      const { org } = await make.org(db, new KeyRing(keySpec));
+      const { org } = await make.org(db);
       const made = [];
       for (let i = 0; i < SCHEDULES; i++)
         made.push(await make.schedule(db, { orgId: org.id, url: `${sink.url}/tick`, cron: '* * * * * *' }));

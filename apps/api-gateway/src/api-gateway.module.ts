@@ -38,7 +38,7 @@ export class ApiGatewayModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: KeyRing, useValue: new KeyRing(config.encryptionKeys) },
+        { provide: KeyRing, useValue: new KeyRing(config.masterKeys) },
         HttpMetrics,
       ],
       exports: [APP_CONFIG, KeyRing],

@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
-import { KeyRing } from '@hourglass/crypto';
 import { createHttpApp, loadConfig } from '@hourglass/platform';
-import { createTestDatabase, type TestDatabase } from '@hourglass/testing';
+import { createTestDatabase, type TestDatabase, testMasterKeys } from '@hourglass/testing';
 import { ApiGatewayEnv, toApiGatewayConfig, type ApiGatewayConfig } from '../src/config.js';
 import { ApiGatewayModule } from '../src/api-gateway.module.js';
 import { OpenApiContract } from './openapi-contract.js';
@@ -28,7 +27,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   const config = loadConfig(ApiGatewayEnv, toApiGatewayConfig, {
     DATABASE_URL: db.url,
     HOURGLASS_ADMIN_TOKEN: ADMIN_TOKEN,
-    ENCRYPTION_KEYS: KeyRing.generateSpec(),
+    HOURGLASS_MASTER_KEYS: testMasterKeys(),
     LOG_LEVEL: 'silent',
     ...env,
   }) as ApiGatewayConfig;

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import { DEFAULT_PLANS } from '@hourglass/domain';
 import { loadConfig } from '@hourglass/platform';
 import { ApiGatewayEnv, toApiGatewayConfig } from '../src/config.js';
 import { startGateway, type Gateway } from './harness.js';
+import { testMasterKeys } from '@hourglass/testing';
 
 const TINY = { tier: 0, minScheduleIntervalMs: 60_000, maxSchedules: 2, tasksPerMonth: 3, retentionDays: 3 };
 
@@ -179,7 +179,7 @@ describe('plans and quotas', () => {
     const env = {
       DATABASE_URL: 'postgres://x/y',
       HOURGLASS_ADMIN_TOKEN: 'x'.repeat(16),
-      ENCRYPTION_KEYS: KeyRing.generateSpec(),
+      HOURGLASS_MASTER_KEYS: testMasterKeys(),
     };
     expect(() =>
       loadConfig(ApiGatewayEnv, toApiGatewayConfig, { ...env, HOURGLASS_PLANS: JSON.stringify({ bad: { tier: 1 } }) }),

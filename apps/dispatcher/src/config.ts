@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class DispatcherEnv extends CommonEnv {
@@ -7,10 +7,6 @@ export class DispatcherEnv extends CommonEnv {
   @Min(0)
   @Max(65535)
   PORT?: number;
-
-  /** Seals and opens org signing secrets: `k2:<base64>,k1:<base64>` (first one seals). */
-  @IsString()
-  ENCRYPTION_KEYS!: string;
 
   /** Most deliveries in flight in this process. */
   @IsOptional()
@@ -59,7 +55,6 @@ export function toDispatcherConfig(env: DispatcherEnv) {
   return {
     ...toCommonConfig(env, 10),
     http: { port: env.PORT ?? 8082 },
-    encryptionKeys: env.ENCRYPTION_KEYS,
     circuit: { failureThreshold: env.DISPATCHER_CIRCUIT_THRESHOLD ?? 10, baseOpenMs: 5_000, maxOpenMs: 300_000 },
     queues: { pollMs: env.DISPATCHER_QUEUE_POLL_MS ?? 200 },
     delivery: {

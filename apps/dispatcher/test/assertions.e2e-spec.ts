@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository } from '@hourglass/db';
 import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
 import { startDispatcher, type Dispatcher } from './harness.js';
@@ -11,7 +10,6 @@ describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => 
   let db: DataSource;
   let boss: PgBoss;
   let attempts: AttemptRepository;
-  let keys: KeyRing;
   const calls = new Map<string, number>();
 
   beforeAll(async () => {
@@ -37,7 +35,7 @@ describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => 
       res.end(body);
     });
     dispatcher = await startDispatcher();
-    ({ db, boss, keys } = dispatcher);
+    ({ db, boss } = dispatcher);
     attempts = dispatcher.attempts;
   });
 
@@ -51,7 +49,7 @@ describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => 
     (await attempts.listForTask(orgId, id, 10)).data.map((a) => [a.number, a.statusCode, a.outcome, a.error]);
 
   it('retries a 200 whose body lacks the pattern, recording assertion_failed', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const task = await make.task(db, boss, {
       orgId: org.id,
       url: `${sink.url}/lacks-pattern`,
@@ -65,14 +63,14 @@ describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => 
   });
 
   it('counts a listed status code as delivered: expectedStatusCodes [404]', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/not-found`, expectedStatusCodes: [404] });
     expect((await finished(org.id, task.id))?.status).toBe('succeeded');
     expect(await history(org.id, task.id)).toEqual([[1, 404, 'delivered', null]]);
   });
 
   it('retries a 404 only when the task sets retryOn4xx', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const plain = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/not-found` });
     expect((await finished(org.id, plain.id))?.status).toBe('failed');
     expect((await history(org.id, plain.id)).map((a) => a[2])).toEqual(['permanent']);
@@ -85,7 +83,7 @@ describe('dispatcher: response assertions, retryOn4xx, replayed budgets', () => 
   });
 
   it('gives a replayed task a fresh budget while attempt numbers continue', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const task = await make.task(db, boss, {
       orgId: org.id,
       url: `${sink.url}/always-500`,

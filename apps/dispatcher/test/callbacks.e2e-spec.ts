@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
-import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskEntity } from '@hourglass/db';
 import { make, startHttpSink, type HttpSink } from '@hourglass/testing';
 import { startDispatcher, waitFor, type Dispatcher } from './harness.js';
@@ -13,7 +12,6 @@ describe('task callbacks (dispatcher in process, real Postgres, real HTTP target
   let db: DataSource;
   let boss: PgBoss;
   let attempts: AttemptRepository;
-  let keys: KeyRing;
 
   beforeAll(async () => {
     sink = await startHttpSink();
@@ -21,7 +19,7 @@ describe('task callbacks (dispatcher in process, real Postgres, real HTTP target
       HOURGLASS_LOCAL_MODE: 'false',
       HOURGLASS_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8',
     });
-    ({ db, boss, keys } = dispatcher);
+    ({ db, boss } = dispatcher);
     attempts = dispatcher.attempts;
   });
 
@@ -35,7 +33,7 @@ describe('task callbacks (dispatcher in process, real Postgres, real HTTP target
     db.manager.find(TaskEntity, { where: { parentTaskId: parentId }, order: { url: 'ASC' } });
 
   it('sends task.succeeded to callbackUrl, signed, as a task of its own', async () => {
-    const { org, signingSecret } = await make.org(db, keys);
+    const { org, signingSecret } = await make.org(db);
     const task = await make.task(db, boss, {
       orgId: org.id,
       url: `${sink.url}/work`,
@@ -73,7 +71,7 @@ describe('task callbacks (dispatcher in process, real Postgres, real HTTP target
   });
 
   it('sends task.failed to failureCallbackUrl and callbackUrl once retries are exhausted', async () => {
-    const { org, signingSecret } = await make.org(db, keys);
+    const { org, signingSecret } = await make.org(db);
     sink.reply((req, res) => {
       res.statusCode = req.path === '/broken' ? 503 : 200;
       if (req.path === '/broken') res.setHeader('retry-after', '0');
@@ -102,7 +100,7 @@ describe('task callbacks (dispatcher in process, real Postgres, real HTTP target
   });
 
   it('retries a callback whose target fails, with the same webhook-id', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     let calls = 0;
     sink.reply((req, res) => {
       if (req.path === '/flaky-callback') {
@@ -127,7 +125,7 @@ describe('task callbacks (dispatcher in process, real Postgres, real HTTP target
   });
 
   it('refuses a callback to the cloud metadata address (SSRF guard), without retrying', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const task = await make.task(db, boss, {
       orgId: org.id,
       url: `${sink.url}/ok`,

@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
-import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskRepository } from '@hourglass/db';
 import { make, startHttpSink, until, type HttpSink } from '@hourglass/testing';
 import { startDispatcher, waitFor, type Dispatcher } from './harness.js';
@@ -13,12 +12,11 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   let boss: PgBoss;
   let tasks: TaskRepository;
   let attempts: AttemptRepository;
-  let keys: KeyRing;
 
   beforeAll(async () => {
     sink = await startHttpSink();
     dispatcher = await startDispatcher({ DISPATCHER_CIRCUIT_THRESHOLD: 3 });
-    ({ db, boss, keys } = dispatcher);
+    ({ db, boss } = dispatcher);
     tasks = dispatcher.tasks;
     attempts = dispatcher.attempts;
   });
@@ -37,7 +35,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it('delivers a signed request that standardwebhooks verifies, and records the attempt', async () => {
-    const { org, signingSecret } = await make.org(db, keys);
+    const { org, signingSecret } = await make.org(db);
     const body = JSON.stringify({ hello: 'world' });
     const task = await make.task(db, boss, {
       orgId: org.id,
@@ -61,7 +59,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it("records an answer with NUL bytes (Postgres text refuses them), and other orgs' deliveries settled with it", async () => {
-    const [hostile, bystander] = [await make.org(db, keys), await make.org(db, keys)];
+    const [hostile, bystander] = [await make.org(db), await make.org(db)];
     sink.reply((req, res) => {
       if (!req.path.startsWith('/nul')) return void res.end('ok');
       res.setHeader('content-type', 'application/octet-stream');
@@ -76,7 +74,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it("a result the database refuses does not hold other orgs' results, and its task is not lost", async () => {
-    const [hostile, bystander] = [await make.org(db, keys), await make.org(db, keys)];
+    const [hostile, bystander] = [await make.org(db), await make.org(db)];
     // A real refusal by PostgreSQL (23514) for one attempt row, as any value it cannot store would be.
     await db.query('ALTER TABLE attempts ADD CONSTRAINT test_refuses_418 CHECK (status_code IS DISTINCT FROM 418)');
     try {
@@ -101,7 +99,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it('retries a 500 and succeeds on the next attempt with the same webhook-id', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     let calls = 0;
     sink.reply((req, res) => {
       if (!req.path.startsWith('/flaky')) return void res.end('ok');
@@ -129,7 +127,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it('stops at 410 without retrying, and fails after maxAttempts', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     sink.reply((req, res) => {
       res.statusCode = req.path === '/gone' ? 410 : req.path === '/down' ? 503 : 200;
       if (req.path === '/down') res.setHeader('retry-after', '0');
@@ -144,7 +142,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it('never delivers a task cancelled before it ran', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     sink.reply((_req, res) => void res.end('ok'));
     const task = await make.task(db, boss, {
       orgId: org.id,
@@ -170,7 +168,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it('keeps the job of a task whose running mark was lost (a database crash under async commit), so it is delivered again', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     sink.reply(async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 700));
       res.end('ok');
@@ -197,7 +195,7 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
   });
 
   it('pauses an origin that keeps failing: later tasks are not sent, and their attempts say why', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const failing = await startHttpSink((_req, res) => {
       res.statusCode = 500;
       res.end();

@@ -1,5 +1,4 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource } from '@hourglass/db';
 import { createHttpApp } from '@hourglass/platform';
 import {
@@ -9,11 +8,11 @@ import {
   startHttpSink,
   type HttpSink,
   type TestDatabase,
+  testMasterKeys,
 } from '@hourglass/testing';
 import { DispatcherModule } from '../src/dispatcher.module.js';
 import { toDispatcherConfig } from '../src/config.js';
 
-const keySpec = KeyRing.generateSpec();
 const BACKLOG = 5_000;
 const SMALL = 20;
 
@@ -43,13 +42,12 @@ describe('dispatcher fairness (in process, real Postgres, local HTTP targets)', 
 
   it("delivers org B's tasks before half of org A's backlog", async () => {
     // Seed before the dispatcher starts: A's whole backlog is ahead of B's in pg-boss order.
-    const seedDb = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
+    const seedDb = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     const seedBoss = createBoss(database.url, 'producer');
     seedBoss.on('error', () => undefined);
     await seedBoss.start();
-    const keys = new KeyRing(keySpec);
-    const { org: a } = await make.org(seedDb, keys, 'A');
-    const { org: b } = await make.org(seedDb, keys, 'B');
+    const { org: a } = await make.org(seedDb, 'A');
+    const { org: b } = await make.org(seedDb, 'B');
     await seedDueTasks(seedDb, seedBoss, { orgId: a.id, url: `${slow.url}/a`, count: BACKLOG });
     await seedDueTasks(seedDb, seedBoss, { orgId: b.id, url: `${fast.url}/b`, count: SMALL });
     await seedBoss.stop({ graceful: true });
@@ -58,7 +56,7 @@ describe('dispatcher fairness (in process, real Postgres, local HTTP targets)', 
     const config = toDispatcherConfig(
       Object.assign(Object.create(null), {
         DATABASE_URL: database.url,
-        ENCRYPTION_KEYS: keySpec,
+        HOURGLASS_MASTER_KEYS: testMasterKeys(),
         HOURGLASS_LOCAL_MODE: 'true',
         DISPATCHER_POLL_MS: 200,
         LOG_LEVEL: 'warn',

@@ -4,7 +4,7 @@ import { PgBoss } from 'pg-boss';
 import { KeyRing } from '@hourglass/crypto';
 import { AttemptRepository, TaskRepository, type TaskEntity } from '@hourglass/db';
 import { createHttpApp } from '@hourglass/platform';
-import { createTestDatabase, waitFor, type TestDatabase } from '@hourglass/testing';
+import { createTestDatabase, waitFor, type TestDatabase, testMasterKeys } from '@hourglass/testing';
 import { DispatcherModule } from '../src/dispatcher.module.js';
 import { toDispatcherConfig, type DispatcherEnv } from '../src/config.js';
 
@@ -29,11 +29,10 @@ export async function startDispatcher(
   env: Partial<Record<keyof DispatcherEnv, string | number>> = {},
 ): Promise<Dispatcher> {
   const database = await createTestDatabase();
-  const keySpec = KeyRing.generateSpec();
   const config = toDispatcherConfig(
     Object.assign(Object.create(null), {
       DATABASE_URL: database.url,
-      ENCRYPTION_KEYS: keySpec,
+      HOURGLASS_MASTER_KEYS: testMasterKeys(),
       HOURGLASS_LOCAL_MODE: 'true',
       DISPATCHER_POLL_MS: 100,
       LOG_LEVEL: 'warn',
@@ -56,7 +55,7 @@ export async function startDispatcher(
     boss: app.get(PgBoss),
     tasks,
     attempts: app.get(AttemptRepository),
-    keys: new KeyRing(keySpec),
+    keys: new KeyRing(testMasterKeys()),
     finished,
     close: async () => {
       await app.close();

@@ -80,7 +80,7 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
   };
 
   it('signs with both secrets during the overlap, and only with the new one after revoking the old', async () => {
-    const { org, signingSecret: old } = await make.org(db, keys);
+    const { org, signingSecret: old } = await make.org(db);
     expect((await deliver(org.id)).headers['webhook-signature']).toMatch(/^v1,\S+$/);
     const { secret: fresh } = await rotate(org.id);
 
@@ -102,7 +102,7 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
   });
 
   it('stops signing with the old secret when the overlap ends, without a revoke', async () => {
-    const { org, signingSecret: old } = await make.org(db, keys);
+    const { org, signingSecret: old } = await make.org(db);
     const { secret: fresh } = await rotate(org.id, 1_500);
     const during = await deliver(org.id);
     expect([verifies(old, during), verifies(fresh, during)]).toEqual([true, true]);
@@ -122,7 +122,7 @@ describe('signing-secret rotation (dispatcher in process, real Postgres, real HT
   });
 
   it('refuses to revoke the newest secret, so an org always has one to sign with', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const { id } = await rotate(org.id);
     expect(await change(org.id, (em) => repo.revoke(org.id, id, em))).toBe('newest');
     expect(await change(org.id, (em) => repo.revokeAllButNewest(org.id, em))).toHaveLength(1);

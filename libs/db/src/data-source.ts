@@ -1,4 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { KeyRing } from '@hourglass/crypto';
+import { attachCipher, FieldCipher } from './encryption/field-cipher.js';
 import { ENTITIES } from './entities/index.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
@@ -9,6 +11,8 @@ export interface DbOptions {
   migrations?: DataSourceOptions['migrations'];
   /** Commit without waiting for the WAL flush (see ASYNC_COMMIT). */
   asyncCommit?: boolean;
+  /** The master key ring (`HOURGLASS_MASTER_KEYS`): the repositories seal customer data with the org keys it wraps. */
+  masterKeys?: string;
 }
 
 /**
@@ -21,7 +25,7 @@ export const ASYNC_COMMIT = { options: '-c synchronous_commit=off' } as const;
 
 /** The one way every service builds its DataSource: never synchronize, never run migrations implicitly. */
 export function createDataSource(options: DbOptions): DataSource {
-  return new DataSource({
+  const db = new DataSource({
     type: 'postgres',
     url: options.url,
     entities: ENTITIES,
@@ -37,4 +41,6 @@ export function createDataSource(options: DbOptions): DataSource {
       ...(options.asyncCommit ? ASYNC_COMMIT : {}),
     },
   });
+  if (options.masterKeys) attachCipher(db, new FieldCipher(new KeyRing(options.masterKeys)));
+  return db;
 }

@@ -23,3 +23,6 @@ export * from './repositories/queue.repository.js';
 export * from './repositories/queue-admission.repository.js';
 export * from './repositories/retention.repository.js';
 export * from './task-writer/index.js';
+export * from './encryption/field-cipher.js';
+export * from './encryption/org-data-keys.js';
+export * from './encryption/sealed-rows.js';

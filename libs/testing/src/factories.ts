@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { generateSigningSecret, signingSecretAad, type KeyRing } from '@hourglass/crypto';
+import { generateSigningSecret, signingSecretAad } from '@hourglass/crypto';
 import {
   DEFAULT_PLANS,
   nextFireAfter,
@@ -11,6 +11,7 @@ import {
   TaskStatus,
 } from '@hourglass/domain';
 import {
+  cipherOf,
   JobPriority,
   newId,
   OrganizationRepository,
@@ -65,7 +66,8 @@ export function newTaskWrite(
 
 /** Real rows, written the way the services write them. */
 export const make = {
-  async org(db: DataSource, keys: KeyRing, name = 'test org'): Promise<MadeOrg> {
+  /** Its signing secret sealed by `db`'s master ring (the services' in tests: testMasterKeys()). */
+  async org(db: DataSource, name = 'test org'): Promise<MadeOrg> {
     const id = newId();
     const signingSecret = generateSigningSecret();
     const org = await new OrganizationRepository(db).insert({
@@ -73,7 +75,7 @@ export const make = {
       name,
       plan: 'free',
       retentionDays: 30,
-      signingSecrets: [keys.seal(signingSecret, signingSecretAad(id))],
+      signingSecrets: [cipherOf(db).keys.ring.seal(signingSecret, signingSecretAad(id))],
     });
     return { org, signingSecret };
   },

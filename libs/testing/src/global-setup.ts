@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
+import { KeyRing } from '@hourglass/crypto';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@hourglass/db';
 import { migrate } from '@hourglass/migrations';
 import { TEST_ENV, withDatabase } from './test-database.js';
@@ -35,6 +36,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_ENV.serverUrl] = serverUrl;
   process.env[TEST_ENV.template] = template;
   process.env[TEST_ENV.runId] = runId;
+  process.env[TEST_ENV.masterKeys] = KeyRing.generateSpec();
   globalThis.__hourglassTestPostgres = { server, template, serverUrl, runId };
 }
 

@@ -1,6 +1,5 @@
 import type { PgBoss } from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import {
   createBoss,
   deliveryJob,
@@ -59,7 +58,7 @@ describe('pg-boss internals the task writer relies on', () => {
   });
 
   it('embedded at $1 of a host statement whose own parameters follow, it writes the job with our options', async () => {
-    const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
+    const { org } = await make.org(db);
     const runAt = new Date(Date.now() + 60_000);
     const job = deliveryJob(
       { id: newId(), orgId: org.id, status: TaskStatus.Scheduled, runAt, timeoutMs: 5_000 },

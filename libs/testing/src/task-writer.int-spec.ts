@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import { Channel, createBoss, enqueueTasks, newId, reserveQuota, writeTasks, type TaskWrite } from '@hourglass/db';
 import { AppError, ErrorCode, TaskStatus } from '@hourglass/domain';
 import { createTestDataSource, make, newTaskWrite, until, type TestDataSource } from './index.js';
@@ -10,7 +9,6 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   let fixture: TestDataSource;
   let db: DataSource;
   let boss: PgBoss;
-  const keys = new KeyRing(KeyRing.generateSpec());
 
   beforeAll(async () => {
     fixture = await createTestDataSource();
@@ -54,8 +52,8 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   };
 
   it('writes the rows of two orgs in the order given, each with its job under its job_id, counts them and wakes once', async () => {
-    const { org: a } = await make.org(db, keys);
-    const { org: b } = await make.org(db, keys);
+    const { org: a } = await make.org(db);
+    const { org: b } = await make.org(db);
     const writes = [...writesOf(a.id, 3), ...writesOf(b.id, 2)];
     const listener = await listen();
     try {
@@ -75,7 +73,7 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   it('keeps nothing of a statement that takes an org over its quota, and counts the rest after', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const quota = { enforce: { free: 3 } };
     await writeTasks(db.manager, boss, writesOf(org.id, 2), { quota });
     const error = await writeTasks(db.manager, boss, writesOf(org.id, 2), { quota }).catch((e: unknown) => e);
@@ -88,7 +86,7 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   it('counts no callback toward the quota, and refuses a counted task without a quota mode', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     await writeTasks(db.manager, boss, writesOf(org.id, 2, { kind: 'callback' }));
     expect(await state(org.id)).toEqual({ tasks: 2, jobs: 2, used: 0 });
     await expect(writeTasks(db.manager, boss, writesOf(org.id, 1))).rejects.toThrow(/quota mode/);
@@ -96,7 +94,7 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   it('holds a scheduled task until its runAt and sends no wake for it; a named-queue task gets no job', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     await db.query(`INSERT INTO queues (id, org_id, name, parallelism) VALUES ($1, $2, 'q', 1)`, [newId(), org.id]);
     const runAt = new Date(Date.now() + 3_600_000);
     const listener = await listen();
@@ -118,7 +116,7 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   it('skips an occurrence already written and gives back what a tick reserved but did not write', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const scheduleId = newId();
     const fireAt = new Date(Date.now() + 3_600_000);
     const occurrence = () =>
@@ -138,7 +136,7 @@ describe('the task writer: tasks, jobs, quota and NOTIFY in one statement', () =
   });
 
   it('gives an existing task a new job recorded in its job_id, starting at its run_at when it waits', async () => {
-    const { org } = await make.org(db, keys);
+    const { org } = await make.org(db);
     const [task] = await writeTasks(db.manager, boss, writesOf(org.id, 1), { quota: { enforce: { free: 100 } } });
     const runAt = new Date(Date.now() + 60_000);
     await db.transaction((em) =>

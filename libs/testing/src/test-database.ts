@@ -8,7 +8,15 @@ export const TEST_ENV = {
   serverUrl: 'HG_TEST_SERVER_URL',
   template: 'HG_TEST_TEMPLATE_DB',
   runId: 'HG_TEST_RUN_ID',
+  masterKeys: 'HG_TEST_MASTER_KEYS',
 } as const;
+
+/** The run's master key ring (made by the global setup): test DataSources and the services under test share it. */
+export function testMasterKeys(): string {
+  const keys = process.env[TEST_ENV.masterKeys];
+  if (!keys) throw new Error('no test master keys: run tests through jest (globalSetup makes them)');
+  return keys;
+}
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -59,7 +67,7 @@ export interface TestDataSource {
 /** A fresh database (see createTestDatabase) with a DataSource on it, for tests that query directly. */
 export async function createTestDataSource(): Promise<TestDataSource> {
   const database = await createTestDatabase();
-  const db = await createDataSource({ url: database.url }).initialize();
+  const db = await createDataSource({ url: database.url, masterKeys: testMasterKeys() }).initialize();
   return {
     database,
     db,

@@ -29,7 +29,7 @@ const WARMUP_SECONDS = 2;
 export async function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
   const { config, log } = ctx;
   const url = await ctx.dbs.fresh('api');
-  const api = await startApi(url, ctx.encryptionKeys, ctx.adminToken);
+  const api = await startApi(url, ctx.masterKeys, ctx.adminToken);
   try {
     const options = {
       url: `${api.base}/v1/tasks`,

@@ -24,11 +24,15 @@ export async function runIdleLatency(ctx: PhaseContext): Promise<IdleLatencyResu
   const url = await ctx.dbs.fresh('latency');
   const children: Child[] = [];
   try {
-    const api = await startApi(url, ctx.encryptionKeys, ctx.adminToken);
+    const api = await startApi(url, ctx.masterKeys, ctx.adminToken);
     children.push(api.child);
     for (const name of ['dispatcher', 'scheduler'] as const) {
       const port = await freePort();
-      const child = startService(name, { DATABASE_URL: url, ENCRYPTION_KEYS: ctx.encryptionKeys, PORT: String(port) });
+      const child = startService(name, {
+        DATABASE_URL: url,
+        HOURGLASS_MASTER_KEYS: ctx.masterKeys,
+        PORT: String(port),
+      });
       children.push(child);
       await waitReady(child, port);
     }

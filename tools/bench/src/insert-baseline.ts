@@ -29,7 +29,7 @@ export async function runInsertBaseline(ctx: PhaseContext): Promise<InsertBaseli
   boss.on('error', () => undefined);
   await boss.start();
   try {
-    const orgId = await insertOrg(pool, ctx.encryptionKeys);
+    const orgId = await insertOrg(pool, ctx.masterKeys);
     const target = ctx.receiver.url;
     const latencies: number[] = [];
     const until = performance.now() + config.apiSeconds * 1_000;

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       dbs,
       receiver,
       log,
-      encryptionKeys: KeyRing.generateSpec('k1'),
+      masterKeys: KeyRing.generateSpec('k1'),
       adminToken: `hga_${randomBytes(24).toString('base64url')}`,
     };
     const results = await runPhases(ctx);

@@ -48,7 +48,7 @@ export async function runSchedules(ctx: PhaseContext): Promise<SchedulesResult> 
   const { config, log } = ctx;
   const url = await ctx.dbs.fresh('schedules');
   log(`(d) seeding a backlog of ${config.scheduleBacklog} tasks…`);
-  const orgId = await seedTasks(url, ctx.encryptionKeys, config.scheduleBacklog, ctx.receiver.url);
+  const orgId = await seedTasks(url, ctx.masterKeys, config.scheduleBacklog, ctx.receiver.url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const children: Child[] = [];
@@ -56,7 +56,11 @@ export async function runSchedules(ctx: PhaseContext): Promise<SchedulesResult> 
     await client.query(`UPDATE organizations SET plan = 'pro' WHERE id = $1`, [orgId]);
     for (const name of ['scheduler', 'dispatcher'] as const) {
       const port = await freePort();
-      const child = startService(name, { DATABASE_URL: url, ENCRYPTION_KEYS: ctx.encryptionKeys, PORT: String(port) });
+      const child = startService(name, {
+        DATABASE_URL: url,
+        HOURGLASS_MASTER_KEYS: ctx.masterKeys,
+        PORT: String(port),
+      });
       children.push(child);
       await waitReady(child, port);
     }

@@ -11,7 +11,7 @@ export interface PhaseContext {
   config: BenchConfig;
   dbs: BenchDatabases;
   receiver: Receiver;
-  encryptionKeys: string;
+  masterKeys: string;
   adminToken: string;
   log: (line: string) => void;
 }
@@ -24,13 +24,13 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
   const { config, receiver, log } = ctx;
   const url = await ctx.dbs.fresh('throughput');
   log(`(a) seeding ${config.tasks} tasks with their delivery jobs…`);
-  await seedTasks(url, ctx.encryptionKeys, config.tasks, receiver.url);
+  await seedTasks(url, ctx.masterKeys, config.tasks, receiver.url);
   receiver.reset();
   log('(a) starting one dispatcher…');
   const port = await freePort();
   const dispatcher = startService('dispatcher', {
     DATABASE_URL: url,
-    ENCRYPTION_KEYS: ctx.encryptionKeys,
+    HOURGLASS_MASTER_KEYS: ctx.masterKeys,
     PORT: String(port),
   });
   try {

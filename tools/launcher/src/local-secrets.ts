@@ -8,7 +8,7 @@ async function keptValue(
   stateDir: string,
   file: string,
   fromEnv: string | undefined,
-  generate: () => string,
+  generate: () => string | Promise<string>,
 ): Promise<string> {
   if (fromEnv) return fromEnv;
   const path = join(stateDir, file);
@@ -17,7 +17,7 @@ async function keptValue(
     () => '',
   );
   if (existing) return existing;
-  const value = generate();
+  const value = await generate();
   await mkdir(stateDir, { recursive: true });
   await writeFile(path, `${value}\n`, { mode: 0o600 });
   return value;
@@ -31,5 +31,15 @@ export const adminToken = (stateDir: string) =>
     () => `hga_${randomBytes(24).toString('base64url')}`,
   );
 
-export const encryptionKeys = (stateDir: string) =>
-  keptValue(stateDir, 'encryption-keys', process.env.ENCRYPTION_KEYS, () => KeyRing.generateSpec('k1'));
+/**
+ * The master key ring. A checkout that kept one under its former name (`encryption-keys`, whose
+ * key sealed the signing secrets stored so far) keeps using it.
+ */
+export const masterKeys = (stateDir: string) =>
+  keptValue(
+    stateDir,
+    'master-keys',
+    process.env.HOURGLASS_MASTER_KEYS ?? process.env.ENCRYPTION_KEYS,
+    async () =>
+      (await readFile(join(stateDir, 'encryption-keys'), 'utf8').catch(() => '')).trim() || KeyRing.generateSpec('v1'),
+  );

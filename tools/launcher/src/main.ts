@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@hourglass/db';
 import { migrate } from '@hourglass/migrations';
-import { adminToken, encryptionKeys } from './local-secrets.js';
+import { adminToken, masterKeys } from './local-secrets.js';
 import { SERVICES, ServiceProcess } from './services.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: databaseUrl,
     HOURGLASS_ADMIN_TOKEN: token,
-    ENCRYPTION_KEYS: await encryptionKeys(stateDir),
+    ...(process.env.HOURGLASS_MASTER_KEYS_FILE ? {} : { HOURGLASS_MASTER_KEYS: await masterKeys(stateDir) }),
     HOURGLASS_LOCAL_MODE: String(localMode),
     SHUTDOWN_GRACE_MS: process.env.SHUTDOWN_GRACE_MS ?? '10000',
   };

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { generateApiKey, KeyRing } from '@hourglass/crypto';
+import { generateApiKey } from '@hourglass/crypto';
 import { ApiKeyRepository, newId } from '@hourglass/db';
 import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
 import type { ApiGatewayConfig } from '../config.js';
@@ -33,7 +33,7 @@ describe('ApiKeyAuthenticator (real repository)', () => {
 
   /** An org with one write key, and an authenticator over the counting repository. */
   async function newKey() {
-    const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
+    const { org } = await make.org(db);
     const created = generateApiKey();
     const keys = new CountedKeys(db);
     const row = await keys.insert({

@@ -9,6 +9,7 @@ export class DeliveryMetrics {
   readonly tasksFinished;
   readonly circuitsOpened;
   readonly circuitsOpen;
+  readonly dropped;
 
   constructor(metrics: Metrics, openCircuits: () => number) {
     this.attempts = metrics.counter('hourglass_delivery_attempts_total', 'HTTP delivery attempts by outcome', [
@@ -31,6 +32,11 @@ export class DeliveryMetrics {
     this.circuitsOpened = metrics.counter(
       'hourglass_dispatcher_circuits_opened_total',
       'Destination origins paused by their circuit breaker',
+    );
+    this.dropped = metrics.counter(
+      'hourglass_dispatcher_dropped_total',
+      'Fetched tasks not delivered because they can no longer be read (their org was deleted)',
+      ['reason'],
     );
     this.circuitsOpen = metrics.gauge(
       'hourglass_dispatcher_circuits_open',

@@ -103,7 +103,9 @@ export class DeliveryWorker {
   }
 
   private async startBatch(jobs: DeliveryJob[]): Promise<void> {
-    const started = await this.deps.tasks.startMany(jobs.map((job) => job.data.taskId));
+    const { started, unreadable } = await this.deps.tasks.startMany(jobs.map((job) => job.data.taskId));
+    // A deleted org's tasks (data key destroyed) are dropped: their jobs complete, the purge takes the rows.
+    this.deps.metrics.dropped.inc({ reason: 'org_deleted' }, unreadable.length);
     const byId = new Map(started.map((task) => [task.id, task]));
     const secrets = await this.deps.secrets.forOrgs(started.map((task) => task.orgId));
     for (const job of jobs) {

@@ -37,7 +37,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
     const onError = (error: Error, where: string) =>
       this.logger.warn({ msg: `delivery ${where} failed`, err: error }, 'Delivery');
-    const secrets = new SigningSecrets(signingSecrets, new KeyRing(config.encryptionKeys));
+    const secrets = new SigningSecrets(signingSecrets, new KeyRing(config.masterKeys));
     const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
       deliveryMetrics.settleErrors.inc();
       onError(error, `settle of ${size}`);

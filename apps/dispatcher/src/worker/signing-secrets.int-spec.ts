@@ -1,11 +1,11 @@
 import { KeyRing } from '@hourglass/crypto';
 import { SigningSecretRepository } from '@hourglass/db';
-import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
+import { createTestDataSource, make, type TestDataSource, testMasterKeys } from '@hourglass/testing';
 import { SigningSecrets } from './signing-secrets.js';
 
 describe('SigningSecrets cache', () => {
   let fixture: TestDataSource;
-  const keys = new KeyRing(KeyRing.generateSpec());
+  const keys = new KeyRing(testMasterKeys());
 
   beforeAll(async () => {
     fixture = await createTestDataSource();
@@ -15,7 +15,7 @@ describe('SigningSecrets cache', () => {
 
   it('holds at most its bound of orgs, and still opens a new org past it', async () => {
     const orgs = [];
-    for (let i = 0; i < 4; i++) orgs.push((await make.org(fixture.db, keys, `org ${i}`)).org.id);
+    for (let i = 0; i < 4; i++) orgs.push((await make.org(fixture.db, `org ${i}`)).org.id);
     const secrets = new SigningSecrets(new SigningSecretRepository(fixture.db), keys, 2);
     await secrets.forOrgs([orgs[0]!]);
     await secrets.forOrgs([orgs[1]!]);

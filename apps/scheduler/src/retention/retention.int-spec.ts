@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { KeyRing } from '@hourglass/crypto';
 import { createBoss, FIRST_ORG, IdempotencyRepository, newId, Queue, RetentionRepository } from '@hourglass/db';
 import { DEFAULT_PLANS } from '@hourglass/domain';
 import { AppLogger, Metrics } from '@hourglass/platform';
@@ -10,7 +9,6 @@ import type { LeaderService } from '../leader/leader.service.js';
 import { RetentionService } from './retention.service.js';
 
 const DAY = 86_400_000;
-const keys = new KeyRing(KeyRing.generateSpec());
 
 /** A UUID v7 made `daysAgo` days ago, as newId() would have made it then. */
 function idFrom(daysAgo: number): string {
@@ -49,7 +47,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
 
   /** An org on `plan`, with that plan's retention, as the API creates it. */
   async function orgOn(plan: 'free' | 'pro'): Promise<string> {
-    const { org } = await make.org(db, keys, plan);
+    const { org } = await make.org(db, plan);
     await db.query('UPDATE organizations SET plan = $2, retention_days = $3 WHERE id = $1', [
       org.id,
       plan,

@@ -1,8 +1,7 @@
 import { DataSource } from 'typeorm';
-import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource, ScheduleTickRepository } from '@hourglass/db';
 import { Metrics } from '@hourglass/platform';
-import { createTestDatabase, make, type TestDatabase } from '@hourglass/testing';
+import { createTestDatabase, make, type TestDatabase, testMasterKeys } from '@hourglass/testing';
 import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
 import { TickService } from './tick.service.js';
 
@@ -11,7 +10,7 @@ const RUN_MS = 4_000;
 
 /** A scheduler replica's tick, on its own pool and pg-boss, with no leader lock at all. */
 async function replica(url: string) {
-  const db = await createDataSource({ url, poolMax: 4 }).initialize();
+  const db = await createDataSource({ url, poolMax: 4, masterKeys: testMasterKeys() }).initialize();
   const boss = createBoss(url, 'producer');
   await boss.start();
   const config = toSchedulerConfig({ DATABASE_URL: url, SCHEDULE_BATCH_SIZE: 100 } as SchedulerEnv);
@@ -26,7 +25,7 @@ describe('exactly one task per occurrence with two leaders at once', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2 }).initialize();
+    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     replicas.push(await replica(database.url), await replica(database.url));
   });
   afterAll(async () => {
@@ -36,7 +35,7 @@ describe('exactly one task per occurrence with two leaders at once', () => {
   });
 
   it('two tick services racing on many due schedules create every occurrence once, and enqueue it once', async () => {
-    const { org } = await make.org(db, new KeyRing(KeyRing.generateSpec()));
+    const { org } = await make.org(db);
     for (let i = 0; i < SCHEDULES; i++)
       await make.schedule(db, { orgId: org.id, url: 'http://127.0.0.1:9/hook', intervalMs: 1_000 });
     await db.query(`UPDATE schedules SET next_run_at = date_trunc('second', now()) - interval '3 seconds'`);

@@ -1,14 +1,19 @@
 import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { KeyRing } from '@hourglass/crypto';
 import { createBoss, createDataSource, ScheduleTickRepository } from '@hourglass/db';
 import { jobPriority } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
-import { createTestDatabase, make, until, type ScheduleFields, type TestDatabase } from '@hourglass/testing';
+import {
+  createTestDatabase,
+  make,
+  until,
+  type ScheduleFields,
+  type TestDatabase,
+  testMasterKeys,
+} from '@hourglass/testing';
 import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
 import { TickService } from './tick.service.js';
 
-const keys = new KeyRing(KeyRing.generateSpec());
 const PLANS = JSON.stringify({
   tiny: { tier: 3, minScheduleIntervalMs: 1_000, maxSchedules: 10, tasksPerMonth: 2, retentionDays: 1 },
 });
@@ -22,7 +27,7 @@ describe('TickService (real Postgres)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 4 }).initialize();
+    db = await createDataSource({ url: database.url, poolMax: 4, masterKeys: testMasterKeys() }).initialize();
     boss = createBoss(database.url, 'producer');
     await boss.start();
     // Policies at the due instant; preparing ahead has its own test below.
@@ -32,7 +37,7 @@ describe('TickService (real Postgres)', () => {
       SCHEDULE_LOOKAHEAD_MS: 0,
     } as SchedulerEnv);
     tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new Metrics('scheduler'));
-    orgId = (await make.org(db, keys)).org.id;
+    orgId = (await make.org(db)).org.id;
   });
   afterAll(async () => {
     await boss.stop({ graceful: false });
@@ -143,7 +148,7 @@ describe('TickService (real Postgres)', () => {
   });
 
   it('over quota: fires what the plan allows and logs the rest as skipped (quota)', async () => {
-    const { org } = await make.org(db, keys, 'tiny org');
+    const { org } = await make.org(db, 'tiny org');
     await db.query(`UPDATE organizations SET plan = 'tiny' WHERE id = $1`, [org.id]);
     const schedule = await dueSince(2.5, {}, org.id);
     await tick.runOnce();

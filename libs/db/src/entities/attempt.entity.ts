@@ -11,9 +11,10 @@ export class AttemptEntity {
   @Column('int', { nullable: true }) statusCode!: number | null;
   @Column('int') durationMs!: number;
   @Column('jsonb', { nullable: true }) responseHeaders!: Record<string, string> | null;
-  @Column('text', { nullable: true }) responseBody!: string | null;
+  /** Sealed in the database (bytea, docs/decisions/0014); the repositories hand it out opened. */
+  @Column('bytea', { nullable: true }) responseBody!: string | null;
   @Column('boolean') responseTruncated!: boolean;
-  @Column('text', { nullable: true }) error!: string | null;
+  @Column('bytea', { nullable: true }) error!: string | null;
   @Column('timestamptz') startedAt!: Date;
   @Column('timestamptz') finishedAt!: Date;
 }

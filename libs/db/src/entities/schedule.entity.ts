@@ -12,10 +12,11 @@ export class ScheduleEntity {
   @Column('text', { nullable: true }) cron!: string | null;
   @Column('bigint', { nullable: true, transformer: bigintAsNumber }) intervalMs!: number | null;
   @Column('text') timezone!: string;
-  @Column('text') url!: string;
+  /** Sealed in the database (bytea, docs/decisions/0014); the repositories hand it out opened. */
+  @Column('bytea') url!: string;
   @Column('text') method!: HttpMethod;
-  @Column('jsonb') headers!: Record<string, string>;
-  @Column('text', { nullable: true }) body!: string | null;
+  @Column('bytea') headers!: Record<string, string>;
+  @Column('bytea', { nullable: true }) body!: string | null;
   @Column('int') timeoutMs!: number;
   @Column('int') maxAttempts!: number;
   @Column('jsonb') labels!: Record<string, string>;
@@ -40,7 +41,8 @@ export class ScheduleVersionEntity {
   @Column('int') version!: number;
   /** created | updated | paused | resumed */
   @Column('text') change!: string;
-  @Column('jsonb') snapshot!: Record<string, unknown>;
+  /** Sealed in the database (bytea, docs/decisions/0014); the repositories hand it out opened. */
+  @Column('bytea') snapshot!: Record<string, unknown>;
   @Column('timestamptz') createdAt!: Date;
 }
 

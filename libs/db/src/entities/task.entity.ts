@@ -8,10 +8,11 @@ export class TaskEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column('uuid') orgId!: string;
   @Column('text') status!: TaskStatus;
-  @Column('text') url!: string;
+  /** Sealed in the database (bytea, docs/decisions/0014); the repositories hand it out opened. */
+  @Column('bytea') url!: string;
   @Column('text') method!: HttpMethod;
-  @Column('jsonb') headers!: Record<string, string>;
-  @Column('text', { nullable: true }) body!: string | null;
+  @Column('bytea') headers!: Record<string, string>;
+  @Column('bytea', { nullable: true }) body!: string | null;
   @Column('int') timeoutMs!: number;
   @Column('timestamptz') runAt!: Date;
   @Column('int') maxAttempts!: number;
@@ -19,7 +20,7 @@ export class TaskEntity {
   @Column('jsonb') labels!: Record<string, string>;
   @Column('smallint') priority!: number;
   @Column('text', { nullable: true }) queue!: string | null;
-  @Column('text', { nullable: true }) callbackUrl!: string | null;
+  @Column('bytea', { nullable: true }) callbackUrl!: string | null;
   @Column('uuid', { nullable: true }) scheduleId!: string | null;
   @Column('timestamptz', { nullable: true }) fireAt!: Date | null;
   @Column('text', { nullable: true }) traceParent!: string | null;
@@ -42,7 +43,7 @@ export class TaskEntity {
   /** For a callback: the task it reports on. */
   @Column('uuid', { nullable: true }) parentTaskId!: string | null;
   /** Receives the outcome only when the task failed after its retries (callbackUrl receives every outcome). */
-  @Column('text', { nullable: true }) failureCallbackUrl!: string | null;
+  @Column('bytea', { nullable: true }) failureCallbackUrl!: string | null;
   /** For a named-queue task: when a dispatcher admitted it (gave it its job); null while it waits. */
   @Column('timestamptz', { nullable: true }) queueAdmittedAt!: Date | null;
 }

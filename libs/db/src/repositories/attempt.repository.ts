@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AttemptEntity } from '../entities/attempt.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
+import { openOne, openRows, sealRows } from '../encryption/sealed-rows.js';
 
 export type NewAttempt = AttemptEntity;
 
@@ -8,14 +9,15 @@ export class AttemptRepository {
   constructor(private readonly db: DataSource) {}
 
   /** One multi-row INSERT for a whole batch of attempts. */
-  async insertMany(rows: NewAttempt[], em: EntityManager): Promise<void> {
-    if (rows.length === 0) return;
+  async insertMany(attempts: NewAttempt[], em: EntityManager): Promise<void> {
+    if (attempts.length === 0) return;
+    const rows = await sealRows(em, 'attempts', attempts);
     const column = <K extends keyof NewAttempt>(key: K) => rows.map((row) => row[key]);
     await em.query(
       `INSERT INTO attempts (id, task_id, org_id, number, outcome, status_code, duration_ms, response_headers,
                              response_body, response_truncated, error, started_at, finished_at)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::int[], $7::int[],
-                            $8::jsonb[], $9::text[], $10::boolean[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+                            $8::jsonb[], $9::bytea[], $10::boolean[], $11::bytea[], $12::timestamptz[], $13::timestamptz[])
        ON CONFLICT (task_id, number) DO NOTHING`,
       [
         column('id'),
@@ -35,8 +37,9 @@ export class AttemptRepository {
     );
   }
 
-  latestForTask(taskId: string): Promise<AttemptEntity | null> {
-    return this.db.manager.findOne(AttemptEntity, { where: { taskId }, order: { number: 'DESC' } });
+  async latestForTask(taskId: string): Promise<AttemptEntity | null> {
+    const em = this.db.manager;
+    return openOne(em, 'attempts', await em.findOne(AttemptEntity, { where: { taskId }, order: { number: 'DESC' } }));
   }
 
   /** The latest attempt of each of `taskIds` (one query for a whole page of tasks). */
@@ -49,7 +52,7 @@ export class AttemptRepository {
       .orderBy('a.task_id')
       .addOrderBy('a.number', 'DESC')
       .getMany();
-    return new Map(rows.map((row) => [row.taskId, row]));
+    return new Map((await openRows(this.db.manager, 'attempts', rows)).map((row) => [row.taskId, row]));
   }
 
   async listForTask(orgId: string, taskId: string, limit: number, cursor?: string): Promise<Page<AttemptEntity>> {
@@ -62,6 +65,6 @@ export class AttemptRepository {
       .orderBy('a.id', 'DESC')
       .limit(limit + 1)
       .getMany();
-    return toPage(rows, limit);
+    return toPage(await openRows(this.db.manager, 'attempts', rows), limit);
   }
 }

@@ -6,6 +6,7 @@ import {
   type OverlapPolicy,
   TaskStatus,
 } from '@hourglass/domain';
+import { openRows } from '../encryption/sealed-rows.js';
 import { queryRows } from '../sql.js';
 
 /** A claimed schedule, with what the tick needs to plan it. */
@@ -87,8 +88,8 @@ export class ScheduleTickRepository {
    * `overlap: allow` schedules are claimed up to `lookaheadMs` early, so their occurrences are
    * prepared before the fire time (the others need the previous run's state at fire time).
    */
-  claimDue(em: EntityManager, limit: number, lookaheadMs = 0): Promise<DueSchedule[]> {
-    return queryRows<DueSchedule>(
+  async claimDue(em: EntityManager, limit: number, lookaheadMs = 0): Promise<DueSchedule[]> {
+    const rows = await queryRows<DueSchedule>(
       em,
       `SELECT s.id, s.org_id AS "orgId", s.cron, s.interval_ms::float8 AS "intervalMs", s.timezone, s.url, s.method, s.headers,
               s.body, s.timeout_ms AS "timeoutMs", s.max_attempts AS "maxAttempts", s.labels, s.priority,
@@ -96,7 +97,7 @@ export class ScheduleTickRepository {
               s.shortest_interval_ms::float8 AS "shortestIntervalMs", s.version, o.plan,
               prev.status AS "previousStatus", prev.finished_at AS "previousFinishedAt", now() AS "dbNow"
          FROM schedules s
-         JOIN organizations o ON o.id = s.org_id
+         JOIN organizations o ON o.id = s.org_id AND o.deleted_at IS NULL
          LEFT JOIN LATERAL (${PREVIOUS_RUN}) prev ON true
         WHERE s.enabled AND s.next_run_at <= now() + $3 * interval '1 millisecond'
           AND (s.overlap = 'allow' OR s.next_run_at <= now()) AND NOT (${BLOCKED})
@@ -105,6 +106,7 @@ export class ScheduleTickRepository {
         FOR UPDATE OF s SKIP LOCKED`,
       [FINISHED_STATUSES, limit, lookaheadMs],
     );
+    return openRows(em, 'schedules', rows);
   }
 
   /**

@@ -2,6 +2,8 @@ import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } from '../entities/schedule.entity.js';
 import { decodeCursor, type Page, toPage } from '../cursor.js';
+import { cipherOf } from '../encryption/field-cipher.js';
+import { openOne, openRows, sealRow, sealRows } from '../encryption/sealed-rows.js';
 import { queryRows } from '../sql.js';
 
 export type NewSchedule = Omit<ScheduleEntity, 'lastFireAt'>;
@@ -26,31 +28,33 @@ export class ScheduleRepository {
   constructor(private readonly db: DataSource) {}
 
   async insert(row: NewSchedule, em: EntityManager): Promise<ScheduleEntity> {
-    const entity = em.create(ScheduleEntity, { ...row, lastFireAt: null });
-    await uniqueName(row.name, () => em.insert(ScheduleEntity, entity));
-    return entity;
+    const [sealed] = await sealRows(em, 'schedules', [{ ...row, lastFireAt: null }]);
+    await uniqueName(row.name, () => em.insert(ScheduleEntity, em.create(ScheduleEntity, sealed)));
+    return em.create(ScheduleEntity, { ...row, lastFireAt: null });
   }
 
-  findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<ScheduleEntity | null> {
-    return em.findOneBy(ScheduleEntity, { orgId, id });
+  async findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<ScheduleEntity | null> {
+    return openOne(em, 'schedules', await em.findOneBy(ScheduleEntity, { orgId, id }));
   }
 
   /** The row locked FOR UPDATE until `em`'s transaction ends: a tick's claim (SKIP LOCKED) passes it by meanwhile. */
-  lockForOrg(orgId: string, id: string, em: EntityManager): Promise<ScheduleEntity | null> {
-    return em.findOne(ScheduleEntity, { where: { orgId, id }, lock: { mode: 'pessimistic_write' } });
+  async lockForOrg(orgId: string, id: string, em: EntityManager): Promise<ScheduleEntity | null> {
+    return openOne(
+      em,
+      'schedules',
+      await em.findOne(ScheduleEntity, { where: { orgId, id }, lock: { mode: 'pessimistic_write' } }),
+    );
   }
 
   async listForOrg(orgId: string, limit: number, cursor?: string): Promise<Page<ScheduleEntity>> {
     const query = this.db.manager.createQueryBuilder(ScheduleEntity, 's').where('s.org_id = :orgId', { orgId });
     const before = decodeCursor(cursor);
     if (before) query.andWhere('s.id < :before', { before });
-    return toPage(
-      await query
-        .orderBy('s.id', 'DESC')
-        .limit(limit + 1)
-        .getMany(),
-      limit,
-    );
+    const rows = await query
+      .orderBy('s.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(await openRows(this.db.manager, 'schedules', rows), limit);
   }
 
   /**
@@ -65,11 +69,14 @@ export class ScheduleRepository {
     changes: ScheduleChanges,
     em: EntityManager,
   ): Promise<ScheduleEntity | null> {
+    const cipher = cipherOf(em);
+    await cipher.load(em, [orgId]);
+    const sealed = { ...changes, ...sealRow(cipher, 'schedules', { id, orgId, ...changes }) };
     const result = await uniqueName(changes.name, () =>
-      em.update(ScheduleEntity, { orgId, id, version }, { ...changes, version: version + 1 }),
+      em.update(ScheduleEntity, { orgId, id, version }, { ...sealed, version: version + 1 }),
     );
     if (!result.affected) return null;
-    return em.findOneBy(ScheduleEntity, { orgId, id });
+    return this.findForOrg(orgId, id, em);
   }
 
   async delete(orgId: string, id: string, em: EntityManager): Promise<boolean> {
@@ -105,9 +112,10 @@ export class ScheduleRepository {
   }
 
   async insertVersion(row: NewScheduleVersion, em: EntityManager): Promise<void> {
+    const [sealed] = await sealRows(em, 'schedule_versions', [row]);
     await em.query(
       'INSERT INTO schedule_versions (id, schedule_id, org_id, version, change, snapshot) VALUES ($1, $2, $3, $4, $5, $6)',
-      [row.id, row.scheduleId, row.orgId, row.version, row.change, JSON.stringify(row.snapshot)],
+      [row.id, row.scheduleId, row.orgId, row.version, row.change, sealed!.snapshot],
     );
   }
 
@@ -123,13 +131,11 @@ export class ScheduleRepository {
       .where('v.org_id = :orgId AND v.schedule_id = :scheduleId', { orgId, scheduleId });
     const before = decodeCursor(cursor);
     if (before) query.andWhere('v.id < :before', { before });
-    return toPage(
-      await query
-        .orderBy('v.id', 'DESC')
-        .limit(limit + 1)
-        .getMany(),
-      limit,
-    );
+    const rows = await query
+      .orderBy('v.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
+    return toPage(await openRows(this.db.manager, 'schedule_versions', rows), limit);
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EDITABLE_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain';
 import type { TaskEntity } from '../entities/task.entity.js';
+import { cipherOf } from '../encryption/field-cipher.js';
+import { openOne, openRows, sealRow } from '../encryption/sealed-rows.js';
 import { queryRows } from '../sql.js';
 import { ALL_COLUMNS } from './task.repository.js';
 
@@ -44,7 +46,7 @@ export class TaskActionRepository {
       `SELECT ${ALL_COLUMNS} FROM tasks WHERE org_id = $1 AND id = $2 FOR UPDATE`,
       [orgId, id],
     );
-    return rows[0] ?? null;
+    return openOne(em, 'tasks', rows[0] ?? null);
   }
 
   /** Wins only if nobody edited the task since `version` was read and no attempt has started. */
@@ -55,6 +57,9 @@ export class TaskActionRepository {
     version: number,
     edit: TaskEdit,
   ): Promise<TaskEntity | null> {
+    const cipher = cipherOf(em);
+    await cipher.load(em, [orgId]);
+    const sealed = sealRow(cipher, 'tasks', { id, orgId, url: edit.url, headers: edit.headers, body: edit.body });
     const rows = await queryRows<TaskEntity>(
       em,
       `UPDATE tasks SET status = $4, url = $5, method = $6, headers = $7, body = $8, timeout_ms = $9, run_at = $10,
@@ -67,10 +72,10 @@ export class TaskActionRepository {
         id,
         version,
         edit.status,
-        edit.url,
+        sealed.url,
         edit.method,
-        JSON.stringify(edit.headers),
-        edit.body,
+        sealed.headers,
+        sealed.body,
         edit.timeoutMs,
         edit.runAt,
         edit.maxAttempts,
@@ -82,7 +87,7 @@ export class TaskActionRepository {
         EDITABLE_STATUSES,
       ],
     );
-    return rows[0] ?? null;
+    return openOne(em, 'tasks', rows[0] ?? null);
   }
 
   /** The new job is the task writer's to enqueue (and record in job_id). */
@@ -94,7 +99,7 @@ export class TaskActionRepository {
         RETURNING ${ALL_COLUMNS}`,
       [orgId, id, TaskTransition.runNow.to, TaskTransition.runNow.from],
     );
-    return rows[0] ?? null;
+    return openOne(em, 'tasks', rows[0] ?? null);
   }
 
   /**
@@ -109,7 +114,7 @@ export class TaskActionRepository {
         RETURNING ${ALL_COLUMNS}`,
       [orgId, id, TaskTransition.replay.from],
     );
-    return rows[0] ?? null;
+    return openOne(em, 'tasks', rows[0] ?? null);
   }
 
   async countMatching(orgId: string, filter: BulkFilter): Promise<number> {
@@ -147,14 +152,18 @@ export class TaskActionRepository {
   }
 
   /** Replays up to `limit` matching failed tasks (see `replay`); the task writer enqueues their jobs. */
-  replayBatch(
+  async replayBatch(
     em: EntityManager,
     orgId: string,
     filter: BulkFilter,
     before: string | null,
     limit: number,
   ): Promise<TaskEntity[]> {
-    return this.updateBatch<TaskEntity>(em, orgId, filter, before, limit, REPLAY_SET, ALL_COLUMNS);
+    return openRows(
+      em,
+      'tasks',
+      await this.updateBatch<TaskEntity>(em, orgId, filter, before, limit, REPLAY_SET, ALL_COLUMNS),
+    );
   }
 
   private updateBatch<T>(

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { FINISHED_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain';
 import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
+import { openOne, openRows, withPlaintextOf } from '../encryption/sealed-rows.js';
 import { queryRows } from '../sql.js';
 
 type TaskExtras =
@@ -79,17 +80,24 @@ const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
   attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl"`;
 
-/** Inserted rows back in the order the new tasks were given (RETURNING promises no order). */
+/**
+ * Inserted rows back in the order the new tasks were given (RETURNING promises no order), with the
+ * plaintext they were written from in place of their sealed fields (undefined: skipped).
+ */
 export function inOrderOf(given: NewTask[], inserted: TaskEntity[]): TaskEntity[] {
   const byId = new Map(inserted.map((task) => [task.id, task]));
-  return given.map((row) => byId.get(row.id)!);
+  return given.map((row) => {
+    const written = byId.get(row.id);
+    return written && withPlaintextOf('tasks', row, written);
+  }) as TaskEntity[];
 }
 
 export class TaskRepository {
   constructor(private readonly db: DataSource) {}
 
-  findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
-    return em.findOneBy(TaskEntity, { orgId, id });
+  /** Null also for a task of a deleted org (its data key is gone). */
+  async findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
+    return openOne(em, 'tasks', await em.findOneBy(TaskEntity, { orgId, id }));
   }
 
   async listForOrg(orgId: string, filter: TaskFilter): Promise<Page<TaskEntity>> {
@@ -109,7 +117,7 @@ export class TaskRepository {
       .orderBy('t.id', 'DESC')
       .limit(filter.limit + 1)
       .getMany();
-    return toPage(rows, filter.limit);
+    return toPage(await openRows(this.db.manager, 'tasks', rows), filter.limit);
   }
 
   /** Guarded transition: only wins when the task is still in a status the transition starts from. */
@@ -121,22 +129,25 @@ export class TaskRepository {
         RETURNING ${ALL_COLUMNS}`,
       [orgId, id, TaskTransition.cancel.to, TaskTransition.cancel.from],
     );
-    return rows[0] ?? null;
+    return openOne(this.db.manager, 'tasks', rows[0] ?? null);
   }
 
   /**
    * Takes a batch of tasks for delivery and counts the attempt. A task that was cancelled or has
    * finished is not returned (its job is just completed). `running` may be taken again: that is
    * a lease that lapsed when a dispatcher died, and at-least-once means delivering again.
+   * `unreadable`: tasks of a deleted org (data key destroyed), taken but never to be delivered.
    */
-  async startMany(ids: string[]): Promise<StartedTask[]> {
-    return queryRows<StartedTask>(
+  async startMany(ids: string[]): Promise<{ started: StartedTask[]; unreadable: StartedTask[] }> {
+    const rows = await queryRows<StartedTask>(
       this.db.manager,
       `UPDATE tasks SET status = $2, attempt_count = attempt_count + 1, updated_at = now()
         WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
         RETURNING ${TASK_COLUMNS}`,
       [ids, TaskTransition.start.to, TaskTransition.start.from],
     );
+    const unreadable: StartedTask[] = [];
+    return { started: await openRows(this.db.manager, 'tasks', rows, unreadable), unreadable };
   }
 
   /** Which of `ids` are finished (succeeded, failed or cancelled). */

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import type { TaskEntity } from '../entities/task.entity.js';
+import { cipherOf, type FieldCipher } from '../encryption/field-cipher.js';
 import { newId } from '../ids.js';
 import { Channel, notify } from '../notify.js';
 import { jobsInsertStatement, type DeliveryJobInsert } from '../queues.js';
@@ -64,11 +65,16 @@ export async function writeTasks(
     if (jobId) priorities.set(task.id, jobPriority);
     return { ...task, jobId };
   });
+  const cipher = cipherOf(em);
+  await cipher.load(
+    em,
+    tasks.map((task) => task.orgId),
+  );
   try {
     if (options.skipDuplicateOccurrences) {
       // pg-boss's INSERT cannot see which rows the tasks INSERT skipped: jobs follow in a second statement.
       const params = new Params();
-      const inserted = await queryRows<TaskEntity>(em, tasksInsertSql(params, tasks, true), params.values);
+      const inserted = await queryRows<TaskEntity>(em, tasksInsertSql(params, tasks, cipher, true), params.values);
       await runWrite(em, boss, {
         jobs: jobsOf(inserted, priorities),
         wake: inserted,
@@ -82,7 +88,7 @@ export async function writeTasks(
       wake: tasks,
       quota: options.quota,
       written: tasks,
-      insert: tasks,
+      insert: { tasks, cipher },
     });
     return inOrderOf(tasks, rows);
   } catch (error) {
@@ -131,8 +137,8 @@ interface WritePlan {
   quota?: QuotaMode;
   /** Counted by the quota rule. */
   written?: Pick<NewTask, 'orgId' | 'kind'>[];
-  /** New rows to INSERT (returned). */
-  insert?: NewTask[];
+  /** New rows to INSERT (returned), sealed with `cipher`. */
+  insert?: { tasks: NewTask[]; cipher: FieldCipher };
   /** Existing rows whose job_id becomes the new job's. */
   recordJobIds?: { id: string; jobId: string | null }[];
 }
@@ -146,7 +152,7 @@ async function runWrite(em: EntityManager, boss: PgBoss, plan: WritePlan): Promi
     params = new Params(jobs.values);
     ctes.push({ name: 'jobs', sql: jobs.text });
   }
-  if (plan.insert) ctes.push({ name: 'inserted', sql: tasksInsertSql(params, plan.insert) });
+  if (plan.insert) ctes.push({ name: 'inserted', sql: tasksInsertSql(params, plan.insert.tasks, plan.insert.cipher) });
   if (plan.recordJobIds) {
     const ids = params.add(plan.recordJobIds.map((task) => task.id));
     const jobIds = params.add(plan.recordJobIds.map((task) => task.jobId));

@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { parseAllowList, parsePlans, type Plan } from '@hourglass/domain';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** `v2:<base64>,v1:<base64>`: a versioned key ring. */
+const KEY_RING = /^\s*[\w-]+:[A-Za-z0-9+/]+={0,2}\s*(,\s*[\w-]+:[A-Za-z0-9+/]+={0,2}\s*)*$/;
+const KEY_RING_MESSAGE = { message: 'must be <version>:<base64 of 32 bytes>[,...]' };
 
 /** Variables every service reads. Each app's Env extends this. */
 export class CommonEnv {
@@ -46,6 +51,24 @@ export class CommonEnv {
   @IsOptional()
   @IsString()
   HOURGLASS_PLANS?: string;
+
+  /**
+   * The master key ring (docs/decisions/0014): the first version wraps new data keys, every version
+   * unwraps, so the master key rotates by putting a new version first.
+   */
+  @IsOptional()
+  @Matches(KEY_RING, KEY_RING_MESSAGE)
+  HOURGLASS_MASTER_KEYS?: string;
+
+  /** A file holding the value of HOURGLASS_MASTER_KEYS (a mounted secret), read at start-up. */
+  @IsOptional()
+  @IsString()
+  HOURGLASS_MASTER_KEYS_FILE?: string;
+
+  /** The former name of HOURGLASS_MASTER_KEYS (same format), read when neither of those is set. */
+  @IsOptional()
+  @Matches(KEY_RING, KEY_RING_MESSAGE)
+  ENCRYPTION_KEYS?: string;
 }
 
 export interface CommonConfig {
@@ -56,6 +79,20 @@ export interface CommonConfig {
   /** Non-public ranges targets may name: 'all' in local mode, else HOURGLASS_ALLOW_PRIVATE_TARGETS's. */
   privateTargets: readonly string[] | 'all';
   plans: Record<string, Plan>;
+  /** The master key ring's spec (never logged). */
+  masterKeys: string;
+}
+
+function masterKeysFrom(env: CommonEnv): string {
+  const invalid = (message: string) => new Error(`Invalid configuration:\n  HOURGLASS_MASTER_KEYS: ${message}`);
+  if (env.HOURGLASS_MASTER_KEYS) return env.HOURGLASS_MASTER_KEYS;
+  if (env.HOURGLASS_MASTER_KEYS_FILE) {
+    const value = readFileSync(env.HOURGLASS_MASTER_KEYS_FILE, 'utf8').trim();
+    if (!KEY_RING.test(value)) throw invalid(`the file HOURGLASS_MASTER_KEYS_FILE names ${KEY_RING_MESSAGE.message}`);
+    return value;
+  }
+  if (env.ENCRYPTION_KEYS) return env.ENCRYPTION_KEYS;
+  throw invalid('required (or HOURGLASS_MASTER_KEYS_FILE)');
 }
 
 function privateTargetsFrom(localMode: boolean, value: string | undefined): readonly string[] | 'all' {
@@ -84,5 +121,6 @@ export function toCommonConfig(env: CommonEnv, defaultPoolMax = 10): CommonConfi
     localMode,
     privateTargets: privateTargetsFrom(localMode, env.HOURGLASS_ALLOW_PRIVATE_TARGETS),
     plans: plansFrom(env.HOURGLASS_PLANS),
+    masterKeys: masterKeysFrom(env),
   };
 }

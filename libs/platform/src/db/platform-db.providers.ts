@@ -38,8 +38,7 @@ const REPOSITORIES = [
 ] as const;
 
 export function dbProviders(
-  url: string,
-  poolMax: number,
+  { url, poolMax, masterKeys }: { url: string; poolMax: number; masterKeys: string },
   service: string,
   bossRole: BossRole,
   asyncCommit: boolean,
@@ -48,7 +47,13 @@ export function dbProviders(
     {
       provide: DataSource,
       useFactory: async () =>
-        createDataSource({ url, poolMax, applicationName: `hourglass-${service}`, asyncCommit }).initialize(),
+        createDataSource({
+          url,
+          poolMax,
+          applicationName: `hourglass-${service}`,
+          asyncCommit,
+          masterKeys,
+        }).initialize(),
     },
     ...REPOSITORIES.map((Repo) => ({
       provide: Repo,
