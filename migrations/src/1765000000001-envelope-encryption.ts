@@ -39,6 +39,10 @@ export class EnvelopeEncryption1765000000001 implements MigrationInterface {
           `ALTER COLUMN ${c} DROP DEFAULT`,
           `ALTER COLUMN ${c} TYPE bytea USING convert_to(${c}::text, 'UTF8')`,
         ]),
+        // An empty map as legacy plaintext, for rows written without headers.
+        ...(table === 'tasks' || table === 'schedules'
+          ? [`ALTER COLUMN headers SET DEFAULT convert_to('{}', 'UTF8')`]
+          : []),
       ];
       await q.query(`ALTER TABLE ${table} ${changes.join(', ')}`);
     }
@@ -49,7 +53,10 @@ export class EnvelopeEncryption1765000000001 implements MigrationInterface {
     for (const [table, columns] of Object.entries(SEALED)) {
       const changes = [
         ...columns.text.map((c) => `ALTER COLUMN ${c} TYPE text USING convert_from(${c}, 'UTF8')`),
-        ...columns.json.map((c) => `ALTER COLUMN ${c} TYPE jsonb USING convert_from(${c}, 'UTF8')::jsonb`),
+        ...columns.json.flatMap((c) => [
+          `ALTER COLUMN ${c} DROP DEFAULT`,
+          `ALTER COLUMN ${c} TYPE jsonb USING convert_from(${c}, 'UTF8')::jsonb`,
+        ]),
       ];
       await q.query(`ALTER TABLE ${table} ${changes.join(', ')}`);
     }

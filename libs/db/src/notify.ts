@@ -15,6 +15,8 @@ export const Channel = {
   SchedulesChanged: 'hourglass_schedules_changed',
   /** An org's signing secrets were rotated or revoked (payload: org id). Dispatchers drop their cached copy. */
   SigningSecretsChanged: 'hourglass_signing_secrets_changed',
+  /** An org was deleted (payload: org id). Dispatchers drop its data keys and secrets at once. */
+  OrgDeleted: 'hourglass_org_deleted',
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 

@@ -67,11 +67,20 @@ export class ApiKeyAuthenticator {
 
   /** Drops a revoked key from this process's cache at once (other replicas wait out the TTL). */
   forget(apiKeyId: string): void {
+    this.forgetWhere((context) => context.keyId === apiKeyId);
+  }
+
+  /** Drops every key of a deleted org from this process's cache at once (other replicas wait out the TTL). */
+  forgetOrg(orgId: string): void {
+    this.forgetWhere((context) => context.orgId === orgId);
+  }
+
+  private forgetWhere(matches: (context: AuthContext) => boolean): void {
     this.generation++;
     // Requests from now on look the key up afresh rather than join a lookup that began before.
     this.lookups.clear();
     for (const [cacheKey, entry] of this.cache) {
-      if (entry.context.keyId === apiKeyId) this.cache.delete(cacheKey);
+      if (matches(entry.context)) this.cache.delete(cacheKey);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { CreatedOrg, Org, OwnOrg } from './orgs.responses.js';
 import { AdminRoute, Auth, type AuthContext } from '../auth/auth.decorators.js';
@@ -30,6 +30,19 @@ export class AdminOrgsController {
   @ApiProblems(404)
   update(@Param('orgId') orgId: string, @Body() dto: UpdateOrgDto): Promise<OrgResponse> {
     return this.orgs.update(orgId, dto);
+  }
+
+  @Delete(':orgId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Delete an organization (admin token): its data key is destroyed at once, so its data is unreadable ' +
+      'and its API keys stop working; its rows are purged in the background',
+  })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(404)
+  delete(@Param('orgId') orgId: string): Promise<void> {
+    return this.orgs.delete(orgId);
   }
 }
 

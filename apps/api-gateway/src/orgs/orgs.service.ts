@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isUuid, newId, OrganizationRepository, UsageRepository } from '@hourglass/db';
+import { DataSource } from 'typeorm';
+import { Channel, cipherOf, isUuid, newId, notify, OrganizationRepository, UsageRepository } from '@hourglass/db';
 import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
 import { AppError, ErrorCode, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
 import {
   type CreatedOrgResponse,
   type CreateOrgDto,
@@ -20,6 +22,8 @@ export class OrgsService {
     @Inject(UsageRepository) private readonly usage: UsageRepository,
     @Inject(KeyRing) private readonly keyRing: KeyRing,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   /** The secret goes into the legacy array; the migration's insert trigger copies it into org_signing_secrets. */
@@ -48,6 +52,25 @@ export class OrgsService {
     const org = isUuid(orgId) ? await this.orgs.updateSettings(orgId, changes) : null;
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
     return toOrgResponse(org);
+  }
+
+  /**
+   * Crypto-shredding (docs/decisions/0014): one transaction destroys the org's data keys, marks it
+   * deleted and revokes its keys; this replica forgets its cached keys at once and dispatchers on
+   * the NOTIFY. Other gateway replicas accept its API keys for at most their key-cache TTL. The
+   * scheduler's leader purges its rows afterwards.
+   */
+  async delete(orgId: string): Promise<void> {
+    const deleted =
+      isUuid(orgId) &&
+      (await this.db.transaction(async (em) => {
+        if (!(await this.orgs.markDeleted(orgId, em))) return false;
+        await notify(em, Channel.OrgDeleted, orgId);
+        return true;
+      }));
+    if (!deleted) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
+    cipherOf(this.db).keys.forget(orgId);
+    this.authenticator.forgetOrg(orgId);
   }
 
   async get(orgId: string): Promise<OwnOrgResponse> {

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import { KeyRing } from '@hourglass/crypto';
-import { AttemptRepository, Channel, Listener, SigningSecretRepository, TaskRepository } from '@hourglass/db';
+import { AttemptRepository, Channel, cipherOf, Listener, SigningSecretRepository, TaskRepository } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { DispatcherConfig } from '../config.js';
 import { HttpDeliveryClient, SsrfGuard } from '../delivery/index.js';
@@ -37,7 +36,8 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
     const onError = (error: Error, where: string) =>
       this.logger.warn({ msg: `delivery ${where} failed`, err: error }, 'Delivery');
-    const secrets = new SigningSecrets(signingSecrets, new KeyRing(config.masterKeys));
+    const dataKeys = cipherOf(db).keys;
+    const secrets = new SigningSecrets(signingSecrets, dataKeys.ring);
     const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
       deliveryMetrics.settleErrors.inc();
       onError(error, `settle of ${size}`);
@@ -48,11 +48,15 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     );
     this.listener = new Listener({
       url: config.db.url,
-      channels: [Channel.TasksReady, Channel.SigningSecretsChanged],
-      onNotify: (channel, payload) =>
-        channel === Channel.SigningSecretsChanged ? secrets.forget(payload) : this.worker.wake(),
+      channels: [Channel.TasksReady, Channel.SigningSecretsChanged, Channel.OrgDeleted],
+      onNotify: (channel, payload) => {
+        if (channel === Channel.TasksReady) return this.worker.wake();
+        secrets.forget(payload);
+        if (channel === Channel.OrgDeleted) dataKeys.forget(payload);
+      },
       onConnect: () => {
         secrets.forgetAll();
+        dataKeys.forgetAll();
         this.worker.wake();
       },
       onError: (error) => onError(error, 'listen'),

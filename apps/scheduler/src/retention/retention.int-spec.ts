@@ -1,9 +1,17 @@
 import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { createBoss, FIRST_ORG, IdempotencyRepository, newId, Queue, RetentionRepository } from '@hourglass/db';
+import {
+  createBoss,
+  FIRST_ORG,
+  IdempotencyRepository,
+  newId,
+  OrganizationRepository,
+  Queue,
+  RetentionRepository,
+} from '@hourglass/db';
 import { DEFAULT_PLANS } from '@hourglass/domain';
 import { AppLogger, Metrics } from '@hourglass/platform';
-import { createTestDataSource, make, type TestDataSource } from '@hourglass/testing';
+import { createTestDataSource, make, type TestDataSource, testMasterKeys } from '@hourglass/testing';
 import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
 import type { LeaderService } from '../leader/leader.service.js';
 import { RetentionService } from './retention.service.js';
@@ -31,7 +39,11 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     boss = createBoss(fixture.database.url, 'producer');
     await boss.start();
     // Batches of 2: every table needs several batches, and they cross from one org to the next.
-    const config = toSchedulerConfig({ DATABASE_URL: fixture.database.url, RETENTION_BATCH_SIZE: 2 } as SchedulerEnv);
+    const config = toSchedulerConfig({
+      DATABASE_URL: fixture.database.url,
+      HOURGLASS_MASTER_KEYS: testMasterKeys(),
+      RETENTION_BATCH_SIZE: 2,
+    } as SchedulerEnv);
     retention = new RetentionService(
       config,
       new RetentionRepository(db),
@@ -205,6 +217,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       scheduleOccurrences: gone.occurrences.length,
       scheduleVersions: gone.versions.length,
       idempotencyKeys: 3,
+      deletedOrgRows: 0,
     });
 
     const left = await everything();
@@ -220,6 +233,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       scheduleOccurrences: 0,
       scheduleVersions: 0,
       idempotencyKeys: 0,
+      deletedOrgRows: 0,
     });
     expect(await everything()).toEqual(left);
   });
@@ -255,6 +269,29 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     expect(await ids(`SELECT id FROM tasks WHERE id = '${cancelled}'`)).toEqual(new Set([cancelled]));
   });
 
+  it("purges a deleted org's rows in batches whatever their age, then the org row; another org keeps everything", async () => {
+    const [gone, kept] = [await orgOn('free'), await orgOn('free')];
+    for (const org of [gone, kept]) {
+      for (let i = 0; i < 3; i++) await task(org, 'queued', 0, null);
+      const s = await schedule(org, [1, 2], 0);
+      await occurrence(s, org, 0, null);
+      await new IdempotencyRepository(db).claim(org, `k-${org}`, Buffer.from('r'));
+    }
+    const before = await everything();
+    await db.transaction((em) => new OrganizationRepository(db).markDeleted(gone, em));
+
+    const pass = await retention.runOnce();
+    // 3 tasks + 6 attempts, 1 occurrence, 2 versions, 1 schedule, 1 idempotency key, the org row.
+    expect(pass.deletedOrgRows).toBe(15);
+    expect(await ids('SELECT id FROM organizations')).not.toContain(gone);
+    for (const table of ['tasks', 'attempts', 'schedules', 'schedule_occurrences', 'schedule_versions', 'api_keys'])
+      expect(await ids(`SELECT org_id AS id FROM ${table} WHERE org_id = '${gone}'`)).toEqual(new Set());
+    const left = await everything();
+    expect(left.tasks.size).toBe(before.tasks.size - 3);
+    expect([...left.idempotencyKeys]).toEqual([...before.idempotencyKeys].filter((k) => k !== `k-${gone}`));
+    expect((await retention.runOnce()).deletedOrgRows).toBe(0);
+  });
+
   it('stops between batches once leadership is lost', async () => {
     const org = await orgOn('free');
     for (let i = 0; i < 6; i++) await task(org, 'succeeded', 41, 40);
@@ -268,7 +305,11 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       },
     });
     const service = new RetentionService(
-      toSchedulerConfig({ DATABASE_URL: fixture.database.url, RETENTION_BATCH_SIZE: 2 } as SchedulerEnv),
+      toSchedulerConfig({
+        DATABASE_URL: fixture.database.url,
+        HOURGLASS_MASTER_KEYS: testMasterKeys(),
+        RETENTION_BATCH_SIZE: 2,
+      } as SchedulerEnv),
       counted,
       losing as unknown as LeaderService,
       new AppLogger('retention-test', 'silent'),

@@ -11,6 +11,8 @@ export interface RetentionPass {
   scheduleOccurrences: number;
   scheduleVersions: number;
   idempotencyKeys: number;
+  /** Rows of deleted orgs purged (any table). */
+  deletedOrgRows: number;
 }
 
 /**
@@ -69,7 +71,22 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       this.deleted.inc({ table: 'idempotency_keys' }, count);
       if (count < this.config.retention.batchSize) break;
     }
-    return { tasks, attempts, scheduleOccurrences, scheduleVersions, idempotencyKeys };
+    const deletedOrgRows = await this.purgeDeletedOrgs();
+    return { tasks, attempts, scheduleOccurrences, scheduleVersions, idempotencyKeys, deletedOrgRows };
+  }
+
+  /** Purges deleted orgs' rows (docs/decisions/0014), one bounded batch per statement, until none is left. */
+  private async purgeDeletedOrgs(): Promise<number> {
+    const size = this.config.retention.batchSize;
+    let total = 0;
+    for (const orgId of await this.repo.deletedOrgs(100)) {
+      for (let count = -1; count !== 0 && this.leader.leading;) {
+        count = await this.repo.purgeDeletedOrg(orgId, size);
+        total += count;
+        this.deleted.inc({ table: 'deleted_orgs' }, count);
+      }
+    }
+    return total;
   }
 
   /**

@@ -13,7 +13,11 @@ async function replica(url: string) {
   const db = await createDataSource({ url, poolMax: 4, masterKeys: testMasterKeys() }).initialize();
   const boss = createBoss(url, 'producer');
   await boss.start();
-  const config = toSchedulerConfig({ DATABASE_URL: url, SCHEDULE_BATCH_SIZE: 100 } as SchedulerEnv);
+  const config = toSchedulerConfig({
+    DATABASE_URL: url,
+    HOURGLASS_MASTER_KEYS: testMasterKeys(),
+    SCHEDULE_BATCH_SIZE: 100,
+  } as SchedulerEnv);
   const tick = new TickService(config, db, boss, new ScheduleTickRepository(db), new Metrics('scheduler'));
   return { tick, close: async () => Promise.all([boss.stop({ graceful: false }), db.destroy()]) };
 }

@@ -33,6 +33,7 @@ describe('TickService (real Postgres)', () => {
     // Policies at the due instant; preparing ahead has its own test below.
     const config = toSchedulerConfig({
       DATABASE_URL: database.url,
+      HOURGLASS_MASTER_KEYS: testMasterKeys(),
       HOURGLASS_PLANS: PLANS,
       SCHEDULE_LOOKAHEAD_MS: 0,
     } as SchedulerEnv);
@@ -203,7 +204,11 @@ describe('TickService (real Postgres)', () => {
 
   it('prepares `allow` occurrences ahead (task scheduled, job released at fire_at), but not `skip`/`queue` ones', async () => {
     const ahead = new TickService(
-      toSchedulerConfig({ DATABASE_URL: database.url, SCHEDULE_LOOKAHEAD_MS: 2_000 } as SchedulerEnv),
+      toSchedulerConfig({
+        DATABASE_URL: database.url,
+        HOURGLASS_MASTER_KEYS: testMasterKeys(),
+        SCHEDULE_LOOKAHEAD_MS: 2_000,
+      } as SchedulerEnv),
       db,
       boss,
       new ScheduleTickRepository(db),

@@ -91,6 +91,11 @@ export class OrgDataKeys {
     this.cache.delete(orgId);
   }
 
+  /** After a missed notification (a reconnect): every org's keys are read again on next use. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   private async read(em: EntityManager, orgIds: string[]): Promise<Map<string, Map<number, DataKey>>> {
     const rows = await queryRows<{ org_id: string; version: number; master_version: string; wrapped: Buffer }>(
       em,
@@ -115,6 +120,8 @@ export class OrgDataKeys {
       `INSERT INTO org_data_keys (org_id, version, master_version, wrapped)
        SELECT o.id, 1, $3, w.wrapped FROM unnest($1::uuid[], $2::bytea[]) AS w(org_id, wrapped)
          JOIN organizations o ON o.id = w.org_id AND o.deleted_at IS NULL
+        -- waits for a deletion in progress, then sees it: a deleted org never gets a key again
+        FOR SHARE OF o
        ON CONFLICT DO NOTHING RETURNING org_id`,
       [orgIds, wrapped.map((w) => w.wrapped), this.ring.sealingVersion],
     );

@@ -11,6 +11,8 @@ export class OrganizationEntity {
    * `org_signing_secrets`, the source of truth); kept equal to the active set for N-1 services only.
    */
   @Column('text', { array: true }) signingSecrets!: string[];
+  /** Set when the org was deleted (crypto-shredded): the row is its tombstone until its data is purged. */
+  @Column('timestamptz', { nullable: true }) deletedAt!: Date | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
+import { queryRows } from '../sql.js';
 import { OrganizationEntity } from '../entities/organization.entity.js';
 
 export class OrganizationRepository {
@@ -20,8 +21,30 @@ export class OrganizationRepository {
     return new Map(rows.map((row) => [row.id, row.plan]));
   }
 
+  /** A live org (a deleted one is not found). */
   findById(id: string, em: EntityManager = this.db.manager): Promise<OrganizationEntity | null> {
-    return em.findOneBy(OrganizationEntity, { id });
+    return em.findOneBy(OrganizationEntity, { id, deletedAt: IsNull() });
+  }
+
+  /**
+   * Crypto-shreds an org in `em`'s transaction (docs/decisions/0014): marks it deleted, destroys
+   * its data keys (every sealed value of it is unreadable from commit on) and revokes its API keys.
+   * Its rows stay until the scheduler purges them. False when there is no such live org.
+   */
+  async markDeleted(id: string, em: EntityManager): Promise<boolean> {
+    const marked = await queryRows(
+      em,
+      'UPDATE organizations SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id',
+      [id],
+    );
+    if (marked.length === 0) return false;
+    await queryRows(em, 'DELETE FROM org_data_keys WHERE org_id = $1 RETURNING version', [id]);
+    await queryRows(
+      em,
+      'UPDATE api_keys SET revoked_at = now() WHERE org_id = $1 AND revoked_at IS NULL RETURNING id',
+      [id],
+    );
+    return true;
   }
 
   /** Sets the given settings; null when there is no such org. */
@@ -29,7 +52,8 @@ export class OrganizationRepository {
     id: string,
     changes: Partial<Pick<OrganizationEntity, 'name' | 'plan' | 'retentionDays'>>,
   ): Promise<OrganizationEntity | null> {
-    if (Object.keys(changes).length > 0) await this.db.manager.update(OrganizationEntity, { id }, changes);
+    if (Object.keys(changes).length > 0)
+      await this.db.manager.update(OrganizationEntity, { id, deletedAt: IsNull() }, changes);
     return this.findById(id);
   }
 }

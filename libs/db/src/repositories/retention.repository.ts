@@ -150,6 +150,54 @@ export class RetentionRepository {
     );
   }
 
+  /** Orgs deleted (crypto-shredded) whose rows are still to purge, a bounded page of them. */
+  async deletedOrgs(limit: number): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.db.manager,
+      'SELECT id FROM organizations WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id LIMIT $1',
+      [limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * One batch of a deleted org's purge, whatever the rows' age or status: its tasks with their
+   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys;
+   * once none is left, the org row itself (its keys, secrets, queues and counters go with it by
+   * cascade). Their delivery jobs stay (ids only): a dispatcher completes one whose task is gone.
+   * Returns how many rows it deleted; 0 when the org is gone.
+   */
+  async purgeDeletedOrg(orgId: string, batchSize: number): Promise<number> {
+    const steps = [
+      `WITH gone AS (DELETE FROM tasks WHERE id IN (
+         SELECT id FROM tasks WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id),
+       attempts_gone AS (DELETE FROM attempts a USING gone g WHERE a.task_id = g.id RETURNING 1)
+       SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM attempts_gone) AS n`,
+      ...['schedule_occurrences', 'schedule_versions'].map(
+        (table) => `WITH gone AS (DELETE FROM ${table} WHERE id IN (
+           SELECT x.id FROM schedules s JOIN ${table} x ON x.schedule_id = s.id WHERE s.org_id = $1 LIMIT $2
+              FOR UPDATE OF x SKIP LOCKED) RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+      ),
+      `WITH gone AS (DELETE FROM schedules WHERE id IN (
+         SELECT id FROM schedules WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      `WITH gone AS (DELETE FROM idempotency_keys WHERE ctid IN (
+         SELECT ctid FROM idempotency_keys WHERE scope = $1::text LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      `WITH gone AS (DELETE FROM organizations WHERE id = $1 AND deleted_at IS NOT NULL AND $2::int > 0
+         AND NOT EXISTS (SELECT 1 FROM tasks WHERE org_id = $1) AND NOT EXISTS (SELECT 1 FROM schedules WHERE org_id = $1)
+       RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+    ];
+    for (const sql of steps) {
+      const [row] = await queryRows<{ n: string }>(this.db.manager, sql, [orgId, batchSize]);
+      const deleted = Number(row!.n);
+      if (deleted > 0) return deleted;
+    }
+    return 0;
+  }
+
   /** Deletes up to `batchSize` idempotency keys past their expiry (24 h after the first request). */
   async deleteIdempotencyKeys(batchSize: number): Promise<number> {
     const rows = await queryRows(
