@@ -209,6 +209,8 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(429, 'post', '/v1/schedules', { ...as(tinyKey), body: schedule });
     await api.expect(201, 'post', '/v1/tasks/batch', { ...as(tinyKey), body: { tasks: [task(), task(), task()] } });
     await api.expect(429, 'post', '/v1/tasks', { ...as(tinyKey), body: task() });
+    await api.expect(204, 'delete', `/v1/admin/orgs/${tiny.body.id}`, { token: ADMIN_TOKEN });
+    await api.expect(404, 'delete', `/v1/admin/orgs/${tiny.body.id}`, { token: ADMIN_TOKEN });
   });
 
   it('health, readiness and metrics', async () => {

@@ -13,6 +13,8 @@ export interface DbOptions {
   asyncCommit?: boolean;
   /** The master key ring (`HOURGLASS_MASTER_KEYS`): the repositories seal customer data with the org keys it wraps. */
   masterKeys?: string;
+  /** False only for the benchmark's encryption-off comparison (HOURGLASS_BENCH_PLAINTEXT). */
+  sealing?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function createDataSource(options: DbOptions): DataSource {
       ...(options.asyncCommit ? ASYNC_COMMIT : {}),
     },
   });
-  if (options.masterKeys) attachCipher(db, new FieldCipher(new KeyRing(options.masterKeys)));
+  if (options.masterKeys)
+    attachCipher(db, new FieldCipher(new KeyRing(options.masterKeys), {}, options.sealing ?? true));
   return db;
 }

@@ -16,7 +16,7 @@ import { addDbReadiness, dbProviders } from './db/platform-db.providers.js';
 export interface PlatformOptions {
   service: string;
   /** The service's config; the validation pipe reads the `ValidationSettings` in it (create-time target policy). */
-  config: Pick<CommonConfig, 'db' | 'log' | 'masterKeys'> & ValidationSettings;
+  config: Pick<CommonConfig, 'db' | 'log' | 'masterKeys' | 'sealing'> & ValidationSettings;
   bossRole: BossRole;
   /** Commit without waiting for the WAL flush, for services whose writes are all recoverable (docs/decisions/0011). */
   asyncCommit?: boolean;
@@ -44,7 +44,7 @@ export class PlatformModule implements OnApplicationShutdown {
       { provide: APP_FILTER, useClass: ProblemFilter },
       { provide: APP_PIPE, useFactory: () => createValidationPipe(options.config) },
       ...dbProviders(
-        { ...options.config.db, masterKeys: options.config.masterKeys },
+        { ...options.config.db, masterKeys: options.config.masterKeys, sealing: options.config.sealing },
         options.service,
         options.bossRole,
         options.asyncCommit ?? false,

@@ -24,12 +24,18 @@ async function postJson<T>(url: string, token: string, body: unknown): Promise<T
 }
 
 /** Starts the api-gateway on a free port, waits for /readyz, then makes an org and a key through the admin API. */
-export async function startApi(databaseUrl: string, masterKeys: string, adminToken: string): Promise<RunningApi> {
+export async function startApi(
+  databaseUrl: string,
+  masterKeys: string,
+  adminToken: string,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningApi> {
   const port = await freePort();
   const child = startService('api-gateway', {
     DATABASE_URL: databaseUrl,
     HOURGLASS_MASTER_KEYS: masterKeys,
     HOURGLASS_ADMIN_TOKEN: adminToken,
+    ...extraEnv,
     PORT: String(port),
   });
   try {

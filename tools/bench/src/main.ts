@@ -16,7 +16,7 @@ import { runSchedules } from './schedules.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
 import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
 import { runRounds } from './rounds.js';
-import type { PhaseContext } from './throughput.js';
+import { runThroughput, type PhaseContext } from './throughput.js';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -38,9 +38,16 @@ async function phase<K extends Exclude<keyof BenchResults, 'errors'>>(
 async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   const results: BenchResults = { errors: {} };
   const only = ctx.config.only;
-  if (only.has('throughput')) await runRounds(ctx, results);
+  const plain = { ...ctx, plaintext: true };
+  if (only.has('throughput')) {
+    await runRounds(ctx, results);
+    log('(a) again, encryption off…');
+    await phase(results, 'throughputPlain', () => runThroughput(plain));
+  }
   if (only.has('api')) {
     await phase(results, 'api', () => runApiLoad(ctx));
+    log('(b) again, encryption off…');
+    await phase(results, 'apiPlain', () => runApiLoad(plain));
     log('(b) baseline: bare INSERT + pg-boss send…');
     await phase(results, 'insert', () => runInsertBaseline(ctx));
   }
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
       dbs,
       receiver,
       log,
-      masterKeys: KeyRing.generateSpec('k1'),
+      masterKeys: KeyRing.generateSpec('v1'),
       adminToken: `hga_${randomBytes(24).toString('base64url')}`,
     };
     const results = await runPhases(ctx);

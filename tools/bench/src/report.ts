@@ -13,7 +13,10 @@ export interface BenchResults {
   baseline?: DrainResult;
   /** (a) with its peers, two rounds in alternated order. */
   rounds?: RoundRun[];
+  /** (a) and (b) again with encryption off (HOURGLASS_BENCH_PLAINTEXT): the on/off ratios. */
+  throughputPlain?: DrainResult;
   api?: ApiLoadResult;
+  apiPlain?: ApiLoadResult;
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
   schedules?: SchedulesResult;
@@ -104,7 +107,34 @@ function latencyRows(r: BenchResults): Row[] {
 }
 
 export function reportRows(r: BenchResults): Row[] {
-  return [...throughputRows(r), ...apiRows(r), ...latencyRows(r), ...scheduleRows(r.schedules, r.errors.schedules)];
+  return [
+    ...throughputRows(r),
+    ...apiRows(r),
+    ...encryptionRows(r),
+    ...latencyRows(r),
+    ...scheduleRows(r.schedules, r.errors.schedules),
+  ];
+}
+
+/** Encryption at rest on / off (docs/decisions/0014), per phase: the throughput kept. */
+function encryptionRows(r: BenchResults): Row[] {
+  const ratio = (figure: string, on: number | undefined, off: number | undefined): Row[] =>
+    on && off
+      ? [
+          {
+            figure,
+            value: `${num(on / off, 2)} (${num(on)} / ${num(off)})`,
+            target: '≥ 0.90',
+            status: check(on / off >= 0.9),
+          },
+        ]
+      : [];
+  return [
+    ...failed('(a) encryption off', r.errors.throughputPlain),
+    ...failed('(b) encryption off', r.errors.apiPlain),
+    ...ratio('(a) delivery, encryption on / off', r.throughput?.perSecond, r.throughputPlain?.perSecond),
+    ...ratio('(b) POST /v1/tasks, encryption on / off', r.api?.requestsPerSec, r.apiPlain?.requestsPerSec),
+  ];
 }
 
 export function formatTable(rows: Row[]): string {

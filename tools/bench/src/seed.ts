@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
-import { createBoss, createDataSource, deliveryJob, newId, Queue, writeTasks } from '@hourglass/db';
+import { createBoss, createDataSource, deliveryJob, newId, Queue, writeTasks, type DbOptions } from '@hourglass/db';
 import { make, newTaskWrite, TEST_TASKS_PER_MONTH } from '@hourglass/testing';
 
 const CHUNK = 1_000;
@@ -8,14 +8,14 @@ export const TASK_BODY = '{"n":1}';
 
 async function withDb<T>(
   url: string,
-  masterKeys: string | undefined,
+  sealing: Pick<DbOptions, 'masterKeys' | 'sealing'>,
   work: (db: DataSource, boss: PgBoss) => Promise<T>,
 ): Promise<T> {
   const db = await createDataSource({
     url,
     poolMax: 2,
     applicationName: 'hourglass-bench-seed',
-    masterKeys,
+    ...sealing,
   }).initialize();
   const boss = createBoss(url, 'producer');
   boss.on('error', () => undefined);
@@ -32,8 +32,8 @@ async function withDb<T>(
  * `count` due tasks for one org (made by `make.org`) with their jobs, written by the task writer
  * exactly as the API writes them, 1,000 per statement. Returns the org id.
  */
-export function seedTasks(url: string, keys: string, count: number, target: string): Promise<string> {
-  return withDb(url, keys, async (db, boss) => {
+export function seedTasks(url: string, keys: string, count: number, target: string, sealing = true): Promise<string> {
+  return withDb(url, { masterKeys: keys, sealing }, async (db, boss) => {
     const { org } = await make.org(db, 'bench');
     for (let done = 0; done < count; done += CHUNK) {
       const writes = Array.from({ length: Math.min(CHUNK, count - done) }, () =>
@@ -51,7 +51,7 @@ export function seedTasks(url: string, keys: string, count: number, target: stri
  * queue, without task rows, inserted by bare pg-boss: the ceiling measures pg-boss alone.
  */
 export function seedJobs(url: string, count: number): Promise<void> {
-  return withDb(url, undefined, async (db, boss) => {
+  return withDb(url, {}, async (db, boss) => {
     const orgId = newId();
     for (let done = 0; done < count; done += CHUNK) {
       const jobs = Array.from({ length: Math.min(CHUNK, count - done) }, () => {

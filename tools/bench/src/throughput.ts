@@ -12,6 +12,8 @@ export interface PhaseContext {
   dbs: BenchDatabases;
   receiver: Receiver;
   masterKeys: string;
+  /** The encryption-off comparison: services and seed write customer data unencrypted (HOURGLASS_BENCH_PLAINTEXT). */
+  plaintext?: boolean;
   adminToken: string;
   log: (line: string) => void;
 }
@@ -24,13 +26,14 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
   const { config, receiver, log } = ctx;
   const url = await ctx.dbs.fresh('throughput');
   log(`(a) seeding ${config.tasks} tasks with their delivery jobs…`);
-  await seedTasks(url, ctx.masterKeys, config.tasks, receiver.url);
+  await seedTasks(url, ctx.masterKeys, config.tasks, receiver.url, !ctx.plaintext);
   receiver.reset();
   log('(a) starting one dispatcher…');
   const port = await freePort();
   const dispatcher = startService('dispatcher', {
     DATABASE_URL: url,
     HOURGLASS_MASTER_KEYS: ctx.masterKeys,
+    ...plaintextEnv(ctx),
     PORT: String(port),
   });
   try {
@@ -52,6 +55,11 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
   } finally {
     await dispatcher.stop();
   }
+}
+
+/** The services' env for the encryption-off comparison. */
+export function plaintextEnv(ctx: Pick<PhaseContext, 'plaintext'>): Record<string, string> {
+  return ctx.plaintext ? { HOURGLASS_BENCH_PLAINTEXT: 'true' } : {};
 }
 
 /** One attempts row per task, and the receiver saw every task (duplicates are reported, not fatal). */

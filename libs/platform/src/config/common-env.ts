@@ -69,6 +69,11 @@ export class CommonEnv {
   @IsOptional()
   @Matches(KEY_RING, KEY_RING_MESSAGE)
   ENCRYPTION_KEYS?: string;
+
+  /** BENCHMARK ONLY (`npm run bench`'s encryption-off comparison): "true" writes customer data unencrypted. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  HOURGLASS_BENCH_PLAINTEXT?: string;
 }
 
 export interface CommonConfig {
@@ -81,6 +86,8 @@ export interface CommonConfig {
   plans: Record<string, Plan>;
   /** The master key ring's spec (never logged). */
   masterKeys: string;
+  /** False only in the benchmark's encryption-off comparison. */
+  sealing: boolean;
 }
 
 function masterKeysFrom(env: CommonEnv): string {
@@ -122,5 +129,6 @@ export function toCommonConfig(env: CommonEnv, defaultPoolMax = 10): CommonConfi
     privateTargets: privateTargetsFrom(localMode, env.HOURGLASS_ALLOW_PRIVATE_TARGETS),
     plans: plansFrom(env.HOURGLASS_PLANS),
     masterKeys: masterKeysFrom(env),
+    sealing: env.HOURGLASS_BENCH_PLAINTEXT !== 'true',
   };
 }

@@ -38,7 +38,7 @@ const REPOSITORIES = [
 ] as const;
 
 export function dbProviders(
-  { url, poolMax, masterKeys }: { url: string; poolMax: number; masterKeys: string },
+  { url, poolMax, masterKeys, sealing }: { url: string; poolMax: number; masterKeys: string; sealing: boolean },
   service: string,
   bossRole: BossRole,
   asyncCommit: boolean,
@@ -53,6 +53,7 @@ export function dbProviders(
           applicationName: `hourglass-${service}`,
           asyncCommit,
           masterKeys,
+          sealing,
         }).initialize(),
     },
     ...REPOSITORIES.map((Repo) => ({
