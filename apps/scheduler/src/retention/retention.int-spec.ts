@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import {
   createBoss,
+  DataKeyRepository,
   FIRST_ORG,
   IdempotencyRepository,
   newId,
@@ -47,6 +48,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     retention = new RetentionService(
       config,
       new RetentionRepository(db),
+      new DataKeyRepository(db),
       leader as unknown as LeaderService,
       new AppLogger('retention-test', 'silent'),
       new Metrics('scheduler-retention-test'),
@@ -218,6 +220,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       scheduleVersions: gone.versions.length,
       idempotencyKeys: 3,
       deletedOrgRows: 0,
+      rewrappedDataKeys: 0,
     });
 
     const left = await everything();
@@ -234,6 +237,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       scheduleVersions: 0,
       idempotencyKeys: 0,
       deletedOrgRows: 0,
+      rewrappedDataKeys: 0,
     });
     expect(await everything()).toEqual(left);
   });
@@ -311,6 +315,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
         RETENTION_BATCH_SIZE: 2,
       } as SchedulerEnv),
       counted,
+      new DataKeyRepository(db),
       losing as unknown as LeaderService,
       new AppLogger('retention-test', 'silent'),
       new Metrics('scheduler-retention-losing'),

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
-import { FIRST_ORG, RetentionRepository, type RetentionBatch } from '@hourglass/db';
+import { DataKeyRepository, FIRST_ORG, RetentionRepository, type RetentionBatch } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { LeaderService } from '../leader/leader.service.js';
@@ -13,6 +13,8 @@ export interface RetentionPass {
   idempotencyKeys: number;
   /** Rows of deleted orgs purged (any table). */
   deletedOrgRows: number;
+  /** Data keys re-wrapped under the master ring's first version (master-key rotation). */
+  rewrappedDataKeys: number;
 }
 
 /**
@@ -31,11 +33,25 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     @Inject(APP_CONFIG) private readonly config: SchedulerConfig,
     @Inject(RetentionRepository) private readonly repo: RetentionRepository,
+    @Inject(DataKeyRepository) private readonly dataKeys: DataKeyRepository,
     @Inject(LeaderService) private readonly leader: Pick<LeaderService, 'leading' | 'on'>,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
     this.deleted = metrics.counter('hourglass_retention_deleted_total', 'Rows deleted by retention', ['table']);
+    const count = () => dataKeys.countByMasterVersion();
+    metrics.gauge(
+      'hourglass_data_keys',
+      'Org data keys by the master key version wrapping them',
+      ['master_version'],
+      async function () {
+        // A scrape while the database is away keeps the last figures.
+        const counts = await count().catch(() => undefined);
+        if (!counts) return;
+        this.reset();
+        for (const [version, n] of counts) this.set({ master_version: version }, n);
+      },
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -72,7 +88,31 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       if (count < this.config.retention.batchSize) break;
     }
     const deletedOrgRows = await this.purgeDeletedOrgs();
-    return { tasks, attempts, scheduleOccurrences, scheduleVersions, idempotencyKeys, deletedOrgRows };
+    const rewrappedDataKeys = await this.rewrapDataKeys();
+    return {
+      tasks,
+      attempts,
+      scheduleOccurrences,
+      scheduleVersions,
+      idempotencyKeys,
+      deletedOrgRows,
+      rewrappedDataKeys,
+    };
+  }
+
+  /**
+   * Master-key rotation online (docs/decisions/0014): data keys wrapped by an older master version
+   * are re-wrapped under the first, a batch per transaction while traffic flows. A SIGKILL loses at
+   * most the batch in flight, which the next pass redoes. The data keys themselves do not change,
+   * so no sealed value is touched and no cache goes stale.
+   */
+  private async rewrapDataKeys(): Promise<number> {
+    let total = 0;
+    for (let count = -1; count !== 0 && this.leader.leading;) {
+      count = await this.dataKeys.rewrapBatch(this.config.retention.batchSize);
+      total += count;
+    }
+    return total;
   }
 
   /** Purges deleted orgs' rows (docs/decisions/0014), one bounded batch per statement, until none is left. */

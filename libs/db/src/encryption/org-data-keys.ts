@@ -25,7 +25,7 @@ export interface OrgDataKeysOptions {
 }
 
 /** AAD of a wrapped data key: the org and version it belongs to. */
-const wrapAad = (orgId: string, version: number) => `org_data_keys/${orgId}/${version}`;
+export const wrapAad = (orgId: string, version: number) => `org_data_keys/${orgId}/${version}`;
 
 /**
  * The orgs' data keys (`org_data_keys`, wrapped by the master ring), unwrapped and kept in process:

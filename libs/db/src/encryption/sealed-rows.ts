@@ -33,6 +33,8 @@ export const SEALED_FIELDS = {
 export type SealedTable = keyof typeof SEALED_FIELDS;
 type Table = SealedTable;
 
+const EMPTY_MAP = '{}';
+
 interface Owned {
   id: string;
   orgId: string;
@@ -50,7 +52,11 @@ export function sealRow(
     if (!(field.prop in values)) continue;
     const value = values[field.prop];
     const text = value === null || value === undefined ? null : field.json ? JSON.stringify(value) : (value as string);
-    sealed[field.prop] = cipher.seal({ orgId: row.orgId, table, column: field.column, rowId: row.id }, text);
+    // An empty map holds nothing secret: kept as (legacy-form) plaintext, it spares a third of a typical task's seals.
+    sealed[field.prop] =
+      text === EMPTY_MAP
+        ? Buffer.from(EMPTY_MAP)
+        : cipher.seal({ orgId: row.orgId, table, column: field.column, rowId: row.id }, text);
   }
   return sealed;
 }

@@ -18,6 +18,7 @@ import {
   QueueRepository,
   QueueAdmissionRepository,
   RetentionRepository,
+  DataKeyRepository,
   type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
@@ -35,6 +36,7 @@ const REPOSITORIES = [
   QueueRepository,
   QueueAdmissionRepository,
   RetentionRepository,
+  DataKeyRepository,
 ] as const;
 
 export function dbProviders(
