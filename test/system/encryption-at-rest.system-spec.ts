@@ -8,6 +8,7 @@ import {
   type RunningService,
   type TestDatabase,
   until,
+  withClient,
 } from '@hourglass/testing';
 import { ApiClient, newOrgClient, serviceEnv, waitForFinish } from './api-client.js';
 
@@ -52,15 +53,7 @@ describe('system: encryption at rest and crypto-shredding', () => {
     await database.drop();
   }, SLOW);
 
-  const withDb = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
+  const withDb = <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => withClient(database.url, work);
 
   /** Every (schema, table, column) of a type that can hold text, and whether it is bytea. */
   const columnsHoldingMarkers = () =>

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { KeyRing } from '@hourglass/crypto';
 import {
   createTestDatabase,
@@ -8,6 +7,7 @@ import {
   type RunningService,
   type TestDatabase,
   until,
+  withClient,
 } from '@hourglass/testing';
 import { type ApiClient, newOrgClient, serviceEnv } from './api-client.js';
 
@@ -90,18 +90,13 @@ describe('system: master-key rotation while tasks are delivered', () => {
       expect(await metric(newScheduler, /hourglass_data_keys\{[^}]*master_version="v1"[^}]*\} (\d+)/)).toBe(0);
 
       const total = ORGS * TASKS_PER_ORG;
-      const statuses = async () => {
-        const client = new pg.Client({ connectionString: database.url });
-        await client.connect();
-        try {
+      const statuses = () =>
+        withClient(database.url, async (client) => {
           const { rows } = await client.query<{ status: string; n: number }>(
             'SELECT status, count(*)::int AS n FROM tasks GROUP BY status',
           );
           return Object.fromEntries(rows.map((row) => [row.status, row.n]));
-        } finally {
-          await client.end();
-        }
-      };
+        });
       await until(async () => (await statuses()).succeeded === total, {
         timeoutMs: 120_000,
         intervalMs: 250,

@@ -24,16 +24,21 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const serverUrl = process.env[TEST_ENV.serverUrl];
-  if (!serverUrl) throw new Error('no test database server: run tests through jest (globalSetup starts one)');
-  const client = new pg.Client({ connectionString: serverUrl });
+/** One connection to `url` for `work`, closed after it (tests reading tables directly). */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
   } finally {
     await client.end();
   }
+}
+
+function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const serverUrl = process.env[TEST_ENV.serverUrl];
+  if (!serverUrl) throw new Error('no test database server: run tests through jest (globalSetup starts one)');
+  return withClient(serverUrl, work);
 }
 
 export interface TestDatabase {

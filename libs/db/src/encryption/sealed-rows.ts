@@ -31,7 +31,6 @@ export const SEALED_FIELDS = {
 } as const satisfies Record<string, readonly SealedField[]>;
 
 export type SealedTable = keyof typeof SEALED_FIELDS;
-type Table = SealedTable;
 
 const EMPTY_MAP = '{}';
 
@@ -43,14 +42,13 @@ interface Owned {
 /** The sealed values of one row's fields, by property (absent properties are left out). */
 export function sealRow(
   cipher: FieldCipher,
-  table: Table,
+  table: SealedTable,
   row: Owned & Record<string, unknown>,
 ): Record<string, Buffer | null> {
-  const values = row;
   const sealed: Record<string, Buffer | null> = {};
   for (const field of SEALED_FIELDS[table] as readonly SealedField[]) {
-    if (!(field.prop in values)) continue;
-    const value = values[field.prop];
+    if (!(field.prop in row)) continue;
+    const value = row[field.prop];
     const text = value === null || value === undefined ? null : field.json ? JSON.stringify(value) : (value as string);
     // An empty map holds nothing secret: kept as (legacy-form) plaintext, it spares a third of a typical task's seals.
     sealed[field.prop] =
@@ -62,7 +60,7 @@ export function sealRow(
 }
 
 /** Seals rows of `table` in place of their plaintext fields, after loading their orgs' keys. */
-export async function sealRows<T extends Owned>(em: EntityManager, table: Table, rows: T[]): Promise<T[]> {
+export async function sealRows<T extends Owned>(em: EntityManager, table: SealedTable, rows: T[]): Promise<T[]> {
   const cipher = cipherOf(em);
   await cipher.load(
     em,
@@ -71,7 +69,7 @@ export async function sealRows<T extends Owned>(em: EntityManager, table: Table,
   return rows.map((row) => ({ ...row, ...sealRow(cipher, table, row as Owned & Record<string, unknown>) }));
 }
 
-function openRow(cipher: FieldCipher, table: Table, row: Owned): void {
+function openRow(cipher: FieldCipher, table: SealedTable, row: Owned): void {
   const values = row as unknown as Record<string, unknown>;
   for (const field of SEALED_FIELDS[table] as readonly SealedField[]) {
     const stored = values[field.prop];
@@ -87,7 +85,7 @@ function openRow(cipher: FieldCipher, table: Table, row: Owned): void {
  */
 export async function openRows<T extends Owned>(
   em: EntityManager,
-  table: Table,
+  table: SealedTable,
   rows: T[],
   unreadable?: T[],
 ): Promise<T[]> {
@@ -109,12 +107,16 @@ export async function openRows<T extends Owned>(
   });
 }
 
-export async function openOne<T extends Owned>(em: EntityManager, table: Table, row: T | null): Promise<T | null> {
+export async function openOne<T extends Owned>(
+  em: EntityManager,
+  table: SealedTable,
+  row: T | null,
+): Promise<T | null> {
   return row ? ((await openRows(em, table, [row]))[0] ?? null) : null;
 }
 
 /** A row just written, with the plaintext it was written from in place of its sealed fields (nothing to decrypt). */
-export function withPlaintextOf<T extends object>(table: Table, written: object, row: T): T {
+export function withPlaintextOf<T extends object>(table: SealedTable, written: object, row: T): T {
   const plain = written as Record<string, unknown>;
   const copy = { ...row } as Record<string, unknown>;
   for (const field of SEALED_FIELDS[table] as readonly SealedField[]) copy[field.prop] = plain[field.prop] ?? null;
