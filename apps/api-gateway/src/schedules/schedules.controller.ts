@@ -9,6 +9,7 @@ import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import { PageQuery } from '../tasks/tasks-query.dto.js';
 import type { TaskResponse } from '../tasks/tasks.dto.js';
 import { traceparentFor } from '../tasks/traceparent.js';
+import { RequestTraceparent } from '@hourglass/platform';
 import {
   CreateScheduleDto,
   NextQuery,
@@ -98,7 +99,7 @@ export class SchedulesController {
   trigger(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
     return this.schedules.trigger(auth.orgId, id, traceparentFor(traceparent));
   }

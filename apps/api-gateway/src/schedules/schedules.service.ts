@@ -13,7 +13,7 @@ import {
   unprepareOccurrences,
 } from '@hourglass/db';
 import { AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
-import { APP_CONFIG } from '@hourglass/platform';
+import { APP_CONFIG, DELIVERY_QUEUE_ATTRIBUTES, withProducerSpan } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
 import { TaskWriter } from '../tasks/task-writer.js';
@@ -119,8 +119,11 @@ export class SchedulesService {
   /** Runs now, through the same writer as any task: the monthly quota and plan-tier priority apply. */
   async trigger(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
     const schedule = await this.findOrThrow(orgId, id);
+    const attributes = { ...DELIVERY_QUEUE_ATTRIBUTES, 'hourglass.schedule.id': schedule.id };
     return toTaskResponse(
-      await this.writer.write(manualTask(schedule, traceParent, new Date()), schedule.shortestIntervalMs),
+      await withProducerSpan('trigger schedule', traceParent, attributes, (traceparent) =>
+        this.writer.write(manualTask(schedule, traceparent, new Date()), schedule.shortestIntervalMs),
+      ),
     );
   }
 

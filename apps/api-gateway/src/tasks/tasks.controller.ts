@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { TRACEPARENT } from '../docs/openapi.js';
@@ -10,6 +10,7 @@ import { CreateTaskBatchDto, type TaskBatchResponse } from './tasks-edit.dto.js'
 import { ListTasksQuery, PageQuery } from './tasks-query.dto.js';
 import { TasksService } from './tasks.service.js';
 import { traceparentFor } from './traceparent.js';
+import { RequestTraceparent } from '@hourglass/platform';
 
 @Controller('v1/tasks')
 export class TasksController {
@@ -23,7 +24,7 @@ export class TasksController {
   create(
     @Auth() auth: AuthContext,
     @Body() dto: CreateTaskDto,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
     return this.tasks.create(auth.orgId, dto, traceparentFor(traceparent));
   }
@@ -38,7 +39,7 @@ export class TasksController {
   createBatch(
     @Auth() auth: AuthContext,
     @Body() dto: CreateTaskBatchDto,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskBatchResponse> {
     return this.tasks.createBatch(auth.orgId, dto, traceparentFor(traceparent));
   }
@@ -51,7 +52,7 @@ export class TasksController {
   clone(
     @Auth() auth: AuthContext,
     @Param('id') id: string,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
     return this.tasks.clone(auth.orgId, id, traceparentFor(traceparent));
   }
