@@ -192,3 +192,37 @@ describe('system: OTEL_SDK_DISABLED=true', () => {
     SLOW,
   );
 });
+
+describe('system: tracing on SIGTERM', () => {
+  let receiver: OtlpReceiver;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    // A batch delay far past the test: only the shutdown's flush can export the spans.
+    stack = await startStack(['api-gateway'], {
+      ...TRACING,
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    });
+  }, SLOW);
+
+  afterAll(async () => {
+    await stopStack(stack);
+    await receiver?.close();
+  }, SLOW);
+
+  it(
+    'exports the spans still batched before the process exits',
+    async () => {
+      const id = await postTask(stack, '/never-delivered');
+      expect(receiver.spans).toEqual([]);
+      expect(await stack.services[0]!.kill('SIGTERM')).toBe('SIGTERM');
+      const producer = receiver.spans.find((s) => s.kind === OtlpKind.PRODUCER);
+      expect(producer?.attributes['hourglass.task.id']).toBe(id);
+      expect(receiver.spans.find((s) => s.name === 'POST /v1/tasks')?.traceId).toBe(producer?.traceId);
+      expect(receiver.spans.filter((s) => s.name === 'GET /readyz')).toEqual([]);
+    },
+    SLOW,
+  );
+});

@@ -8,7 +8,7 @@ import { AppLogger } from './logging/app-logger.js';
 import { assertMethodAllowed, clientErrorHandler, frameworkErrorHandler, RouteTable } from './http/http-errors.js';
 import { assertAcceptableInput } from './http/input-guard.js';
 import { addServerSpans } from './tracing/server-spans.js';
-import { shutdownTracing, startTracing } from './tracing/tracing-sdk.js';
+import { startTracing } from './tracing/tracing-sdk.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
@@ -82,12 +82,6 @@ export async function runService(
 ): Promise<NestFastifyApplication> {
   if (options.serviceName) await startTracing(options.serviceName);
   const app = await createHttpApp(module, options);
-  // Spans of the drain (in-flight deliveries, the last tick) are exported after it, before the exit.
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await close();
-    await shutdownTracing();
-  };
   await app.listen(port, '0.0.0.0');
   app.get(AppLogger).log({ port, msg: `listening on :${port}` }, 'Bootstrap');
   return app;

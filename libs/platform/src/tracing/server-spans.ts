@@ -12,10 +12,12 @@ import {
 } from '@opentelemetry/semantic-conventions';
 
 const serverSpans = new WeakMap<object, Span>();
+/** Probes and scrapes: a trace every few seconds per replica that says nothing. */
+const UNTRACED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * One SERVER span per request, named by the route template (`POST /v1/tasks`), child of a
- * well-formed incoming `traceparent`. Installed only when tracing is on.
+ * well-formed incoming `traceparent`; not for health probes and scrapes. Installed only when tracing is on.
  */
 export function addServerSpans(fastify: FastifyInstance): void {
   const active = tracer();
@@ -23,6 +25,7 @@ export function addServerSpans(fastify: FastifyInstance): void {
   fastify
     .addHook('onRequest', (request, _reply, done) => {
       const route = request.routeOptions.url;
+      if (route !== undefined && UNTRACED_ROUTES.has(route)) return done();
       const header = request.headers.traceparent;
       const span = active.startSpan(
         route ? `${request.method} ${route}` : request.method,
