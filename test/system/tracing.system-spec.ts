@@ -52,6 +52,24 @@ async function stopStack(stack: Stack | undefined): Promise<void> {
   await stack.database.drop();
 }
 
+/** A receiver and services for the describe block it is called in, started before its tests. */
+function tracedStack(names: RunningService['name'][], extra: Record<string, string>) {
+  const current = {} as { receiver: OtlpReceiver; stack: Stack };
+  beforeAll(async () => {
+    current.receiver = await startOtlpReceiver();
+    current.stack = await startStack(names, {
+      ...TRACING,
+      OTEL_EXPORTER_OTLP_ENDPOINT: current.receiver.url,
+      ...extra,
+    });
+  }, SLOW);
+  afterAll(async () => {
+    await stopStack(current.stack);
+    await current.receiver?.close();
+  }, SLOW);
+  return current;
+}
+
 /** POST /v1/tasks with plain fetch, so a caller's own traceparent can be given. */
 async function postTask(stack: Stack, path: string, traceparent?: string): Promise<string> {
   const response = await fetch(`${stack.gateway}/v1/tasks`, {
@@ -68,30 +86,17 @@ async function postTask(stack: Stack, path: string, traceparent?: string): Promi
 }
 
 describe('system: OpenTelemetry traces across the services', () => {
-  let receiver: OtlpReceiver;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    stack = await startStack(['api-gateway', 'scheduler', 'dispatcher'], {
-      ...TRACING,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      // Per-second schedules on the default plan.
-      HOURGLASS_PLANS: JSON.stringify({
-        free: { tier: 1, minScheduleIntervalMs: 1_000, maxSchedules: 20, tasksPerMonth: 100_000, retentionDays: 7 },
-      }),
-    });
-  }, SLOW);
-
-  afterAll(async () => {
-    await stopStack(stack);
-    await receiver?.close();
-  }, SLOW);
+  const traced = tracedStack(['api-gateway', 'scheduler', 'dispatcher'], {
+    // Per-second schedules on the default plan.
+    HOURGLASS_PLANS: JSON.stringify({
+      free: { tier: 1, minScheduleIntervalMs: 1_000, maxSchedules: 20, tasksPerMonth: 100_000, retentionDays: 7 },
+    }),
+  });
 
   const span = (traceId: string, service: string, kind: number, name?: string) =>
     waitFor(
       () =>
-        receiver.spans.find(
+        traced.receiver.spans.find(
           (s) => s.traceId === traceId && s.service === service && s.kind === kind && (!name || s.name === name),
         ),
       (found): found is ReceivedSpan => found !== undefined,
@@ -110,8 +115,8 @@ describe('system: OpenTelemetry traces across the services', () => {
   it(
     'runs one trace from POST /v1/tasks through the dispatcher to the traceparent the target receives',
     async () => {
-      const id = await postTask(stack, '/traced');
-      const [hit] = await stack.sink.waitFor(1, (r) => r.headers['webhook-id'] === id);
+      const id = await postTask(traced.stack, '/traced');
+      const [hit] = await traced.stack.sink.waitFor(1, (r) => r.headers['webhook-id'] === id);
       const sent = traceparentOf(hit!.headers['traceparent']);
 
       const server = await span(sent.traceId, 'hourglass-api-gateway', OtlpKind.SERVER);
@@ -129,8 +134,8 @@ describe('system: OpenTelemetry traces across the services', () => {
     "keeps a caller's traceparent as the parent of the trace",
     async () => {
       const caller = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-      const id = await postTask(stack, '/caller', caller);
-      const [hit] = await stack.sink.waitFor(1, (r) => r.headers['webhook-id'] === id);
+      const id = await postTask(traced.stack, '/caller', caller);
+      const [hit] = await traced.stack.sink.waitFor(1, (r) => r.headers['webhook-id'] === id);
       const sent = traceparentOf(hit!.headers['traceparent']);
       expect(sent.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
       const server = await span(sent.traceId, 'hourglass-api-gateway', OtlpKind.SERVER);
@@ -142,86 +147,56 @@ describe('system: OpenTelemetry traces across the services', () => {
   it(
     "runs a schedule fire's trace from the scheduler's PRODUCER span, linked to the schedule, to the target",
     async () => {
-      const schedule = await stack.api.expect<{ id: string }>(201, 'POST', '/v1/schedules', {
+      const schedule = await traced.stack.api.expect<{ id: string }>(201, 'POST', '/v1/schedules', {
         name: 'traced',
         interval: '1s',
-        request: { url: `${stack.sink.url}/fired` },
+        request: { url: `${traced.stack.sink.url}/fired` },
       });
-      const [hit] = await stack.sink.waitFor(1, (r) => r.headers['hourglass-schedule-id'] === schedule.id);
+      const [hit] = await traced.stack.sink.waitFor(1, (r) => r.headers['hourglass-schedule-id'] === schedule.id);
       const sent = traceparentOf(hit!.headers['traceparent']);
       const fire = await span(sent.traceId, 'hourglass-scheduler', OtlpKind.PRODUCER, 'fire schedule');
       expect(fire.parentSpanId).toBeUndefined();
       expect(fire.attributes['hourglass.schedule.id']).toBe(schedule.id);
       expect(fire.links.map((l) => l.traceId)).toEqual([schedule.id.replaceAll('-', '')]);
       await expectDelivery(sent.traceId, fire, sent.spanId);
-      await stack.api.expect(204, 'DELETE', `/v1/schedules/${schedule.id}`);
+      await traced.stack.api.expect(204, 'DELETE', `/v1/schedules/${schedule.id}`);
     },
     SLOW,
   );
 });
 
 describe('system: OTEL_SDK_DISABLED=true', () => {
-  let receiver: OtlpReceiver;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    stack = await startStack(['api-gateway', 'dispatcher'], {
-      ...TRACING,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SDK_DISABLED: 'true',
-    });
-  }, SLOW);
-
-  afterAll(async () => {
-    await stopStack(stack);
-    await receiver?.close();
-  }, SLOW);
+  const untraced = tracedStack(['api-gateway', 'dispatcher'], { OTEL_SDK_DISABLED: 'true' });
 
   it(
     "exports nothing, and a delivery still carries the caller's traceparent as is",
     async () => {
       const caller = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-      const id = await postTask(stack, '/untraced', caller);
-      const [hit] = await stack.sink.waitFor(1, (r) => r.headers['webhook-id'] === id);
+      const id = await postTask(untraced.stack, '/untraced', caller);
+      const [hit] = await untraced.stack.sink.waitFor(1, (r) => r.headers['webhook-id'] === id);
       expect(hit!.headers['traceparent']).toBe(caller);
-      expect((await waitForFinish(stack.api, id)).status).toBe('succeeded');
+      expect((await waitForFinish(untraced.stack.api, id)).status).toBe('succeeded');
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(receiver.posts).toBe(0);
+      expect(untraced.receiver.posts).toBe(0);
     },
     SLOW,
   );
 });
 
 describe('system: tracing on SIGTERM', () => {
-  let receiver: OtlpReceiver;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    // A batch delay far past the test: only the shutdown's flush can export the spans.
-    stack = await startStack(['api-gateway'], {
-      ...TRACING,
-      OTEL_BSP_SCHEDULE_DELAY: '600000',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    });
-  }, SLOW);
-
-  afterAll(async () => {
-    await stopStack(stack);
-    await receiver?.close();
-  }, SLOW);
+  // A batch delay far past the test: only the shutdown's flush can export the spans.
+  const flushed = tracedStack(['api-gateway'], { OTEL_BSP_SCHEDULE_DELAY: '600000' });
 
   it(
     'exports the spans still batched before the process exits',
     async () => {
-      const id = await postTask(stack, '/never-delivered');
-      expect(receiver.spans).toEqual([]);
-      expect(await stack.services[0]!.kill('SIGTERM')).toBe('SIGTERM');
-      const producer = receiver.spans.find((s) => s.kind === OtlpKind.PRODUCER);
+      const id = await postTask(flushed.stack, '/never-delivered');
+      expect(flushed.receiver.spans).toEqual([]);
+      expect(await flushed.stack.services[0]!.kill('SIGTERM')).toBe('SIGTERM');
+      const producer = flushed.receiver.spans.find((s) => s.kind === OtlpKind.PRODUCER);
       expect(producer?.attributes['hourglass.task.id']).toBe(id);
-      expect(receiver.spans.find((s) => s.name === 'POST /v1/tasks')?.traceId).toBe(producer?.traceId);
-      expect(receiver.spans.filter((s) => s.name === 'GET /readyz')).toEqual([]);
+      expect(flushed.receiver.spans.find((s) => s.name === 'POST /v1/tasks')?.traceId).toBe(producer?.traceId);
+      expect(flushed.receiver.spans.filter((s) => s.name === 'GET /readyz')).toEqual([]);
     },
     SLOW,
   );

@@ -133,13 +133,31 @@ const keptRatio = (figure: string, on: number | undefined, off: number | undefin
       ]
     : [];
 
+/** CPU µs the measured process spent per task: steadier than throughput on a shared machine. */
+const cpuMicros = (cores: number | undefined, perSecond: number | undefined) =>
+  cores && perSecond ? (cores / perSecond) * 1e6 : undefined;
+
+const cpuRatio = (figure: string, on: number | undefined, off: number | undefined): Row[] =>
+  on && off ? [info(figure, `${num(on / off, 2)} (${num(on)} µs / ${num(off)} µs)`)] : [];
+
 /** Tracing on / off (docs/decisions/0019): every span sampled and exported, per phase. */
 function tracingRows(r: BenchResults): Row[] {
+  const on = { a: r.throughputTraced, b: r.apiTraced };
   return [
     ...failed('(a) tracing on', r.errors.throughputTraced),
     ...failed('(b) tracing on', r.errors.apiTraced),
-    ...keptRatio('(a) delivery, tracing on / off', r.throughputTraced?.perSecond, r.throughput?.perSecond),
-    ...keptRatio('(b) POST /v1/tasks, tracing on / off', r.apiTraced?.requestsPerSec, r.api?.requestsPerSec),
+    ...keptRatio('(a) delivery, tracing on / off', on.a?.perSecond, r.throughput?.perSecond),
+    ...cpuRatio(
+      '(a) dispatcher CPU per delivery, tracing on / off',
+      cpuMicros(on.a?.cpu.child, on.a?.perSecond),
+      cpuMicros(r.throughput?.cpu.child, r.throughput?.perSecond),
+    ),
+    ...keptRatio('(b) POST /v1/tasks, tracing on / off', on.b?.requestsPerSec, r.api?.requestsPerSec),
+    ...cpuRatio(
+      '(b) api-gateway CPU per request, tracing on / off',
+      cpuMicros(on.b?.apiCores, on.b?.requestsPerSec),
+      cpuMicros(r.api?.apiCores, r.api?.requestsPerSec),
+    ),
   ];
 }
 
