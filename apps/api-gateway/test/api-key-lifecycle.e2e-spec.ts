@@ -95,6 +95,56 @@ describe('API-key lifecycle: rotation with a grace window', () => {
     }
   });
 
+  describe('minting bounds', () => {
+    const mint = (by: string, body: object) =>
+      gw.http().post('/v1/api-keys').set('authorization', bearer(by)).send(body);
+    const exceeded = (res: { status: number; body: { code: string }; headers: Record<string, string> }) => {
+      expect(res.status).toBe(403);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.code).toBe('API_KEY_PRIVILEGE_EXCEEDED');
+    };
+
+    it('keeps admin-scope keys for the operator token: a key can neither create nor rotate one', async () => {
+      const { orgId, key: admin } = await gw.newOrg();
+      exceeded(await mint(admin, { scopes: ['admin'] }));
+      exceeded(await mint(admin, { scopes: ['read', 'admin'] }));
+      const operatorMade = await gw
+        .admin(gw.http().post(`/v1/admin/orgs/${orgId}/api-keys`))
+        .send({ scopes: ['admin', 'read'] })
+        .expect(201);
+      expect(operatorMade.body.createdBy).toBe('admin');
+      exceeded(await rotate(admin, operatorMade.body.id));
+      const self = (await gw.http().get('/v1/api-keys').set('authorization', bearer(admin))).body.data.find(
+        (k: { id: string; createdBy: string }) => k.createdBy === 'admin' && k.id !== operatorMade.body.id,
+      );
+      exceeded(await rotate(admin, self.id)); // nor rotate itself into a successor
+      await gw.http().get('/v1/org').set('authorization', bearer(admin)).expect(200); // and is still in place
+    });
+
+    it('bounds scopes and expiry by the minting key’s own, including when rotating', async () => {
+      const { orgId } = await gw.newOrg();
+      const endsAt = new Date(Date.now() + 3_600_000);
+      const limited = await gw
+        .admin(gw.http().post(`/v1/admin/orgs/${orgId}/api-keys`))
+        .send({ scopes: ['admin', 'read'], expiresAt: endsAt.toISOString() })
+        .expect(201);
+      const by = limited.body.key as string;
+      exceeded(await mint(by, { scopes: ['write'] }));
+      exceeded(await mint(by, {})); // the default read + write is beyond it too
+      exceeded(await mint(by, { scopes: ['read'], expiresAt: new Date(endsAt.getTime() + 1000).toISOString() }));
+      const inherited = await mint(by, { scopes: ['read'] }).expect(201);
+      expect(inherited.body.expiresAt).toBe(endsAt.toISOString());
+      await mint(by, { scopes: ['read'], expiresAt: new Date(endsAt.getTime() - 1000).toISOString() }).expect(201);
+
+      const unbounded = await gw
+        .admin(gw.http().post(`/v1/admin/orgs/${orgId}/api-keys`))
+        .send({ scopes: ['read', 'write'] })
+        .expect(201);
+      exceeded(await rotate(by, unbounded.body.id)); // its replacement would outlive and outrank the caller
+      await rotate(by, inherited.body.id, { graceSeconds: 0 }).expect(201);
+    });
+  });
+
   it('lets only one of two concurrent rotations of a key win', async () => {
     const old = await orgWithKey();
     const results = await Promise.all([rotate(old.admin, old.id), rotate(old.admin, old.id)]);

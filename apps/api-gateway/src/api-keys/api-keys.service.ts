@@ -20,12 +20,13 @@ import {
   type RotateApiKeyDto,
   toApiKeyResponse,
 } from './api-keys.dto.js';
+import { assertWithinMintingBounds } from './minting-bounds.js';
 
 /** The operator's first key for an org can manage the org's keys; keys an org makes itself default to read + write. */
 const OPERATOR_DEFAULT_SCOPES: ApiKeyScope[] = [...API_KEY_SCOPES];
 const ORG_DEFAULT_SCOPES: ApiKeyScope[] = ['read', 'write'];
 /** `createdBy` of a key the operator's admin token made. */
-const OPERATOR = 'admin';
+const OPERATOR = 'admin' as const;
 
 const notFound = (id: string) => new AppError(ErrorCode.API_KEY_NOT_FOUND, `No API key ${id} in this organization`);
 const alreadyRotated = (id: string) =>
@@ -46,7 +47,7 @@ export class ApiKeysService {
   }
 
   createForOwnOrg(auth: AuthContext, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.create(auth.orgId, dto, ORG_DEFAULT_SCOPES, auth.keyId);
+    return this.create(auth.orgId, dto, ORG_DEFAULT_SCOPES, auth);
   }
 
   async get(orgId: string, id: string): Promise<ApiKeyResponse> {
@@ -61,6 +62,7 @@ export class ApiKeysService {
    */
   async rotate(auth: AuthContext, id: string, dto: RotateApiKeyDto): Promise<CreatedApiKeyResponse> {
     const old = await this.rotatable(auth.orgId, id);
+    assertWithinMintingBounds(auth, old.scopes, old.expiresAt);
     const generated = generateApiKey();
     const rotated = await this.keys.rotate(auth.orgId, id, dto.graceSeconds ?? DEFAULT_GRACE_SECONDS, {
       id: newId(),
@@ -104,13 +106,19 @@ export class ApiKeysService {
     orgId: string,
     dto: CreateApiKeyDto,
     defaultScopes: ApiKeyScope[],
-    createdBy: string,
+    minter: AuthContext | typeof OPERATOR,
   ): Promise<CreatedApiKeyResponse> {
-    const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
+    let expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
         { field: 'expiresAt', message: 'must be in the future' },
       ]);
+    }
+    const scopes = dto.scopes ?? defaultScopes;
+    if (minter !== OPERATOR) {
+      // Without an expiry of its own, a key made by an expiring key ends when its maker does.
+      expiresAt ??= minter.endsAt;
+      assertWithinMintingBounds(minter, scopes, expiresAt);
     }
     const generated = generateApiKey();
     const row = await this.keys.insert({
@@ -119,9 +127,9 @@ export class ApiKeysService {
       keyId: generated.keyId,
       secretHash: generated.secretHash,
       name: dto.name ?? 'default',
-      scopes: dto.scopes ?? defaultScopes,
+      scopes,
       expiresAt,
-      createdBy,
+      createdBy: minter === OPERATOR ? OPERATOR : minter.keyId,
     });
     return { ...toApiKeyResponse({ ...row, lastUsedAt: null }), key: generated.key };
   }
