@@ -26,7 +26,11 @@ export class ApiKeysController {
   constructor(@Inject(ApiKeysService) private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: "Create a key for the caller's organization; the key is shown only here" })
+  @ApiOperation({
+    summary: "Create a key for the caller's organization; the key is shown only here",
+    description:
+      "Within the caller's own scopes and expiry, and never the admin scope (403 API_KEY_PRIVILEGE_EXCEEDED)",
+  })
   @ApiCreatedResponse({ type: CreatedApiKey })
   create(@Auth() auth: AuthContext, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
     return this.keys.createForOwnOrg(auth, dto);
