@@ -2,25 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { composeServices } from './compose-file.js';
 import { CODE_ENV, ENTRYPOINTS, REQUIRED_ENV, SERVICES } from './deployed-env.js';
 
 const root = join(import.meta.dirname, '../..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
-const services: Record<string, ComposeService> = compose.services;
-
-interface ComposeService {
-  build?: { target: string; dockerfile: string };
-  environment?: Record<string, string>;
-  depends_on?: Record<string, { condition: string }> | string[];
-  healthcheck?: { test: string[] };
-  deploy?: { replicas?: number };
-  profiles?: string[];
-  read_only?: boolean;
-  tmpfs?: string[];
-  stop_grace_period?: string;
-  volumes?: string[];
-  command?: string[];
-}
+const services = composeServices(root);
 
 describe('docker-compose.yml', () => {
   it('starts postgres (healthy) → migrate (once, successfully) → api-gateway, scheduler ×2, dispatcher ×2', () => {
