@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { composeServices } from './compose-file.js';
@@ -58,6 +58,38 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
+  });
+
+  it("the Dockerfile copies every workspace's manifest, and only paths the context and the build have", () => {
+    const dockerfile = readFileSync(join(root, 'deploy/Dockerfile'), 'utf8');
+    const copies = [...dockerfile.matchAll(/^COPY (?:--from=([\w-]+) )?(.+) \S+$/gm)].map(([, from, sources]) => ({
+      from,
+      sources: sources.split(' '),
+    }));
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#') && !line.startsWith('**'));
+    for (const { from, sources } of copies) {
+      for (const source of sources) {
+        if (from === 'prod-deps') continue; // node_modules and package.json of that stage's own npm ci
+        const path = from === 'build' ? source.replace(/^\/app\//, '') : source;
+        expect({ path, exists: existsSync(join(root, path)) }).toEqual({ path, exists: true });
+        if (!from) expect(ignored.filter((entry) => path === entry || path.startsWith(`${entry}/`))).toEqual([]);
+      }
+    }
+    const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
+    const expected = workspaces.flatMap((glob) =>
+      glob.endsWith('/*')
+        ? readdirSync(join(root, glob.slice(0, -2)))
+            .map((dir) => `${glob.slice(0, -1)}${dir}/package.json`)
+            .filter((file) => existsSync(join(root, file)))
+        : [`${glob}/package.json`],
+    );
+    const copiedManifests = copies
+      .filter((c) => !c.from)
+      .flatMap((c) => c.sources)
+      .filter((source) => source.endsWith('/package.json'));
+    expect(copiedManifests.sort()).toEqual(expected.sort());
   });
 
   const binary = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
