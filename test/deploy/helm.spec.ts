@@ -146,6 +146,29 @@ describe('helm/hourglass', () => {
     }
   });
 
+  it('can hand the master keys over as a mounted file (HOURGLASS_MASTER_KEYS_FILE) instead', () => {
+    const manifests = helm.template([ciFile('existing-secret-values.yaml')]);
+    for (const deployment of byKind(manifests, 'Deployment')) {
+      const pod = podSpec(deployment);
+      const [container] = pod.containers;
+      const file = container.env.find((e) => e.name === 'HOURGLASS_MASTER_KEYS_FILE')!.value!;
+      expect(container.env.map((e) => e.name)).not.toContain('HOURGLASS_MASTER_KEYS');
+      expect(CODE_ENV[component(deployment) as ServiceName].has('HOURGLASS_MASTER_KEYS_FILE')).toBe(true);
+      const mount = (container.volumeMounts as { name: string; mountPath: string }[]).find(
+        (m) => m.name === 'master-keys',
+      )!;
+      expect(file).toBe(`${mount.mountPath}/keys`);
+      expect(pod.volumes).toContainEqual({
+        name: 'master-keys',
+        secret: {
+          secretName: 'hourglass-prod',
+          defaultMode: 0o440,
+          items: [{ key: 'HOURGLASS_MASTER_KEYS', path: 'keys' }],
+        },
+      });
+    }
+  });
+
   it('alerts and scales only on metrics the services export', () => {
     const manifests = helm.template([ciFile('full-values.yaml')]);
     const [rule] = byKind(manifests, 'PrometheusRule');

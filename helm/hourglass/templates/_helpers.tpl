@@ -61,7 +61,12 @@ dispatcher: { key: dispatcher, port: 8082 }
 {{- define "hourglass.env" -}}
 {{- $v := .root.Values -}}
 {{ include "hourglass.secretEnv" (dict "root" .root "name" "DATABASE_URL" "key" $v.secrets.keys.databaseUrl) }}
+{{- if $v.secrets.masterKeysAsFile }}
+- name: HOURGLASS_MASTER_KEYS_FILE
+  value: /etc/hourglass/master-keys/keys
+{{- else }}
 {{ include "hourglass.secretEnv" (dict "root" .root "name" "HOURGLASS_MASTER_KEYS" "key" $v.secrets.keys.masterKeys) }}
+{{- end }}
 - name: PORT
   value: {{ .port | quote }}
 - name: LOG_LEVEL
@@ -91,6 +96,7 @@ dispatcher: { key: dispatcher, port: 8082 }
 runAsNonRoot: true
 runAsUser: 1000
 runAsGroup: 1000
+fsGroup: 1000
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
@@ -117,4 +123,12 @@ securityContext: {{ include "hourglass.podSecurityContext" . | nindent 2 }}
 volumes:
   - name: tmp
     emptyDir: { sizeLimit: 64Mi }
+  {{- if .Values.secrets.masterKeysAsFile }}
+  - name: master-keys
+    secret:
+      secretName: {{ include "hourglass.secretName" . }}
+      defaultMode: 288 # 0440: owner and fsGroup read
+      items:
+        - { key: {{ .Values.secrets.keys.masterKeys }}, path: keys }
+  {{- end }}
 {{- end -}}
