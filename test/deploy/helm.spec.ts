@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { composeServices } from './compose-file.js';
 import { CODE_ENV, SERVICES, type ServiceName } from './deployed-env.js';
 import { chartDir, Helm, root, type Manifest } from './helm-chart.js';
@@ -180,6 +182,59 @@ describe('helm/hourglass', () => {
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
     const alerts = (rule.spec!.groups as { rules: { alert: string }[] }[])[0].rules.map((r) => r.alert);
     expect(alerts).toEqual(expect.arrayContaining(['HourglassNoSchedulerLeader', 'HourglassSchedulerLate']));
+  });
+
+  const promtool = spawnSync('promtool', ['--version']).status === 0;
+  if (!promtool) console.warn('SKIP `promtool` checks: no promtool binary (Debian: apt-get install prometheus)');
+  (promtool ? it : it.skip)('alerts that promtool accepts and that fire when they should', () => {
+    const [rule] = byKind(helm.template([ciFile('full-values.yaml')]), 'PrometheusRule');
+    const rules = join(helm.dir, 'rules.yaml');
+    writeFileSync(rules, stringify({ groups: rule.spec!.groups }));
+    const series = (name: string, labels: string, values: string) => ({
+      series: `${name}{namespace="hourglass",service="test",${labels}}`,
+      values,
+    });
+    type Rule = { alert: string; labels: Record<string, string>; annotations: Record<string, string> };
+    const defined = (rule.spec!.groups as { rules: Rule[] }[])[0].rules;
+    const alerts = (at: string, alertname: string, firing: boolean) => {
+      const { labels, annotations } = defined.find((r) => r.alert === alertname)!;
+      return {
+        eval_time: at,
+        alertname,
+        exp_alerts: firing ? [{ exp_labels: labels, exp_annotations: annotations }] : [],
+      };
+    };
+    const tests = {
+      rule_files: [rules],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            series('hourglass_scheduler_leader', 'instance="a"', '0x10'),
+            series('hourglass_scheduler_leader', 'instance="b"', '0x5 1x5'),
+            series('hourglass_delivery_attempts_total', 'outcome="delivered"', '0+10x30'),
+            series('hourglass_delivery_attempts_total', 'outcome="retryable"', '0+1x15 0+10x15'),
+          ],
+          alert_rule_test: [
+            alerts('4m', 'HourglassNoSchedulerLeader', true),
+            alerts('9m', 'HourglassNoSchedulerLeader', false),
+            alerts('14m', 'HourglassDeliveryErrorRatio', false),
+            alerts('30m', 'HourglassDeliveryErrorRatio', true),
+          ],
+        },
+      ],
+    };
+    const testFile = join(helm.dir, 'rules-test.yaml');
+    writeFileSync(testFile, stringify(tests));
+    for (const args of [
+      ['check', 'rules', rules],
+      ['test', 'rules', testFile],
+      ['check', 'config', join(root, 'deploy/prometheus.yml')],
+    ]) {
+      const result = spawnSync('promtool', args, { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`promtool ${args.join(' ')}:\n${result.stdout}${result.stderr}`);
+    }
   });
 
   it("opens the dispatcher's egress to the internet, not to private ranges unless allowed", () => {
