@@ -103,7 +103,10 @@ describe('helm/hourglass', () => {
       expect(container.resources).toHaveProperty('requests.cpu');
       expect(pod.topologySpreadConstraints).toHaveLength(2);
       const drainMs = Number(container.env.find((e) => e.name === 'SHUTDOWN_GRACE_MS')!.value);
-      expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(drainMs);
+      const lifecycle = container.lifecycle as { preStop: { exec: { command: string[] } } } | undefined;
+      const pauseSeconds = Number(lifecycle?.preStop.exec.command[1] ?? 0);
+      expect(pauseSeconds > 0).toBe(component(deployment) === 'api-gateway');
+      expect((pod.terminationGracePeriodSeconds! - pauseSeconds) * 1000).toBeGreaterThan(drainMs);
       expect(deployment.spec!.replicas).toBe(2);
     }
     const job = byKind(manifests, 'Job')[0];
