@@ -43,8 +43,9 @@ function exportedMetrics(): Set<string> {
       }
     }
   };
-  for (const dir of ['apps/api-gateway/src', 'apps/scheduler/src', 'apps/dispatcher/src', 'libs'])
-    walk(join(root, dir));
+  for (const parent of ['apps', 'libs']) {
+    for (const project of readdirSync(join(root, parent))) walk(join(root, parent, project, 'src'));
+  }
   return names;
 }
 
