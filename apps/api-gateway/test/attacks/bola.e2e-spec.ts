@@ -78,14 +78,18 @@ describe('attacks: BOLA, generated from /openapi.json', () => {
     console.info(`BOLA: ${withIds().length} id routes, ${requests} cross-org requests, all refused`);
   });
 
-  it("lists never show org A's ids or names to org B", async () => {
+  it("lists never show org A's ids or names to org B, not even filtered by org A's queue", async () => {
     const markers = Object.values(a.ids).flat();
+    const queue = idsFor(a, '/v1/queues/{name}')[0]!;
     for (const op of lists()) {
-      const res = await contract.call('get', op.template, { token: b.key });
-      expect({ op: op.name, status: res.status }).toEqual({ op: op.name, status: 200 });
-      const text = JSON.stringify(res.body);
-      for (const marker of markers)
-        if (text.includes(marker)) throw new Error(`${op.name} shows org B ${marker} of org A`);
+      const filtered = op.queryParams.some((p) => p.name === 'queue') ? [`?queue=${queue}`] : [];
+      for (const query of ['', ...filtered]) {
+        const res = await contract.call('get', op.template + query, { token: b.key });
+        expect({ op: op.name, query, status: res.status }).toEqual({ op: op.name, query, status: 200 });
+        const text = JSON.stringify(res.body);
+        for (const marker of markers)
+          if (text.includes(marker)) throw new Error(`${op.name} shows org B ${marker} of org A`);
+      }
     }
   });
 
