@@ -42,6 +42,14 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(200, 'get', '/v1/org', as());
     const created = await api.expect(201, 'post', '/v1/api-keys', { ...as(), body: { name: 'ro', scopes: ['read'] } });
     await api.expect(200, 'get', '/v1/api-keys', as());
+    await api.expect(200, 'get', `/v1/api-keys/${created.body.id}`, as());
+    const replacement = await api.expect(201, 'post', `/v1/api-keys/${created.body.id}/rotate`, {
+      ...as(),
+      body: { graceSeconds: 60 },
+    });
+    await api.expect(409, 'post', `/v1/api-keys/${created.body.id}/rotate`, { ...as(), body: {} });
+    await api.expect(404, 'post', `/v1/api-keys/${newId()}/rotate`, { ...as(), body: {} });
+    await api.expect(204, 'delete', `/v1/api-keys/${replacement.body.id}`, as());
     await api.expect(403, 'post', '/v1/tasks', { ...as(created.body.key), body: task() });
     await api.expect(204, 'delete', `/v1/api-keys/${created.body.id}`, as());
     await api.expect(404, 'delete', `/v1/api-keys/${created.body.id}`, as());

@@ -158,7 +158,7 @@ export class DeliveryWorker {
         new Date(),
         deliveryRules(task),
       );
-      this.deps.metrics.observeAttempt(step.outcome, record.durationMs);
+      this.deps.metrics.observeAttempt(task, record, step.outcome);
       this.deps.writer.add({ job, task, record, step });
       trace.end(step.outcome);
     } catch (error) {
