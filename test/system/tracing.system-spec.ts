@@ -185,16 +185,17 @@ describe('system: OTEL_SDK_DISABLED=true', () => {
 
 describe('system: tracing on SIGTERM', () => {
   // A batch delay far past the test: only the shutdown's flush can export the spans.
-  const flushed = tracedStack(['api-gateway'], { OTEL_BSP_SCHEDULE_DELAY: '600000' });
+  const flushed = tracedStack(['api-gateway'], { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_SERVICE_NAME: 'edge-api' });
 
   it(
-    'exports the spans still batched before the process exits',
+    'exports the spans still batched before the process exits, under OTEL_SERVICE_NAME',
     async () => {
       const id = await postTask(flushed.stack, '/never-delivered');
       expect(flushed.receiver.spans).toEqual([]);
       expect(await flushed.stack.services[0]!.kill('SIGTERM')).toBe('SIGTERM');
       const producer = flushed.receiver.spans.find((s) => s.kind === OtlpKind.PRODUCER);
       expect(producer?.attributes['hourglass.task.id']).toBe(id);
+      expect(producer?.service).toBe('edge-api');
       expect(flushed.receiver.spans.find((s) => s.name === 'POST /v1/tasks')?.traceId).toBe(producer?.traceId);
       expect(flushed.receiver.spans.filter((s) => s.name === 'GET /readyz')).toEqual([]);
     },
