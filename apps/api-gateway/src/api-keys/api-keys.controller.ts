@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@n
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { ApiKeyList, CreatedApiKey } from './api-keys.responses.js';
-import { AdminRoute, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import { Actor, AdminRoute, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import { type ApiKeyResponse, CreateApiKeyDto, type CreatedApiKeyResponse } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 
@@ -28,8 +29,12 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: "Create a key for the caller's organization; the key is shown only here" })
   @ApiCreatedResponse({ type: CreatedApiKey })
-  create(@Auth() auth: AuthContext, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.keys.createForOwnOrg(auth.orgId, dto);
+  create(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Body() dto: CreateApiKeyDto,
+  ): Promise<CreatedApiKeyResponse> {
+    return this.keys.createForOwnOrg(auth.orgId, actor, dto);
   }
 
   @Get()
@@ -44,7 +49,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke a key' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(404)
-  revoke(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    return this.keys.revoke(auth.orgId, id);
+  revoke(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<void> {
+    return this.keys.revoke(auth.orgId, actor, id);
   }
 }

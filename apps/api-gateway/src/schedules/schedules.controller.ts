@@ -5,7 +5,8 @@ import { IF_MATCH, TRACEPARENT } from '../docs/openapi.js';
 import { Task } from '../tasks/tasks.responses.js';
 import { NextRuns, OccurrencePage, Schedule, SchedulePage, ScheduleVersionPage } from './schedules.responses.js';
 import type { Page } from '@hourglass/db';
-import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { Actor, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import { PageQuery } from '../tasks/tasks-query.dto.js';
 import type { TaskResponse } from '../tasks/tasks.dto.js';
 import { traceparentFor } from '../tasks/traceparent.js';
@@ -97,10 +98,11 @@ export class SchedulesController {
   @ApiProblems(404, 429)
   trigger(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Param('id') id: string,
     @Headers('traceparent') traceparent?: string,
   ): Promise<TaskResponse> {
-    return this.schedules.trigger(auth.orgId, id, traceparentFor(traceparent));
+    return this.schedules.trigger(auth.orgId, actor, id, traceparentFor(traceparent));
   }
 
   @Get(':id/next')

@@ -12,7 +12,7 @@ import {
   ScheduleRepository,
   unprepareOccurrences,
 } from '@hourglass/db';
-import { AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
+import { type Actor, AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
@@ -117,10 +117,11 @@ export class SchedulesService {
   }
 
   /** Runs now, through the same writer as any task: the monthly quota and plan-tier priority apply. */
-  async trigger(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
+  /** Audited as the `task.created` of the task it makes (its `scheduleId` names the schedule). */
+  async trigger(orgId: string, actor: Actor, id: string, traceParent: string): Promise<TaskResponse> {
     const schedule = await this.findOrThrow(orgId, id);
     return toTaskResponse(
-      await this.writer.write(manualTask(schedule, traceParent, new Date()), schedule.shortestIntervalMs),
+      await this.writer.write(manualTask(schedule, traceParent, new Date()), actor, schedule.shortestIntervalMs),
     );
   }
 

@@ -1,12 +1,15 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
 
 export class ApiKeyRepository {
   constructor(private readonly db: DataSource) {}
 
-  insert(row: Omit<ApiKeyEntity, 'createdAt' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyEntity> {
-    return this.db.manager.save(ApiKeyEntity, this.db.manager.create(ApiKeyEntity, row));
+  insert(
+    row: Omit<ApiKeyEntity, 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
+    em: EntityManager = this.db.manager,
+  ): Promise<ApiKeyEntity> {
+    return em.save(ApiKeyEntity, em.create(ApiKeyEntity, row));
   }
 
   /** A usable key by its public id: not revoked, not expired (decided by the database clock). */
@@ -25,12 +28,8 @@ export class ApiKeyRepository {
     return this.db.manager.findOneBy(ApiKeyEntity, { orgId, id, revokedAt: IsNull() });
   }
 
-  async revoke(orgId: string, id: string): Promise<boolean> {
-    const result = await this.db.manager.update(
-      ApiKeyEntity,
-      { orgId, id, revokedAt: IsNull() },
-      { revokedAt: () => 'now()' },
-    );
+  async revoke(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<boolean> {
+    const result = await em.update(ApiKeyEntity, { orgId, id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
   }
 
