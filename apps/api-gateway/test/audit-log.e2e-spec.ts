@@ -68,6 +68,54 @@ describe('audit log: GET /v1/audit-log and its NDJSON export', () => {
       expect(everything).not.toContain(secret);
   });
 
+  it('records task edits and bulk actions, schedules, queues and signing secrets', async () => {
+    const { api } = await newAdmin();
+    const changesOf = async (action: string) => (await log(api, `?action=${action}`)).map((e) => e.changes);
+    const id = (await api.post('/v1/tasks', { ...task, delay: '1h' }).expect(201)).body.id;
+    await api
+      .patch(`/v1/tasks/${id}`, { priority: 9, request: { url: 'https://example.com/MARKER-edit' } })
+      .expect(200);
+    expect(await changesOf('task.edited')).toEqual([{ priority: [5, 9], url: ['changed', 'changed'] }]);
+    await api.post('/v1/tasks/cancel', { filter: {} }).expect(200);
+    expect((await log(api, '?action=task.cancelled')).map((e) => e.resourceId)).toEqual([id]);
+
+    const schedule = (
+      await api
+        .post('/v1/schedules', { name: 's1', cron: '0 9 * * *', request: { url: 'https://example.com/s' } })
+        .expect(201)
+    ).body;
+    await api.patch(`/v1/schedules/${schedule.id}`, { name: 's2' }).expect(200);
+    await api.post(`/v1/schedules/${schedule.id}/pause`).expect(200);
+    const triggered = (await api.post(`/v1/schedules/${schedule.id}/trigger`).expect(201)).body;
+    await api.delete(`/v1/schedules/${schedule.id}`).expect(204);
+    const scheduleLog = await log(api, `?resourceType=schedule&resourceId=${schedule.id}`);
+    expect(scheduleLog.map((e) => [e.action, e.changes])).toEqual([
+      ['schedule.deleted', { deleted: [false, true] }],
+      ['schedule.paused', { paused: [false, true] }],
+      ['schedule.updated', { name: ['s1', 's2'] }],
+      ['schedule.created', expect.objectContaining({ name: [null, 's1'], request: [null, 'changed'] })],
+    ]);
+    expect((await log(api, `?resourceId=${triggered.id}`)).map((e) => e.action)).toEqual(['task.created']);
+
+    await api.post('/v1/queues', { name: 'q1' }).expect(201);
+    await api.patch('/v1/queues/q1', { parallelism: 4 }).expect(200);
+    await api.delete('/v1/queues/q1').expect(204);
+    const queueLog = await log(api, '?resourceType=queue');
+    expect(queueLog.map((e) => [e.action, e.changes])).toEqual([
+      ['queue.deleted', { name: ['q1', null] }],
+      ['queue.updated', { parallelism: [1, 4] }],
+      ['queue.created', { name: [null, 'q1'], parallelism: [null, 1], paused: [null, false] }],
+    ]);
+
+    const rotated = (await api.post('/v1/org/signing-secrets/rotate', {}).expect(201)).body;
+    await api.post('/v1/org/signing-secrets/revoke-previous', {}).expect(200);
+    expect(await changesOf('signing_secret.rotated')).toEqual([{ secret: [null, '[redacted]'] }]);
+    expect(await changesOf('signing_secret.revoked')).toEqual([{ secret: ['[redacted]', null] }]);
+    const everything = JSON.stringify(await log(api, '?limit=100'));
+    expect(everything).not.toContain(rotated.signingSecret);
+    expect(everything).not.toContain('MARKER');
+  });
+
   it('filters by action, resource, actor and time, pages with a cursor, and never shows another org', async () => {
     const { api, keyId } = await newAdmin();
     const other = await newAdmin();
