@@ -42,7 +42,8 @@ const PLAN_KEYS: (keyof Plan)[] = [
 
 /**
  * The default plans plus operator-defined ones from `HOURGLASS_PLANS` (a JSON object of name → Plan;
- * a name that exists replaces the default; `auditRetentionDays` may be left out, for configs older than it). Throws with the offending plan and field.
+ * a name that exists replaces the default; `auditRetentionDays` may be left out, as configs older
+ * than it do). Throws with the offending plan and field.
  */
 export function parsePlans(json: string | undefined): Record<string, Plan> {
   if (!json) return { ...DEFAULT_PLANS };
