@@ -10,4 +10,5 @@ export * from './plans.js';
 export * from './timestamps.js';
 export * from './address-policy.js';
 export * from './url-policy.js';
+export * from './credentials.js';
 export * from './audit.js';
