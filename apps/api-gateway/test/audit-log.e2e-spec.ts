@@ -1,6 +1,9 @@
 import { DataSource } from 'typeorm';
 import { type Gateway, type KeyClient, startGateway } from './harness.js';
 
+/** The secret part of `hg_<keyId>_<secret>`. */
+const secretOf = (key: string) => key.slice(key.lastIndexOf('_') + 1);
+
 interface Entry {
   id: string;
   at: string;
@@ -64,8 +67,7 @@ describe('audit log: GET /v1/audit-log and its NDJSON export', () => {
     expect(orgCreated!.changes).toMatchObject({ name: [null, 'org'], signingSecret: [null, '[redacted]'] });
 
     const everything = JSON.stringify(entries);
-    for (const secret of [key.key, key.key.split('_')[2], 'MARKER-hdr', 'whsec_'])
-      expect(everything).not.toContain(secret);
+    for (const secret of [key.key, secretOf(key.key), 'MARKER-hdr', 'whsec_']) expect(everything).not.toContain(secret);
   });
 
   it('records task edits and bulk actions, schedules, queues and signing secrets', async () => {
@@ -107,12 +109,22 @@ describe('audit log: GET /v1/audit-log and its NDJSON export', () => {
       ['queue.created', { name: [null, 'q1'], parallelism: [null, 1], paused: [null, false] }],
     ]);
 
+    const key = (await api.post('/v1/api-keys', { name: 'ci', scopes: ['read'] }).expect(201)).body;
+    const replacement = (await api.post(`/v1/api-keys/${key.id}/rotate`, { graceSeconds: 60 }).expect(201)).body;
+    const [rotatedKey] = await log(api, `?action=api_key.rotated&resourceId=${key.id}`);
+    expect(rotatedKey!.changes).toEqual({
+      replacedBy: [null, replacement.id],
+      graceEndsAt: [null, expect.any(String)],
+    });
+    expect((await log(api, `?resourceId=${replacement.id}`)).map((e) => e.action)).toEqual(['api_key.created']);
+
     const rotated = (await api.post('/v1/org/signing-secrets/rotate', {}).expect(201)).body;
     await api.post('/v1/org/signing-secrets/revoke-previous', {}).expect(200);
     expect(await changesOf('signing_secret.rotated')).toEqual([{ secret: [null, '[redacted]'] }]);
     expect(await changesOf('signing_secret.revoked')).toEqual([{ secret: ['[redacted]', null] }]);
     const everything = JSON.stringify(await log(api, '?limit=100'));
     expect(everything).not.toContain(rotated.signingSecret);
+    for (const secret of [key.key, replacement.key]) expect(everything).not.toContain(secretOf(secret));
     expect(everything).not.toContain('MARKER');
   });
 
