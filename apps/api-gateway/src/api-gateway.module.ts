@@ -12,6 +12,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { SigningSecretsModule } from './signing-secrets/signing-secrets.module.js';
 import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
+import { AuditLogModule } from './audit/audit-log.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
 /**
@@ -35,6 +36,7 @@ export class ApiGatewayModule {
         DeadLettersModule,
         SigningSecretsModule,
         QueuesModule,
+        AuditLogModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

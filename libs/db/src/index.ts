@@ -28,3 +28,4 @@ export * from './encryption/org-data-keys.js';
 export * from './encryption/sealed-rows.js';
 export * from './encryption/reseal.js';
 export * from './repositories/data-key.repository.js';
+export * from './audit/audit-trail.js';

@@ -5,24 +5,52 @@ export interface Plan {
   maxSchedules: number;
   tasksPerMonth: number;
   retentionDays: number;
+  /** How long audit log entries are kept (docs/decisions/0016); independent of `retentionDays`. */
+  auditRetentionDays: number;
 }
 
 export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
-  free: { tier: 1, minScheduleIntervalMs: 60_000, maxSchedules: 20, tasksPerMonth: 100_000, retentionDays: 7 },
-  pro: { tier: 2, minScheduleIntervalMs: 1_000, maxSchedules: 10_000, tasksPerMonth: 100_000_000, retentionDays: 30 },
+  free: {
+    tier: 1,
+    minScheduleIntervalMs: 60_000,
+    maxSchedules: 20,
+    tasksPerMonth: 100_000,
+    retentionDays: 7,
+    auditRetentionDays: 30,
+  },
+  pro: {
+    tier: 2,
+    minScheduleIntervalMs: 1_000,
+    maxSchedules: 10_000,
+    tasksPerMonth: 100_000_000,
+    retentionDays: 30,
+    auditRetentionDays: 365,
+  },
 };
 
-const PLAN_KEYS: (keyof Plan)[] = ['tier', 'minScheduleIntervalMs', 'maxSchedules', 'tasksPerMonth', 'retentionDays'];
+/** An operator plan that names no audit retention keeps entries this long (a year: audits ask for one). */
+const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+
+const PLAN_KEYS: (keyof Plan)[] = [
+  'tier',
+  'minScheduleIntervalMs',
+  'maxSchedules',
+  'tasksPerMonth',
+  'retentionDays',
+  'auditRetentionDays',
+];
 
 /**
  * The default plans plus operator-defined ones from `HOURGLASS_PLANS` (a JSON object of name → Plan;
- * a name that exists replaces the default). Throws with the offending plan and field.
+ * a name that exists replaces the default; `auditRetentionDays` may be left out, as configs older
+ * than it do). Throws with the offending plan and field.
  */
 export function parsePlans(json: string | undefined): Record<string, Plan> {
   if (!json) return { ...DEFAULT_PLANS };
   const given = JSON.parse(json) as Record<string, Partial<Plan>>;
   const plans: Record<string, Plan> = { ...DEFAULT_PLANS };
-  for (const [name, plan] of Object.entries(given)) {
+  for (const [name, fields] of Object.entries(given)) {
+    const plan = { auditRetentionDays: DEFAULT_AUDIT_RETENTION_DAYS, ...fields };
     for (const key of PLAN_KEYS) {
       const value = plan[key];
       if (!Number.isInteger(value) || (value as number) < 0)

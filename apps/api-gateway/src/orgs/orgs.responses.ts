@@ -39,6 +39,9 @@ export class PlanQuotas {
 
   @ApiProperty({ type: 'integer' })
   retentionDays!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Days audit log entries are kept' })
+  auditRetentionDays!: number;
 }
 
 export class OrgUsage {
