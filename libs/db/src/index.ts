@@ -27,3 +27,4 @@ export * from './encryption/field-cipher.js';
 export * from './encryption/org-data-keys.js';
 export * from './encryption/sealed-rows.js';
 export * from './repositories/data-key.repository.js';
+export * from './repositories/rate-limit.repository.js';

@@ -37,7 +37,7 @@ const IDEMPOTENCY_KEY = {
 function sharedProblems(path: string, method: string): number[] {
   // 400 on every route: the input guard refuses a NUL or bad percent-encoding in any path or query.
   const statuses = [400, 401, 503];
-  if (!path.startsWith('/v1/admin/')) statuses.push(403);
+  if (!path.startsWith('/v1/admin/')) statuses.push(403, 429); // scope; API rate limit
   if (method === 'post' || method === 'patch' || method === 'put') statuses.push(413, 415);
   if (method === 'post') statuses.push(409, 422); // Idempotency-Key in flight, reused
   return statuses;
