@@ -1,4 +1,5 @@
 import { DEFAULT_PLANS, parsePlans } from '@hourglass/domain';
+import { withClient } from '@hourglass/testing';
 import { startGateway, type Gateway } from './harness.js';
 
 const WINDOW_SECONDS = 2;
@@ -50,7 +51,7 @@ describe('API rate limits', () => {
     const refused = answers[3]!;
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    expect(refused.headers['ratelimit']).toMatch(/^"key";r=0;t=\d+$/);
+    expect(refused.headers['ratelimit']).toMatch(/^"key";r=0;t=\d+, "org";r=\d+;t=\d+$/);
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
@@ -84,6 +85,24 @@ describe('API rate limits', () => {
     expect(admin.headers['ratelimit']).toBeUndefined();
     const anonymous = await gw.http().get('/v1/queues').expect(401);
     expect(anonymous.headers['ratelimit']).toBeUndefined();
+  });
+
+  it('admits unchecked, without the fields, when the counters do not answer within a second (no 500, no hang)', async () => {
+    const { keys } = await tightOrg();
+    await get(keys[0]!).expect(200); // the plan is cached; only the counters are blocked below
+    await nextWindow();
+    await withClient(gw.db.url, async (client) => {
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE rate_limit_windows IN ACCESS EXCLUSIVE MODE');
+      try {
+        const started = Date.now();
+        const res = await get(keys[0]!).expect(200);
+        expect(Date.now() - started).toBeLessThan(1_900);
+        expect(res.headers['ratelimit']).toBeUndefined();
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
   });
 
   it('puts the limits in the org view, and a plan without them gets the free limits', async () => {

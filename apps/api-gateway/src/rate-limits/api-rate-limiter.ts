@@ -12,14 +12,10 @@ const PURGE_EVERY_MS = 60_000;
 export interface PolicyAdmission {
   policy: 'key' | 'org';
   limit: Limit;
-  /** Undefined when an earlier policy refused the request, so this one was not counted. */
-  admission?: Admission;
+  admission: Admission;
 }
 
-/**
- * The per-key and per-org limits of the caller's plan. The key is checked first; a request the org's
- * limit refuses gives its key's unit back. Admin-token and public routes are never limited.
- */
+/** The per-key and per-org limits of the caller's plan. Admin-token and public routes are never limited. */
 @Injectable()
 export class ApiRateLimiter implements OnModuleDestroy {
   private readonly budgets: WindowBudgets;
@@ -41,7 +37,10 @@ export class ApiRateLimiter implements OnModuleDestroy {
     }, PURGE_EVERY_MS).unref();
   }
 
-  /** Each limited policy's outcome, key first; policies after a refusal are not counted. */
+  /**
+   * Each limited policy's outcome. Both are counted at once (a refill of each costs one wait, not
+   * two); when one refuses, the request gives back what it took from the other.
+   */
   async admit(auth: AuthContext): Promise<PolicyAdmission[]> {
     const plan = planFor(this.config.plans, await this.planOf(auth.orgId));
     const windowSeconds = plan.rateLimitWindowSeconds;
@@ -49,19 +48,19 @@ export class ApiRateLimiter implements OnModuleDestroy {
       { policy: 'key' as const, scope: `key:${auth.keyId}`, limit: { limit: plan.rateLimitPerKey, windowSeconds } },
       { policy: 'org' as const, scope: `org:${auth.orgId}`, limit: { limit: plan.rateLimitPerOrg, windowSeconds } },
     ].filter((p) => p.limit.limit > 0);
-    const outcomes: PolicyAdmission[] = [];
-    let refused = false;
-    for (const { policy, scope, limit } of policies) {
-      if (refused) {
-        outcomes.push({ policy, limit });
-        continue;
-      }
-      const admission = await this.budgets.admit(scope, limit);
-      outcomes.push({ policy, limit, admission });
-      refused = !admission.admitted;
-      if (refused && policy === 'org') this.budgets.refund(`key:${auth.keyId}`, windowSeconds);
+    const outcomes = await Promise.all(
+      policies.map(async ({ policy, scope, limit }) => ({
+        policy,
+        scope,
+        limit,
+        admission: await this.budgets.admit(scope, limit),
+      })),
+    );
+    if (outcomes.some(({ admission }) => !admission.admitted)) {
+      for (const { scope, admission } of outcomes)
+        if (admission.admitted && !admission.open) this.budgets.refund(scope, windowSeconds);
     }
-    return outcomes;
+    return outcomes.map(({ policy, limit, admission }) => ({ policy, limit, admission }));
   }
 
   onModuleDestroy(): void {

@@ -1,20 +1,21 @@
 import type { PolicyAdmission } from './api-rate-limiter.js';
 
 /**
- * The fields of draft-ietf-httpapi-ratelimit-headers-11 (Structured Field lists): every policy
- * (`"key";q=100;w=1`) and the live state of those this request was counted against
- * (`"key";r=37;t=1`). A policy whose counters were unreachable (admitted unchecked) is left out of both.
+ * The fields of draft-ietf-httpapi-ratelimit-headers-11 (Structured Field lists): the policies
+ * (`"key";q=100;w=1`) and their live state (`"key";r=37;t=1`). A policy whose counters were
+ * unreachable (admitted unchecked) is left out of both.
  */
 export function rateLimitHeaders(outcomes: PolicyAdmission[]): Record<string, string> {
-  const known = outcomes.filter(({ admission }) => !admission?.open);
-  const live = known.flatMap(({ policy, admission }) =>
-    admission && !admission.open ? [`"${policy}";r=${admission.remaining};t=${admission.resetSeconds}`] : [],
+  const checked = outcomes.flatMap(({ policy, limit, admission }) =>
+    admission.open ? [] : [{ policy, limit, admission }],
   );
-  if (known.length === 0) return {};
+  if (checked.length === 0) return {};
   return {
-    'ratelimit-policy': known
+    'ratelimit-policy': checked
       .map(({ policy, limit }) => `"${policy}";q=${limit.limit};w=${limit.windowSeconds}`)
       .join(', '),
-    ratelimit: live.join(', '),
+    ratelimit: checked
+      .map(({ policy, admission }) => `"${policy}";r=${admission.remaining};t=${admission.resetSeconds}`)
+      .join(', '),
   };
 }

@@ -19,9 +19,11 @@ export class RateLimitGuard implements CanActivate {
     const outcomes = await this.limiter.admit(auth);
     const reply = ctx.switchToHttp().getResponse<FastifyReply>();
     void reply.headers(rateLimitHeaders(outcomes));
-    const refused = outcomes.find(({ admission }) => admission?.admitted === false);
-    if (!refused?.admission || refused.admission.admitted) return true;
-    void reply.header('retry-after', String(refused.admission.resetSeconds));
+    const refused = outcomes.find(({ admission }) => !admission.admitted);
+    if (!refused || refused.admission.admitted) return true;
+    // Both refusing: the later reset is when a retry can pass.
+    const retryAfter = Math.max(...outcomes.map(({ admission }) => (admission.admitted ? 0 : admission.resetSeconds)));
+    void reply.header('retry-after', String(retryAfter));
     throw new AppError(
       ErrorCode.RATE_LIMITED,
       `Over the ${refused.limit.limit} requests per ${refused.limit.windowSeconds} s of this ${refused.policy === 'key' ? 'API key' : 'organization'}; retry after Retry-After seconds`,
