@@ -74,7 +74,6 @@ describe('system: API rate limits across two api-gateways', () => {
       const count = (match: string) =>
         [...admitted].filter(([at]) => at.includes(match)).reduce((sum, [, n]) => sum + n, 0);
       const total = count('');
-      console.log(`admitted ${JSON.stringify(Object.fromEntries(admitted))}, total ${total}, refused ${refused}`);
       expect(count('key0')).toBeLessThanOrEqual(PER_KEY);
       expect(count('key1')).toBeLessThanOrEqual(PER_KEY);
       expect(total).toBeLessThanOrEqual(PER_ORG);

@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { OrganizationRepository, RateLimitRepository } from '@hourglass/db';
 import { planFor } from '@hourglass/domain';
-import { APP_CONFIG, AppLogger } from '@hourglass/platform';
+import { APP_CONFIG, AppLogger, loggableError } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import type { AuthContext } from '../auth/auth.decorators.js';
 import { type Admission, type Limit, WindowBudgets } from './window-budgets.js';
 
 const PLAN_CACHE_MS = 10_000;
 const PURGE_EVERY_MS = 60_000;
+/** While the counters are unreachable every scope fails open once per window: one warning per this long. */
+const WARN_EVERY_MS = 10_000;
 
 export interface PolicyAdmission {
   policy: 'key' | 'org';
@@ -21,6 +23,7 @@ export class ApiRateLimiter implements OnModuleDestroy {
   private readonly budgets: WindowBudgets;
   private readonly plans = new Map<string, { plan: string; expires: number }>();
   private readonly purge: NodeJS.Timeout;
+  private warnedAt = 0;
 
   constructor(
     @Inject(RateLimitRepository) private readonly counters: RateLimitRepository,
@@ -30,7 +33,7 @@ export class ApiRateLimiter implements OnModuleDestroy {
   ) {
     this.budgets = new WindowBudgets(
       (scope, windowEnd, slice, limit) => this.counters.lease(scope, windowEnd, slice, limit),
-      (error) => this.logger.pino.warn({ err: String(error) }, 'rate-limit counters unreachable; admitting'),
+      (error) => this.warnUnreachable(error),
     );
     this.purge = setInterval(() => {
       this.counters.purgeEnded(Math.floor(Date.now() / 1_000) - 60).catch(() => undefined);
@@ -61,6 +64,12 @@ export class ApiRateLimiter implements OnModuleDestroy {
         if (admission.admitted && !admission.open) this.budgets.refund(scope, windowSeconds);
     }
     return outcomes.map(({ policy, limit, admission }) => ({ policy, limit, admission }));
+  }
+
+  private warnUnreachable(error: unknown): void {
+    if (Date.now() - this.warnedAt < WARN_EVERY_MS) return;
+    this.warnedAt = Date.now();
+    this.logger.pino.warn({ err: loggableError(error) }, 'rate-limit counters unreachable; admitting unchecked');
   }
 
   onModuleDestroy(): void {
