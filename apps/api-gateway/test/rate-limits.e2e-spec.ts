@@ -87,6 +87,17 @@ describe('API rate limits', () => {
     expect(anonymous.headers['ratelimit']).toBeUndefined();
   });
 
+  it('declares the fields and the 429 in /openapi.json on API-key routes only', async () => {
+    const { paths } = (await gw.http().get('/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>;
+    };
+    const responses = paths['/v1/queues']!.get!.responses;
+    expect(Object.keys(responses['200']!.headers ?? {})).toEqual(['RateLimit-Policy', 'RateLimit']);
+    expect(Object.keys(responses['429']!.headers ?? {})).toContain('Retry-After');
+    expect(responses['401']!.headers).toBeUndefined();
+    expect(paths['/v1/admin/orgs']!.post!.responses['429']).toBeUndefined();
+  });
+
   it('admits unchecked, without the fields, when the counters do not answer within a second (no 500, no hang)', async () => {
     const { keys } = await tightOrg();
     await get(keys[0]!).expect(200); // the plan is cached; only the counters are blocked below
