@@ -31,7 +31,7 @@ const boundaries = (testing) => [
   },
 ];
 
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.fixture.ts', '**/test/**/*.ts'];
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '.hourglass/**', '.nx/**', '.ci/**', 'coverage/**'] },

@@ -34,7 +34,11 @@ export default {
   // Applies to every project (Jest reads it only at the top level); the system tests set their own.
   testTimeout: 30_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,migrations,tools}/**/src/**/*.spec.ts', '<rootDir>/test/deploy/**/*.spec.ts'],
+    },
     {
       ...base,
       ...withDatabase,

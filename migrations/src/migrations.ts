@@ -9,6 +9,7 @@ import { AttemptsWithoutForeignKeys1764700000000 } from './1764700000000-attempt
 import { LeanTaskIndexes1764800000000 } from './1764800000000-lean-task-indexes.js';
 import { VerbatimIdempotentReplays1764900000000 } from './1764900000000-verbatim-idempotent-replays.js';
 import { EnvelopeEncryption1765000000001 } from './1765000000001-envelope-encryption.js';
+import { ApiKeyLifecycle1765100000000 } from './1765100000000-api-key-lifecycle.js';
 import { RateLimitWindows1765300000000 } from './1765300000000-rate-limit-windows.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   LeanTaskIndexes1764800000000,
   VerbatimIdempotentReplays1764900000000,
   EnvelopeEncryption1765000000001,
+  ApiKeyLifecycle1765100000000,
   RateLimitWindows1765300000000,
 ];

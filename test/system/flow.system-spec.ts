@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import {
@@ -198,4 +199,52 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     },
     SLOW,
   );
+
+  it(
+    "every service's /metrics passes `promtool check metrics` and has the series an on-call alerts on",
+    async () => {
+      const live = services.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
+      const scraped = new Map<string, string>();
+      for (const service of live) scraped.set(service.name, await (await fetch(`${service.url}/metrics`)).text());
+      expect([...scraped.keys()].sort()).toEqual(['api-gateway', 'dispatcher', 'scheduler']);
+      const expected: Record<string, string[]> = {
+        'api-gateway': [
+          'hourglass_http_requests_total',
+          'hourglass_tasks_created_total',
+          'hourglass_db_pool_connections',
+        ],
+        dispatcher: [
+          'hourglass_delivery_attempts_total',
+          'hourglass_task_due_to_delivered_seconds_bucket',
+          'hourglass_task_created_to_delivered_seconds_bucket',
+          'hourglass_dispatcher_in_flight',
+          'hourglass_dispatcher_circuits_open',
+          'hourglass_db_pool_waiting',
+        ],
+        scheduler: [
+          'hourglass_scheduler_leader',
+          'hourglass_queue_ready_jobs{',
+          'hourglass_queue_oldest_ready_age_seconds{',
+          'hourglass_named_queue_waiting_tasks',
+        ],
+      };
+      for (const [name, text] of scraped) {
+        for (const series of expected[name]!) expect(text).toContain(series);
+        const lint = promtoolCheck(text);
+        if (lint !== null) expect({ service: name, promtool: lint.output }).toEqual({ service: name, promtool: '' });
+      }
+    },
+    SLOW,
+  );
 });
+
+/** `promtool check metrics` on an exposition; null when promtool is not installed (CI installs it). */
+function promtoolCheck(exposition: string): { output: string } | null {
+  const run = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (process.env.CI) throw new Error('promtool is missing: .ci/run installs Debian prometheus for it');
+    console.warn('promtool not installed (Debian package prometheus): the metrics lint was skipped');
+    return null;
+  }
+  return { output: `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : ` (exit ${run.status})`) };
+}

@@ -112,7 +112,17 @@ describe('orgs, API keys and auth', () => {
     const list = await gw.http().get('/v1/api-keys').set('authorization', auth).expect(200);
     expect(list.body.data.map((k: { id: string }) => k.id)).toContain(created.body.id);
     for (const k of list.body.data)
-      expect(Object.keys(k).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scopes']);
+      expect(Object.keys(k).sort()).toEqual([
+        'createdAt',
+        'createdBy',
+        'expiresAt',
+        'graceEndsAt',
+        'id',
+        'lastUsedAt',
+        'name',
+        'replacedBy',
+        'scopes',
+      ]);
     await gw.http().delete(`/v1/api-keys/${created.body.id}`).set('authorization', auth).expect(204);
     const revoked = await gw.http().get('/v1/tasks').set('authorization', other).expect(401);
     expect(revoked.body.code).toBe('UNAUTHENTICATED');

@@ -42,11 +42,22 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(200, 'get', '/v1/org', as());
     const created = await api.expect(201, 'post', '/v1/api-keys', { ...as(), body: { name: 'ro', scopes: ['read'] } });
     await api.expect(200, 'get', '/v1/api-keys', as());
+    await api.expect(200, 'get', `/v1/api-keys/${created.body.id}`, as());
+    const replacement = await api.expect(201, 'post', `/v1/api-keys/${created.body.id}/rotate`, {
+      ...as(),
+      body: { graceSeconds: 60 },
+    });
+    await api.expect(409, 'post', `/v1/api-keys/${created.body.id}/rotate`, { ...as(), body: {} });
+    await api.expect(404, 'post', `/v1/api-keys/${newId()}/rotate`, { ...as(), body: {} });
+    await api.expect(204, 'delete', `/v1/api-keys/${replacement.body.id}`, as());
     await api.expect(403, 'post', '/v1/tasks', { ...as(created.body.key), body: task() });
     await api.expect(204, 'delete', `/v1/api-keys/${created.body.id}`, as());
     await api.expect(404, 'delete', `/v1/api-keys/${created.body.id}`, as());
     await api.expect(404, 'patch', `/v1/admin/orgs/${newId()}`, { token: ADMIN_TOKEN, body: { name: 'x' } });
     await api.expect(404, 'post', `/v1/admin/orgs/${newId()}/api-keys`, { token: ADMIN_TOKEN, body: {} });
+    await api.expect(200, 'get', `/v1/admin/orgs/${orgId}/data-key`, { token: ADMIN_TOKEN });
+    await api.expect(202, 'post', `/v1/admin/orgs/${orgId}/data-key/rotate`, { token: ADMIN_TOKEN });
+    await api.expect(404, 'post', `/v1/admin/orgs/${newId()}/data-key/rotate`, { token: ADMIN_TOKEN });
 
     const original = (await api.expect(200, 'get', '/v1/org/signing-secrets', as())).body.data[0];
     const rotated = await api.expect(201, 'post', '/v1/org/signing-secrets/rotate', {

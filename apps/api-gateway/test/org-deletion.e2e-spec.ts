@@ -33,6 +33,12 @@ describe('DELETE /v1/admin/orgs/{orgId}: crypto-shredding', () => {
     expect(await db.query('SELECT count(*)::int AS n FROM org_data_keys WHERE org_id = $1', [doomed.orgId])).toEqual([
       { n: 0 },
     ]);
+    const [secrets] = await db.query(
+      `SELECT (SELECT count(*)::int FROM org_signing_secrets WHERE org_id = $1) AS rows,
+              cardinality(signing_secrets) AS legacy FROM organizations WHERE id = $1`,
+      [doomed.orgId],
+    );
+    expect(secrets).toEqual({ rows: 0, legacy: 0 });
     // The row is still there until the purge, but nothing can open it: it reads as not found.
     expect(await db.query('SELECT count(*)::int AS n FROM tasks WHERE id = $1', [task])).toEqual([{ n: 1 }]);
     expect(await new TaskRepository(db).findForOrg(doomed.orgId, task)).toBeNull();

@@ -26,6 +26,16 @@ export class SchedulerEnv extends CommonEnv {
   @Max(100_000)
   RETENTION_BATCH_SIZE?: number;
 
+  /**
+   * How long after an org's data-key rotation its rows are re-sealed: longer than every process's
+   * data-key cache (30 s), so that none still seals with the older version behind the walk.
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  DATA_KEY_SETTLE_MS?: number;
+
   /** An occurrence at most this old when the tick reaches it is on time; older ones were missed (missedRuns policy). */
   @IsOptional()
   @IsInt()
@@ -80,7 +90,11 @@ export function toSchedulerConfig(env: SchedulerEnv) {
     ...toCommonConfig(env, 5),
     http: { port: env.PORT ?? 8081 },
     leader: { retryMs: env.LEADER_RETRY_MS ?? 2_000, checkMs: 5_000 },
-    retention: { intervalMs: env.RETENTION_INTERVAL_MS ?? 600_000, batchSize: env.RETENTION_BATCH_SIZE ?? 1_000 },
+    retention: {
+      intervalMs: env.RETENTION_INTERVAL_MS ?? 600_000,
+      batchSize: env.RETENTION_BATCH_SIZE ?? 1_000,
+      dataKeySettleMs: env.DATA_KEY_SETTLE_MS ?? 60_000,
+    },
     tick: {
       graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,
       batchSize: env.SCHEDULE_BATCH_SIZE ?? 500,

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
 import type { SchedulerConfig } from './config.js';
 import { LeaderService } from './leader/leader.service.js';
+import { BacklogMetrics } from './metrics/backlog-metrics.js';
 import { RetentionService } from './retention/retention.service.js';
 import { TickService } from './tick/tick.service.js';
 import { TickLoopService } from './tick/tick-loop.service.js';
@@ -15,6 +16,7 @@ export class SchedulerModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         LeaderService,
+        BacklogMetrics,
         RetentionService,
         TickService,
         TickLoopService,

@@ -49,3 +49,8 @@ export function randomHex(bytes: number): string {
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** The Unix milliseconds a UUID v7 was made at (its first 48 bits): a task id tells when it was created. */
+export function idTimeMs(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

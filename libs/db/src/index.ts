@@ -26,5 +26,6 @@ export * from './task-writer/index.js';
 export * from './encryption/field-cipher.js';
 export * from './encryption/org-data-keys.js';
 export * from './encryption/sealed-rows.js';
+export * from './encryption/reseal.js';
 export * from './repositories/data-key.repository.js';
 export * from './repositories/rate-limit.repository.js';

@@ -160,13 +160,35 @@ const JOB_STATE_TYPE = `${PGBOSS_SCHEMA}.job_state`;
 export const JOB_TABLE_CONTRACT = {
   table: JOB_TABLE,
   stateType: JOB_STATE_TYPE,
-  columns: ['id', 'name', 'state', 'data'],
+  columns: ['id', 'name', 'state', 'data', 'start_after'],
   unfetched: ['created', 'retry'],
   fetched: 'active',
   live: ['created', 'retry', 'active', 'failed'],
 } as const;
 
 export type PendingJob = 'released' | 'active' | 'none';
+
+export interface ReadyJobs {
+  /** Jobs due now and not fetched yet. */
+  ready: number;
+  /** How long the longest-waiting of them has been due (0 when none is). */
+  oldestReadyAgeSeconds: number;
+}
+
+/**
+ * INTERNAL (direct SQL on pgboss.job): the queue's backlog, for the metrics an on-call alerts on.
+ * pg-boss's own counts come from a stats cache refreshed every minute and have no age; this reads
+ * its partial index of unfetched jobs (state < active), so it costs one index scan of the backlog.
+ */
+export async function readyJobs(em: EntityManager, queue: Queue): Promise<ReadyJobs> {
+  const [row] = await queryRows<{ ready: number; age: number }>(
+    em,
+    `SELECT count(*)::int AS ready, COALESCE(extract(epoch FROM now() - min(start_after)), 0)::float8 AS age
+       FROM ${JOB_TABLE} WHERE name = $1 AND state = ANY($2::${JOB_STATE_TYPE}[]) AND start_after <= now()`,
+    [queue, JOB_TABLE_CONTRACT.unfetched],
+  );
+  return { ready: row!.ready, oldestReadyAgeSeconds: row!.age };
+}
 
 /**
  * INTERNAL (direct SQL on pgboss.job): deletes the task's job if no dispatcher has fetched it, so a

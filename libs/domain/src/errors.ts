@@ -10,6 +10,12 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   ORG_NOT_FOUND: 'ORG_NOT_FOUND',
   API_KEY_NOT_FOUND: 'API_KEY_NOT_FOUND',
+  /** Rotating a key that was already rotated: rotate its replacement instead. */
+  API_KEY_ALREADY_ROTATED: 'API_KEY_ALREADY_ROTATED',
+  /** Rotating a key that was revoked or has expired. */
+  API_KEY_EXPIRED: 'API_KEY_EXPIRED',
+  /** Minting a key with scopes or an expiry beyond the caller's own, or an admin key with a key. */
+  API_KEY_PRIVILEGE_EXCEEDED: 'API_KEY_PRIVILEGE_EXCEEDED',
   TASK_NOT_FOUND: 'TASK_NOT_FOUND',
   TASK_ALREADY_FINISHED: 'TASK_ALREADY_FINISHED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

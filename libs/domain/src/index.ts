@@ -10,3 +10,4 @@ export * from './plans.js';
 export * from './timestamps.js';
 export * from './address-policy.js';
 export * from './url-policy.js';
+export * from './credentials.js';

@@ -6,6 +6,7 @@ import type { BossRole } from '@hourglass/db';
 import type { CommonConfig } from './config/common-env.js';
 import { AppLogger } from './logging/app-logger.js';
 import { Metrics } from './metrics/metrics.js';
+import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { Readiness } from './health/readiness.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
@@ -32,8 +33,10 @@ export class PlatformModule implements OnApplicationShutdown {
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(Readiness) readiness: Readiness,
+    @Inject(Metrics) metrics: Metrics,
   ) {
     addDbReadiness(readiness, dataSource);
+    registerPoolMetrics(metrics, dataSource);
   }
 
   static forRoot(options: PlatformOptions): DynamicModule {

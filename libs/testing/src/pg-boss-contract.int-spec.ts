@@ -10,6 +10,7 @@ import {
   PGBOSS_SCHEMA,
   Queue,
   queryRows,
+  readyJobs,
   withdrawUnfetchedJob,
 } from '@hourglass/db';
 import { TaskStatus } from '@hourglass/domain';
@@ -120,5 +121,16 @@ describe('pg-boss internals the task writer relies on', () => {
       [waiting.id, fetched.id],
     ]);
     expect(left).toEqual([{ id: fetched.id, state: 'active' }]);
+  });
+
+  it("counts a queue's due, unfetched jobs and the age of the oldest (not future or fetched ones)", async () => {
+    const before = await readyJobs(db.manager, Queue.Deliver);
+    const orgId = newId();
+    const job = (runAt: Date) =>
+      deliveryJob({ id: newId(), orgId, status: TaskStatus.Scheduled, runAt, timeoutMs: 30_000 }, newId(), 1_094);
+    await boss.insert(Queue.Deliver, [job(new Date(Date.now() - 3_600_000)), job(new Date(Date.now() + 3_600_000))]);
+    const after = await readyJobs(db.manager, Queue.Deliver);
+    expect(after.ready).toBe(before.ready + 1);
+    expect(after.oldestReadyAgeSeconds).toBeGreaterThanOrEqual(3_599);
   });
 });

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
-import { ApiKeyList, CreatedApiKey } from './api-keys.responses.js';
+import { ApiKey, ApiKeyList, CreatedApiKey } from './api-keys.responses.js';
 import { AdminRoute, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
-import { type ApiKeyResponse, CreateApiKeyDto, type CreatedApiKeyResponse } from './api-keys.dto.js';
+import { type ApiKeyResponse, CreateApiKeyDto, type CreatedApiKeyResponse, RotateApiKeyDto } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 
 @AdminRoute()
@@ -26,10 +26,34 @@ export class ApiKeysController {
   constructor(@Inject(ApiKeysService) private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: "Create a key for the caller's organization; the key is shown only here" })
+  @ApiOperation({
+    summary: "Create a key for the caller's organization; the key is shown only here",
+    description:
+      "Within the caller's own scopes and expiry, and never the admin scope (403 API_KEY_PRIVILEGE_EXCEEDED)",
+  })
   @ApiCreatedResponse({ type: CreatedApiKey })
   create(@Auth() auth: AuthContext, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.keys.createForOwnOrg(auth.orgId, dto);
+    return this.keys.createForOwnOrg(auth, dto);
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({ summary: 'A new key replacing this one, which keeps working until the grace ends; shown only here' })
+  @ApiCreatedResponse({ type: CreatedApiKey })
+  @ApiProblems(404, 409)
+  rotate(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Body() dto: RotateApiKeyDto,
+  ): Promise<CreatedApiKeyResponse> {
+    return this.keys.rotate(auth, id, dto);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: "One key of the caller's organization (never its secret)" })
+  @ApiOkResponse({ type: ApiKey })
+  @ApiProblems(404)
+  get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<ApiKeyResponse> {
+    return this.keys.get(auth.orgId, id);
   }
 
   @Get()

@@ -1,5 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyEntity, type ApiKeyScope } from '@hourglass/db';
 import { IsInstant } from '../tasks/task.validators.js';
 
@@ -25,6 +37,24 @@ export class CreateApiKeyDto {
   expiresAt?: string;
 }
 
+export const MAX_GRACE_SECONDS = 604_800;
+export const DEFAULT_GRACE_SECONDS = 3600;
+
+export class RotateApiKeyDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_GRACE_SECONDS,
+    default: DEFAULT_GRACE_SECONDS,
+    description: 'How long the old key keeps working; 0 ends it at once',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_GRACE_SECONDS)
+  graceSeconds?: number;
+}
+
 /** Never carries the secret or its hash; `key` appears once, in the creation response. */
 export interface ApiKeyResponse {
   id: string;
@@ -32,6 +62,9 @@ export interface ApiKeyResponse {
   scopes: ApiKeyScope[];
   expiresAt: string | null;
   lastUsedAt: string | null;
+  replacedBy: string | null;
+  graceEndsAt: string | null;
+  createdBy: string | null;
   createdAt: string;
 }
 
@@ -46,6 +79,9 @@ export function toApiKeyResponse(row: ApiKeyEntity): ApiKeyResponse {
     scopes: row.scopes,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    replacedBy: row.replacedBy,
+    graceEndsAt: row.graceEndsAt?.toISOString() ?? null,
+    createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -19,6 +19,25 @@ export class ApiKey implements ApiKeyResponse {
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
   lastUsedAt!: string | null;
 
+  @ApiProperty({ type: 'string', nullable: true, description: 'Set once rotated: the key that replaces this one' })
+  replacedBy!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'Set once rotated: this key answers 401 from then on',
+  })
+  graceEndsAt!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description:
+      'The id of the key that made this one, or "admin" (the operator token); null for keys made before this was recorded',
+  })
+  createdBy!: string | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 }

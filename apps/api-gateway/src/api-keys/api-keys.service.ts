@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   API_KEY_SCOPES,
+  type ApiKeyEntity,
   ApiKeyRepository,
   type ApiKeyScope,
   isUuid,
@@ -10,16 +11,26 @@ import {
 import { generateApiKey } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
+import type { AuthContext } from '../auth/auth.decorators.js';
 import {
   type ApiKeyResponse,
   type CreateApiKeyDto,
   type CreatedApiKeyResponse,
+  DEFAULT_GRACE_SECONDS,
+  type RotateApiKeyDto,
   toApiKeyResponse,
 } from './api-keys.dto.js';
+import { assertWithinMintingBounds } from './minting-bounds.js';
 
 /** The operator's first key for an org can manage the org's keys; keys an org makes itself default to read + write. */
 const OPERATOR_DEFAULT_SCOPES: ApiKeyScope[] = [...API_KEY_SCOPES];
 const ORG_DEFAULT_SCOPES: ApiKeyScope[] = ['read', 'write'];
+/** `createdBy` of a key the operator's admin token made. */
+const OPERATOR = 'admin' as const;
+
+const notFound = (id: string) => new AppError(ErrorCode.API_KEY_NOT_FOUND, `No API key ${id} in this organization`);
+const alreadyRotated = (id: string) =>
+  new AppError(ErrorCode.API_KEY_ALREADY_ROTATED, `API key ${id} was already rotated: rotate its replacement`);
 
 @Injectable()
 export class ApiKeysService {
@@ -32,11 +43,44 @@ export class ApiKeysService {
   async createForOrgByOperator(orgId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
     if (!isUuid(orgId) || !(await this.orgs.findById(orgId)))
       throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
-    return this.create(orgId, dto, OPERATOR_DEFAULT_SCOPES);
+    return this.create(orgId, dto, OPERATOR_DEFAULT_SCOPES, OPERATOR);
   }
 
-  createForOwnOrg(orgId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.create(orgId, dto, ORG_DEFAULT_SCOPES);
+  createForOwnOrg(auth: AuthContext, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
+    return this.create(auth.orgId, dto, ORG_DEFAULT_SCOPES, auth);
+  }
+
+  async get(orgId: string, id: string): Promise<ApiKeyResponse> {
+    const row = isUuid(id) ? await this.keys.findForOrg(orgId, id) : null;
+    if (!row) throw notFound(id);
+    return toApiKeyResponse(row);
+  }
+
+  /**
+   * A new key with the old one's name, scopes and expiry; the old one works until the grace ends
+   * (docs/decisions/0015). This replica forgets the old key's cache entry at once, so it reads the grace end.
+   */
+  async rotate(auth: AuthContext, id: string, dto: RotateApiKeyDto): Promise<CreatedApiKeyResponse> {
+    const old = await this.rotatable(auth.orgId, id);
+    assertWithinMintingBounds(auth, old.scopes, old.expiresAt);
+    const generated = generateApiKey();
+    const rotated = await this.keys.rotate(auth.orgId, id, dto.graceSeconds ?? DEFAULT_GRACE_SECONDS, {
+      id: newId(),
+      orgId: auth.orgId,
+      keyId: generated.keyId,
+      secretHash: generated.secretHash,
+      name: old.name,
+      scopes: old.scopes,
+      expiresAt: old.expiresAt,
+      createdBy: auth.keyId,
+    });
+    this.authenticator.forget(id);
+    // Lost a race with another rotation, a revocation or the expiry: answer as if it had come first.
+    if (!rotated) {
+      await this.rotatable(auth.orgId, id); // throws what changed
+      throw alreadyRotated(id);
+    }
+    return { ...toApiKeyResponse(rotated.replacement), key: generated.key };
   }
 
   async list(orgId: string): Promise<{ data: ApiKeyResponse[] }> {
@@ -44,21 +88,37 @@ export class ApiKeysService {
   }
 
   async revoke(orgId: string, id: string): Promise<void> {
-    if (!isUuid(id) || !(await this.keys.revoke(orgId, id)))
-      throw new AppError(ErrorCode.API_KEY_NOT_FOUND, `No API key ${id} in this organization`);
+    if (!isUuid(id) || !(await this.keys.revoke(orgId, id))) throw notFound(id);
     this.authenticator.forget(id);
+  }
+
+  /** The key, when it can be rotated: the org's, not yet rotated, not revoked or expired. */
+  private async rotatable(orgId: string, id: string): Promise<ApiKeyEntity> {
+    const found = isUuid(id) ? await this.keys.findAnyForOrg(orgId, id) : null;
+    if (!found) throw notFound(id);
+    if (found.row.replacedBy) throw alreadyRotated(id);
+    if (found.expired)
+      throw new AppError(ErrorCode.API_KEY_EXPIRED, `API key ${id} was revoked or has expired: create a new one`);
+    return found.row;
   }
 
   private async create(
     orgId: string,
     dto: CreateApiKeyDto,
     defaultScopes: ApiKeyScope[],
+    minter: AuthContext | typeof OPERATOR,
   ): Promise<CreatedApiKeyResponse> {
-    const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
+    let expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
         { field: 'expiresAt', message: 'must be in the future' },
       ]);
+    }
+    const scopes = dto.scopes ?? defaultScopes;
+    if (minter !== OPERATOR) {
+      // Without an expiry of its own, a key made by an expiring key ends when its maker does.
+      expiresAt ??= minter.endsAt;
+      assertWithinMintingBounds(minter, scopes, expiresAt);
     }
     const generated = generateApiKey();
     const row = await this.keys.insert({
@@ -67,8 +127,9 @@ export class ApiKeysService {
       keyId: generated.keyId,
       secretHash: generated.secretHash,
       name: dto.name ?? 'default',
-      scopes: dto.scopes ?? defaultScopes,
+      scopes,
       expiresAt,
+      createdBy: minter === OPERATOR ? OPERATOR : minter.keyId,
     });
     return { ...toApiKeyResponse({ ...row, lastUsedAt: null }), key: generated.key };
   }

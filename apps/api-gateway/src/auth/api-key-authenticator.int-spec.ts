@@ -44,6 +44,7 @@ describe('ApiKeyAuthenticator (real repository)', () => {
       name: 'test',
       scopes: ['write'],
       expiresAt: null,
+      createdBy: 'admin',
     });
     return {
       org,

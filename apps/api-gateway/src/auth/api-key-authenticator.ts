@@ -12,6 +12,10 @@ interface CachedKey {
 
 const MAX_CACHED_KEYS = 10_000;
 
+function earliest(a: Date | null, b: Date | null): Date | null {
+  return a && b ? (a < b ? a : b) : (a ?? b);
+}
+
 /**
  * Validates `hg_<keyId>_<secret>` keys. A validated key is cached in-process for a short TTL
  * (keyed by keyId + hash of the presented secret, so a wrong secret never hits the cache): the
@@ -56,8 +60,10 @@ export class ApiKeyAuthenticator {
     const generation = this.generation;
     const row = await this.keys.findActiveByKeyId(keyId);
     if (!row || !secretMatches(secret, row.secretHash)) return undefined;
-    const context: AuthContext = { orgId: row.orgId, keyId: row.id, scopes: row.scopes };
-    const validUntil = Math.min(now + this.ttlMs, row.expiresAt?.getTime() ?? Infinity);
+    const endsAt = earliest(row.expiresAt, row.graceEndsAt);
+    const context: AuthContext = { orgId: row.orgId, keyId: row.id, scopes: row.scopes, endsAt };
+    // A rotated key's entry ends with its grace, as an expiring key's ends with its expiry.
+    const validUntil = Math.min(now + this.ttlMs, endsAt?.getTime() ?? Infinity);
     if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
     if (generation === this.generation) this.cache.set(cacheKey, { context, validUntil });
     // Last-used is a hint: once per cache miss, never awaited by the request.
@@ -65,7 +71,7 @@ export class ApiKeyAuthenticator {
     return context;
   }
 
-  /** Drops a revoked key from this process's cache at once (other replicas wait out the TTL). */
+  /** Drops a revoked or rotated key from this process's cache at once (other replicas wait out the TTL). */
   forget(apiKeyId: string): void {
     this.forgetWhere((context) => context.keyId === apiKeyId);
   }

@@ -6,6 +6,8 @@ export interface AuthContext {
   orgId: string;
   keyId: string;
   scopes: readonly ApiKeyScope[];
+  /** When the key stops working: its expiry, or a rotation's grace end if sooner; null when never. */
+  endsAt: Date | null;
 }
 
 export const ADMIN_ROUTE = 'hourglass:admin-route';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { LATENCY_BUCKETS, Metrics } from '@hourglass/platform';
+import { ErrorCode } from '@hourglass/domain';
+import { LATENCY_BUCKETS, Metrics, problemCodeOf, ssrfRefusals } from '@hourglass/platform';
 
 /**
  * Request count and latency per route pattern (never the raw URL, whose ids would explode the
@@ -23,6 +24,11 @@ export class HttpMetrics implements OnModuleInit {
       labels,
       LATENCY_BUCKETS,
     );
+    const errors = this.metrics.counter('hourglass_http_errors_total', 'Problem responses by route and error code', [
+      'route',
+      'code',
+    ]);
+    const ssrf = ssrfRefusals(this.metrics);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', async (request, reply) => {
       const values = {
@@ -32,6 +38,10 @@ export class HttpMetrics implements OnModuleInit {
       };
       requests.inc(values);
       duration.observe(values, reply.elapsedTime / 1000);
+      const code = problemCodeOf(reply);
+      if (code === undefined) return;
+      errors.inc({ route: values.route, code });
+      if (code === ErrorCode.TARGET_NOT_ALLOWED) ssrf.inc({ stage: 'create' });
     });
   }
 }

@@ -3,7 +3,10 @@ import { RE2JS } from 're2js';
 import {
   ErrorCode,
   formatDuration,
+  hasMaskedUserinfo,
   HEADER_NAME,
+  isMaskedHeaderValue,
+  MASKED_CREDENTIAL,
   parseDuration,
   parseInstant,
   RESERVED_HEADERS,
@@ -11,6 +14,9 @@ import {
   targetRefusal,
 } from '@hourglass/domain';
 import { validationContext } from '@hourglass/platform';
+
+/** A masked credential sent back (a read of a task, edited and sent again) is refused rather than stored as `***`. */
+const SEND_REAL = 'send the real value, or leave the field out to keep the stored one';
 
 type Check = (value: unknown, args: ValidationArguments) => string | undefined;
 
@@ -70,9 +76,15 @@ export const IsTargetUrl = (): PropertyDecorator => {
     (v) => (isHttpUrl(v) ? targetRefusal(v as string, validationContext().targets) : undefined),
     { context: { code: ErrorCode.TARGET_NOT_ALLOWED } },
   );
+  const unmasked = constraint('isUnmaskedUrl', (v) =>
+    typeof v === 'string' && hasMaskedUserinfo(v)
+      ? `has the masked userinfo "${MASKED_CREDENTIAL}@": ${SEND_REAL}`
+      : undefined,
+  );
   return (target, property) => {
     IsHttpUrl()(target, property);
     allowed(target, property);
+    unmasked(target, property);
   };
 };
 
@@ -140,6 +152,7 @@ export const IsHeaderMap = () =>
       if (Buffer.byteLength(value) > TaskLimits.maxHeaderValueBytes)
         return `"${name}" must be at most ${TaskLimits.maxHeaderValueBytes} bytes`;
       if (!HEADER_VALUE.test(value)) return `"${name}" must be a string without line breaks or control characters`;
+      if (isMaskedHeaderValue(name, value)) return `"${name}" is the masked value "${MASKED_CREDENTIAL}": ${SEND_REAL}`;
     }
     return undefined;
   });

@@ -12,7 +12,12 @@ export class TaskRequestView {
   @ApiProperty({ enum: HTTP_METHODS })
   method!: HttpMethod;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'Credential values (authorization, cookie, *-token, *-key, …) read "***" for keys without the admin scope',
+  })
   headers!: Record<string, string>;
 
   @ApiProperty({ type: 'string', nullable: true })

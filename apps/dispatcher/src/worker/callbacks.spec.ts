@@ -21,6 +21,7 @@ const task = (fields: Partial<StartedTask> = {}): StartedTask => ({
   kind: 'task',
   callbackUrl: 'https://example.com/done',
   failureCallbackUrl: 'https://example.com/failed',
+  runAt: new Date(),
   ...fields,
 });
 

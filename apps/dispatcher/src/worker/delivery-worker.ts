@@ -151,7 +151,7 @@ export class DeliveryWorker {
         new Date(),
         deliveryRules(task),
       );
-      this.deps.metrics.observeAttempt(step.outcome, record.durationMs);
+      this.deps.metrics.observeAttempt(task, record, step.outcome);
       this.deps.writer.add({ job, task, record, step });
     } catch (error) {
       // A bug, not an outcome: leave the job unsettled so its lease lapses and it is retried.

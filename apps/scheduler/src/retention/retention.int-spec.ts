@@ -1,8 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import {
-  createBoss,
-  DataKeyRepository,
   FIRST_ORG,
   IdempotencyRepository,
   newId,
@@ -11,11 +9,9 @@ import {
   RetentionRepository,
 } from '@hourglass/db';
 import { DEFAULT_PLANS } from '@hourglass/domain';
-import { AppLogger, Metrics } from '@hourglass/platform';
-import { createTestDataSource, make, type TestDataSource, testMasterKeys } from '@hourglass/testing';
-import { toSchedulerConfig, type SchedulerEnv } from '../config.js';
-import type { LeaderService } from '../leader/leader.service.js';
-import { RetentionService } from './retention.service.js';
+import { make } from '@hourglass/testing';
+import { type RetentionFixture, retentionService, startRetentionFixture } from './retention.fixture.js';
+import type { RetentionService } from './retention.service.js';
 
 const DAY = 86_400_000;
 
@@ -28,36 +24,17 @@ function idFrom(daysAgo: number): string {
 }
 
 describe('retention (real Postgres, two orgs on different plans)', () => {
-  let fixture: TestDataSource;
+  let setup: RetentionFixture;
   let db: DataSource;
   let boss: PgBoss;
   let retention: RetentionService;
-  const leader = { leading: true, on: () => leader };
 
   beforeAll(async () => {
-    fixture = await createTestDataSource();
-    db = fixture.db;
-    boss = createBoss(fixture.database.url, 'producer');
-    await boss.start();
     // Batches of 2: every table needs several batches, and they cross from one org to the next.
-    const config = toSchedulerConfig({
-      DATABASE_URL: fixture.database.url,
-      HOURGLASS_MASTER_KEYS: testMasterKeys(),
-      RETENTION_BATCH_SIZE: 2,
-    } as SchedulerEnv);
-    retention = new RetentionService(
-      config,
-      new RetentionRepository(db),
-      new DataKeyRepository(db),
-      leader as unknown as LeaderService,
-      new AppLogger('retention-test', 'silent'),
-      new Metrics('scheduler-retention-test'),
-    );
+    setup = await startRetentionFixture({ RETENTION_BATCH_SIZE: 2 });
+    ({ db, boss, retention } = setup);
   });
-  afterAll(async () => {
-    await boss.stop({ graceful: false });
-    await fixture.close();
-  });
+  afterAll(() => setup.close());
 
   /** An org on `plan`, with that plan's retention, as the API creates it. */
   async function orgOn(plan: 'free' | 'pro'): Promise<string> {
@@ -221,6 +198,8 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       idempotencyKeys: 3,
       deletedOrgRows: 0,
       rewrappedDataKeys: 0,
+      resealedRows: 0,
+      retiredDataKeys: 0,
     });
 
     const left = await everything();
@@ -238,6 +217,8 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       idempotencyKeys: 0,
       deletedOrgRows: 0,
       rewrappedDataKeys: 0,
+      resealedRows: 0,
+      retiredDataKeys: 0,
     });
     expect(await everything()).toEqual(left);
   });
@@ -299,7 +280,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
   it('stops between batches once leadership is lost', async () => {
     const org = await orgOn('free');
     for (let i = 0; i < 6; i++) await task(org, 'succeeded', 41, 40);
-    const losing = { leading: true, on: () => losing };
+    const losing = { leading: true };
     let batches = 0;
     const repo = new RetentionRepository(db);
     const counted = Object.assign(Object.create(repo) as RetentionRepository, {
@@ -308,18 +289,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
         return repo.deleteTasks(...args);
       },
     });
-    const service = new RetentionService(
-      toSchedulerConfig({
-        DATABASE_URL: fixture.database.url,
-        HOURGLASS_MASTER_KEYS: testMasterKeys(),
-        RETENTION_BATCH_SIZE: 2,
-      } as SchedulerEnv),
-      counted,
-      new DataKeyRepository(db),
-      losing as unknown as LeaderService,
-      new AppLogger('retention-test', 'silent'),
-      new Metrics('scheduler-retention-losing'),
-    );
+    const service = retentionService(setup.fixture, { RETENTION_BATCH_SIZE: 2 }, { repo: counted, leader: losing });
     expect((await service.runOnce()).tasks).toBe(4);
     expect(batches).toBe(2);
   });

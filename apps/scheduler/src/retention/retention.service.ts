@@ -15,6 +15,9 @@ export interface RetentionPass {
   deletedOrgRows: number;
   /** Data keys re-wrapped under the master ring's first version (master-key rotation). */
   rewrappedDataKeys: number;
+  /** Rows re-sealed under their org's newest data key, and older data-key versions destroyed (data-key rotation). */
+  resealedRows: number;
+  retiredDataKeys: number;
 }
 
 /**
@@ -50,6 +53,15 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
         if (!counts) return;
         this.reset();
         for (const [version, n] of counts) this.set({ master_version: version }, n);
+      },
+    );
+    metrics.gauge(
+      'hourglass_data_key_rotations_pending',
+      'Orgs whose data-key rotation has not finished (rows still being re-sealed under the newest version)',
+      [],
+      async function () {
+        const n = await dataKeys.countRotating().catch(() => undefined);
+        if (n !== undefined) this.set(n);
       },
     );
   }
@@ -89,6 +101,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     }
     const deletedOrgRows = await this.purgeDeletedOrgs();
     const rewrappedDataKeys = await this.rewrapDataKeys();
+    const { resealedRows, retiredDataKeys } = await this.resealRotatedOrgs();
     return {
       tasks,
       attempts,
@@ -97,7 +110,27 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       idempotencyKeys,
       deletedOrgRows,
       rewrappedDataKeys,
+      resealedRows,
+      retiredDataKeys,
     };
+  }
+
+  /**
+   * Data-key rotation (docs/decisions/0014): once a rotation has settled, the org's rows are
+   * re-sealed under its newest key, a batch per transaction while traffic flows, and a walk that
+   * reaches its end destroys the older versions. A pass cut short (SIGKILL, lost leadership) keeps
+   * them; the next walks again, skipping what is already current.
+   */
+  private async resealRotatedOrgs(): Promise<{ resealedRows: number; retiredDataKeys: number }> {
+    const { batchSize, dataKeySettleMs } = this.config.retention;
+    let resealedRows = 0;
+    let retiredDataKeys = 0;
+    for (const orgId of await this.dataKeys.rotatingOrgs(dataKeySettleMs, 100)) {
+      const reseal = await this.dataKeys.resealOrg(orgId, batchSize, () => this.leader.leading);
+      resealedRows += reseal.resealed;
+      if (reseal.complete) retiredDataKeys += await this.dataKeys.retireVersionsBefore(orgId, reseal.version);
+    }
+    return { resealedRows, retiredDataKeys };
   }
 
   /**

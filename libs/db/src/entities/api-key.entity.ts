@@ -15,5 +15,10 @@ export class ApiKeyEntity {
   @Column('timestamptz', { nullable: true }) expiresAt!: Date | null;
   @Column('timestamptz', { nullable: true }) lastUsedAt!: Date | null;
   @Column('timestamptz', { nullable: true }) revokedAt!: Date | null;
+  /** Set by rotation: the key that replaces this one, which keeps working until `graceEndsAt`. */
+  @Column('uuid', { nullable: true }) replacedBy!: string | null;
+  @Column('timestamptz', { nullable: true }) graceEndsAt!: Date | null;
+  /** The id of the key that minted this one, or "admin" (the operator token); null before it was recorded. */
+  @Column('text', { nullable: true }) createdBy!: string | null;
   @CreateDateColumn({ type: 'timestamptz' }) createdAt!: Date;
 }

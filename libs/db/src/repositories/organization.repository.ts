@@ -28,7 +28,8 @@ export class OrganizationRepository {
 
   /**
    * Crypto-shreds an org in `em`'s transaction (docs/decisions/0014): marks it deleted, destroys
-   * its data keys (every sealed value of it is unreadable from commit on) and revokes its API keys.
+   * its data keys (every sealed value of it is unreadable from commit on) and signing secrets, and
+   * revokes its API keys.
    * Its rows stay until the scheduler purges them. False when there is no such live org.
    */
   async markDeleted(id: string, em: EntityManager): Promise<boolean> {
@@ -39,6 +40,9 @@ export class OrganizationRepository {
     );
     if (marked.length === 0) return false;
     await queryRows(em, 'DELETE FROM org_data_keys WHERE org_id = $1 RETURNING version', [id]);
+    // Signing secrets are sealed by the master ring, not the data key: destroyed here too (a handful of rows).
+    await queryRows(em, 'DELETE FROM org_signing_secrets WHERE org_id = $1 RETURNING id', [id]);
+    await queryRows(em, "UPDATE organizations SET signing_secrets = '{}' WHERE id = $1 RETURNING id", [id]);
     await queryRows(
       em,
       'UPDATE api_keys SET revoked_at = now() WHERE org_id = $1 AND revoked_at IS NULL RETURNING id',

@@ -35,6 +35,16 @@ export const QUEUE_SLOT_STATUSES = ['scheduled', 'queued', 'running', 'retrying'
 export class QueueRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** Tasks of every org waiting for a slot in their named queue (the waiting-line index, all orgs). */
+  async waitingTotal(): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      this.db.manager,
+      `SELECT count(*)::int AS n FROM tasks
+        WHERE queue IS NOT NULL AND queue_admitted_at IS NULL AND status IN ('scheduled', 'queued')`,
+    );
+    return row!.n;
+  }
+
   /** Null when the org already has a queue of that name. */
   async insert(row: NewQueue): Promise<QueueRow | null> {
     const rows = await queryRows<QueueRow>(

@@ -57,6 +57,8 @@ export interface StartedTask {
   kind: TaskKind;
   callbackUrl: string | null;
   failureCallbackUrl: string | null;
+  /** When it was due (its creation, unless it was delayed), for the latency metric. */
+  runAt: Date;
 }
 
 export interface TaskSettlement {
@@ -78,7 +80,8 @@ export const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers,
 const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
   max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent",
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
-  attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl"`;
+  attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl",
+  run_at AS "runAt"`;
 
 /**
  * Inserted rows back in the order the new tasks were given (RETURNING promises no order), with the

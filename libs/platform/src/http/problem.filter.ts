@@ -89,7 +89,12 @@ export function toProblem(error: unknown, requestId: string, logger: AppLogger):
   return problem(ErrorCode.INTERNAL, 'Internal error; quote the requestId when reporting it', requestId);
 }
 
+/** The problem code each answered reply carried, for the metrics hook (a closed set: a bounded label). */
+const problemCodes = new WeakMap<FastifyReply, ErrorCode>();
+export const problemCodeOf = (reply: FastifyReply): ErrorCode | undefined => problemCodes.get(reply);
+
 export function sendProblem(reply: FastifyReply, body: ProblemDetails): void {
+  problemCodes.set(reply, body.code);
   if (body.code === ErrorCode.UNAVAILABLE) void reply.header('retry-after', '5');
   void reply.status(errorStatus[body.code]).header('content-type', 'application/problem+json').send(body);
 }

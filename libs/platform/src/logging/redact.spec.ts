@@ -45,7 +45,7 @@ describe('log redaction', () => {
     const out = JSON.stringify(
       redactValue({
         task: { id: 'tsk_1', request: { headers: { 'x-custom': SECRET }, body: SECRET } },
-        list: [{ authorization: `Bearer ${SECRET}`, 'Idempotency-Key': SECRET, Cookie: SECRET }],
+        list: [{ authorization: `Bearer ${SECRET}`, 'Idempotency-Key': SECRET, Cookie: SECRET, 'X-Hub-Token': SECRET }],
         responseBody: SECRET,
         url: `http://127.0.0.1:1/x?q=${SECRET}`,
       }),

@@ -1,3 +1,5 @@
+import { isCredentialName } from '@hourglass/domain';
+
 /**
  * What a log line may carry: ids, codes, sizes, paths. Customer data (a task's headers and body, a target's
  * query string or userinfo, a response body, the values bound to a failed SQL statement) is replaced before
@@ -5,14 +7,11 @@
  */
 export const REDACTED = '[redacted]';
 
-/** Keys whose values are never logged, compared lower-case, at any depth. */
+/**
+ * Keys whose values are never logged, compared lower-case, at any depth; besides these, every credential
+ * header name (isCredentialName, the rule response masking uses too: authorization, cookie, *-key, …).
+ */
 const SECRET_KEYS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'idempotency-key',
   'headers',
   'responseheaders',
   'body',
@@ -69,7 +68,8 @@ export function redactError(error: Error, seen: WeakSet<object> = new WeakSet(),
 }
 
 function redactEntry(name: string, value: unknown, seen: WeakSet<object>, depth: number): unknown {
-  if (SECRET_KEYS.has(name.toLowerCase()) && value !== undefined && value !== null) return REDACTED;
+  const secret = SECRET_KEYS.has(name.toLowerCase()) || isCredentialName(name);
+  if (secret && value !== undefined && value !== null) return REDACTED;
   return redactValue(value, seen, depth);
 }
 
