@@ -13,6 +13,14 @@ describe('schedule validation', () => {
   const base = { name: 's', request };
   const post = (body: object) => gw.http().post('/v1/schedules').set('authorization', auth).send(body);
 
+  it('the document says a schedule takes exactly one of cron and interval', async () => {
+    const document = (await gw.http().get('/openapi.json').expect(200)).body;
+    expect(document.components.schemas.CreateScheduleDto.oneOf).toEqual([
+      { required: ['cron'] },
+      { required: ['interval'] },
+    ]);
+  });
+
   it.each([
     ['minute 61', { ...base, cron: '61 * * * *' }, 'cron', 'Invalid value for minute: 61'],
     ['3 fields', { ...base, cron: '* * *' }, 'cron', undefined],

@@ -23,6 +23,10 @@ export async function createHttpApp(
     bodyLimit: options.bodyLimit ?? RequestLimits.maxBodyBytes,
     routerOptions: { maxParamLength: RequestLimits.maxParamLength },
     requestTimeout: RequestLimits.maxRequestMs,
+    // Kept as own keys for the input guard (preValidation, before anything reads the body) to refuse by
+    // name; Fastify's own refusal said only "Body is not valid JSON".
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
@@ -32,7 +36,7 @@ export async function createHttpApp(
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
   });
-  // Only JSON bodies: Fastify's own parser (body limit, __proto__ refused); its text/plain parser
+  // Only JSON bodies: Fastify's own parser (body limit; prototype keys: see above); its text/plain parser
   // is removed, so any other media type is 415 UNSUPPORTED_MEDIA_TYPE, not a 400 on a string body.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,

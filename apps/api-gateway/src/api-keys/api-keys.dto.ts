@@ -13,8 +13,10 @@ import {
   Min,
 } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyEntity, type ApiKeyScope } from '@hourglass/db';
+import { RefusesNull } from '@hourglass/platform';
 import { IsInstant } from '../tasks/task.validators.js';
 
+@RefusesNull()
 export class CreateApiKeyDto {
   @ApiPropertyOptional({ example: 'ci', minLength: 1, maxLength: 200 })
   @IsOptional()

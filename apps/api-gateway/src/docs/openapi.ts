@@ -93,6 +93,9 @@ const PUBLIC_RESPONSES: Record<string, Responses> = {
   },
 };
 
+/** Bodies taking exactly one of these properties (class-validator checks it across fields; swagger cannot say it). */
+const EXACTLY_ONE_OF: Record<string, string[]> = { CreateScheduleDto: ['cron', 'interval'] };
+
 /**
  * What the decorators cannot say: request bodies reject unknown fields (the ValidationPipe's
  * forbidNonWhitelisted), every POST takes an Idempotency-Key (a global interceptor), every route
@@ -102,6 +105,10 @@ const PUBLIC_RESPONSES: Record<string, Responses> = {
 export function refineDocument(document: OpenAPIObject): OpenAPIObject {
   for (const schema of Object.values(document.components?.schemas ?? {})) {
     if ('properties' in schema) schema.additionalProperties = false;
+  }
+  for (const [name, fields] of Object.entries(EXACTLY_ONE_OF)) {
+    const schema = document.components?.schemas?.[name];
+    if (schema && 'properties' in schema) schema.oneOf = fields.map((field) => ({ required: [field] }));
   }
   for (const [path, item] of Object.entries(document.paths)) {
     if (path.startsWith('/v1/')) {

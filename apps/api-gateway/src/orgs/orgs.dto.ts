@@ -4,6 +4,7 @@ import type { OrganizationEntity } from '@hourglass/db';
 import type { Plan } from '@hourglass/domain';
 import { RefusesNull } from '@hourglass/platform';
 
+@RefusesNull()
 export class CreateOrgDto {
   @ApiProperty({ example: 'Acme', minLength: 1, maxLength: 200 })
   @IsString()

@@ -8,6 +8,7 @@ export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const RATE_PERIODS = { second: 1_000, minute: 60_000 } as const;
 export type RatePeriod = keyof typeof RATE_PERIODS;
 
+@RefusesNull()
 export class RateLimitDto {
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 1_000, example: 5 })
   @IsInt()
@@ -47,6 +48,7 @@ export class UpdateQueueDto {
   rateLimit?: RateLimitDto | null;
 }
 
+@RefusesNull('rateLimit')
 export class CreateQueueDto extends UpdateQueueDto {
   @ApiProperty({ example: 'billing-sync', maxLength: 64, pattern: QUEUE_NAME_PATTERN.source })
   @Matches(QUEUE_NAME_PATTERN, {

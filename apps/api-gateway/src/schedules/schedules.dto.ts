@@ -22,6 +22,7 @@ import { IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.val
 const MAX_INTERVAL = formatDuration(ScheduleLimits.maxIntervalMs);
 
 /** The task template (request, timeoutMs, retry, labels, priority) is validated exactly as a task's. */
+@RefusesNull()
 export class CreateScheduleDto extends PickType(CreateTaskDto, [
   'request',
   'timeoutMs',

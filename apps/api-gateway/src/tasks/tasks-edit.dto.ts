@@ -17,6 +17,7 @@ import { ListTasksQuery } from './tasks-query.dto.js';
 
 export const MAX_BATCH_TASKS = 1_000;
 
+@RefusesNull()
 export class CreateTaskBatchDto {
   @ApiProperty({ type: [CreateTaskDto], minItems: 1, maxItems: MAX_BATCH_TASKS })
   @IsArray()
@@ -32,6 +33,7 @@ export interface TaskBatchResponse {
   data: TaskResponse[];
 }
 
+@RefusesNull()
 export class UpdateTaskRequestDto extends PartialType(TaskRequestDto) {}
 
 /**
@@ -63,6 +65,7 @@ export class UpdateTaskDto extends PartialType(
 }
 
 /** Which tasks a bulk action selects: the task list's filters, without paging. */
+@RefusesNull()
 export class BulkFilterDto extends PickType(ListTasksQuery, [
   'status',
   'label',
@@ -70,6 +73,7 @@ export class BulkFilterDto extends PickType(ListTasksQuery, [
   'createdBefore',
 ] as const) {}
 
+@RefusesNull()
 export class BulkActionDto {
   @ApiProperty({ type: BulkFilterDto })
   @IsDefined()

@@ -25,6 +25,7 @@ import {
   type TaskStatus,
 } from '@hourglass/domain';
 import type { AttemptEntity, TaskEntity, TaskKind } from '@hourglass/db';
+import { RefusesNull } from '@hourglass/platform';
 import {
   ExclusiveWith,
   IsDuration,
@@ -49,6 +50,7 @@ const TARGET_URL_DESCRIPTION =
  */
 const TARGET_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$';
 
+@RefusesNull()
 export class TaskRequestDto {
   @ApiProperty({
     example: 'https://example.com/hook',
@@ -84,6 +86,7 @@ export class TaskRequestDto {
   body?: string;
 }
 
+@RefusesNull()
 export class RetryDto {
   @ApiPropertyOptional({
     type: 'integer',
@@ -106,6 +109,7 @@ export class RetryDto {
   retryOn4xx?: boolean;
 }
 
+@RefusesNull('expectedStatusCodes', 'expectedBodyPattern')
 export class CreateTaskDto {
   @ApiProperty({ type: TaskRequestDto })
   @IsDefined()

@@ -44,6 +44,14 @@ describe('inputProblem (before any DTO is built)', () => {
     expect(inputProblem({ body: '\ud83d\ude00' })).toBeUndefined();
   });
 
+  it.each([
+    ['{"__proto__":{"x":1}}', '__proto__'],
+    ['{"request":{"constructor":{"prototype":{"x":1}}}}', 'request.constructor'],
+    ['{"tasks":[{"prototype":1}]}', 'tasks[0].prototype'],
+  ])('names a prototype key, as JSON.parse keeps it (an own key): %s → %s', (raw, field) => {
+    expect(inputProblem(JSON.parse(raw))).toEqual({ field, message: 'is a reserved name (a prototype key)' });
+  });
+
   it('names query and path parameters by their name', () => {
     expect(inputProblem({ label: 'a:\u0000' }, 'query')?.field).toBe('label');
     expect(inputProblem(undefined, 'body')).toBeUndefined();

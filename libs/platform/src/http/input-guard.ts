@@ -26,6 +26,13 @@ function pathOf(frame: Frame, root: string): string {
   return path === '' ? root : path;
 }
 
+/**
+ * Keys a merge or a class-transformer copy could turn into a prototype write. JSON.parse keeps them as
+ * own keys (Fastify's parser is told to, so that this guard can name the field instead of a generic
+ * "not valid JSON"); no field of any body or query is named so, and `prototype` was silently dropped.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Why Postgres (or JSON itself) would refuse this string: NUL, or a lone UTF-16 surrogate. */
 function stringProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain U+0000 (NUL)';
@@ -35,8 +42,8 @@ function stringProblem(text: string): string | undefined {
 
 /**
  * The first thing in a parsed request value (a JSON body, the query, the path parameters) that no
- * field may hold, or undefined: nesting deeper than `maxDepth`, or a string or key Postgres rejects
- * (U+0000 in text and jsonb, unpaired surrogates in jsonb). Iterative, so depth 100,000 costs no
+ * field may hold, or undefined: nesting deeper than `maxDepth`, a string or key Postgres rejects
+ * (U+0000 in text and jsonb, unpaired surrogates in jsonb), or a prototype key. Iterative, so depth 100,000 costs no
  * stack; it runs before class-transformer and the idempotency hash, which recurse.
  */
 export function inputProblem(
@@ -64,6 +71,8 @@ export function inputProblem(
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i]!;
       const child: Frame = { value: (current as Record<string, unknown>)[key], depth: depth + 1, parent: frame, key };
+      if (PROTOTYPE_KEYS.has(key))
+        return { field: pathOf(child, root), message: 'is a reserved name (a prototype key)' };
       const message = stringProblem(key);
       if (message) return { field: pathOf(child, root), message: `has a key that ${message}` };
       stack.push(child);

@@ -61,20 +61,30 @@ export function RefusesNull(...nullable: string[]): ClassDecorator {
   return (target) => void refusingNull.set(target, new Set(nullable));
 }
 
-function nullFields(object: object): ValidationError[] {
+/** Nulls a RefusesNull class refuses, in the body and in its nested DTOs (`filter.label`, `tasks[2].retry`). */
+function nullFields(object: object, prefix = ''): ValidationError[] {
   const nullable = refusingNull.get(object.constructor);
-  if (!nullable) return [];
-  return Object.entries(object)
-    .filter(([property, value]) => value === null && !nullable.has(property))
-    .map(([property]) =>
-      Object.assign(new ValidationError(), {
-        property,
-        value: null,
-        constraints: { isNotNull: 'must not be null' },
-        children: [],
-      }),
-    );
+  return Object.entries(object).flatMap(([property, value]): ValidationError[] => {
+    const path = prefix ? `${prefix}.${property}` : property;
+    if (value === null)
+      return nullable && !nullable.has(property)
+        ? [
+            Object.assign(new ValidationError(), {
+              property: path,
+              value: null,
+              constraints: { isNotNull: 'must not be null' },
+              children: [],
+            }),
+          ]
+        : [];
+    if (Array.isArray(value)) return value.flatMap((item, i) => (isDto(item) ? nullFields(item, `${path}[${i}]`) : []));
+    return isDto(value) ? nullFields(value, path) : [];
+  });
 }
+
+/** A class-transformer instance of one of our DTO classes (not a plain map such as labels). */
+const isDto = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) !== Object.prototype;
 
 /**
  * Validates synchronously (none of our validators is async) inside this app's validation context,
@@ -95,7 +105,7 @@ class ContextValidationPipe extends ValidationPipe {
     const errors = withValidationContext(this.context, () => validateSync(object, validatorOptions));
     // A field whose own validators ran on the null (no @IsOptional) already says what is wrong with it.
     const reported = new Set(errors.map((error) => error.property));
-    return [...nullFields(object).filter((error) => !reported.has(error.property)), ...errors];
+    return [...nullFields(object).filter((error) => !reported.has(error.property.split(/[.[]/)[0]!)), ...errors];
   }
 }
 
