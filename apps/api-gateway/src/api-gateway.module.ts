@@ -3,6 +3,7 @@ import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
 import { KeyRing } from '@hourglass/crypto';
 import type { ApiGatewayConfig } from './config.js';
 import { AuthModule } from './auth/auth.module.js';
+import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -27,6 +28,7 @@ export class ApiGatewayModule {
       imports: [
         PlatformModule.forRoot({ service: 'api-gateway', config, bossRole: 'producer' }),
         AuthModule,
+        RateLimitsModule,
         OrgsModule,
         ApiKeysModule,
         TasksModule,

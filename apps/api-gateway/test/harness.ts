@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
 import superagent from 'superagent';
+import { DEFAULT_PLANS, type Plan } from '@hourglass/domain';
 import { createHttpApp, loadConfig } from '@hourglass/platform';
 import { createTestDatabase, type TestDatabase, testMasterKeys } from '@hourglass/testing';
 import { ApiGatewayEnv, toApiGatewayConfig, type ApiGatewayConfig } from '../src/config.js';
@@ -33,6 +34,16 @@ export interface Gateway {
   close: () => Promise<void>;
 }
 
+/**
+ * `free` and `pro` without API rate limits, so a fast machine running a test's many requests on one
+ * key is not throttled; a test's own HOURGLASS_PLANS adds to them (rate-limits.e2e-spec.ts sets tight ones).
+ */
+function plansWithoutRateLimits(given: string | undefined): string {
+  const unlimited = (plan: Plan) => ({ ...plan, rateLimitPerKey: 0, rateLimitPerOrg: 0 });
+  const defaults = { free: unlimited(DEFAULT_PLANS.free!), pro: unlimited(DEFAULT_PLANS.pro!) };
+  return JSON.stringify({ ...defaults, ...(given ? (JSON.parse(given) as object) : {}) });
+}
+
 /** The real module on a fresh migrated database: exactly what production boots. */
 export async function startGateway(env: Record<string, string> = {}): Promise<Gateway> {
   const db = await createTestDatabase();
@@ -42,6 +53,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     HOURGLASS_MASTER_KEYS: testMasterKeys(),
     LOG_LEVEL: 'silent',
     ...env,
+    HOURGLASS_PLANS: plansWithoutRateLimits(env.HOURGLASS_PLANS),
   }) as ApiGatewayConfig;
   const app = await createHttpApp(ApiGatewayModule.forRoot(config), { logger: false });
   await app.init();

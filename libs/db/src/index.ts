@@ -29,3 +29,4 @@ export * from './encryption/sealed-rows.js';
 export * from './encryption/reseal.js';
 export * from './repositories/data-key.repository.js';
 export * from './audit/audit-trail.js';
+export * from './repositories/rate-limit.repository.js';

@@ -7,6 +7,11 @@ export interface Plan {
   retentionDays: number;
   /** How long audit log entries are kept (docs/decisions/0016); independent of `retentionDays`. */
   auditRetentionDays: number;
+  /** API requests each key may make per rate-limit window (0: no limit). */
+  rateLimitPerKey: number;
+  /** API requests all of an org's keys together may make per window (0: no limit). */
+  rateLimitPerOrg: number;
+  rateLimitWindowSeconds: number;
 }
 
 export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
@@ -17,6 +22,9 @@ export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
     tasksPerMonth: 100_000,
     retentionDays: 7,
     auditRetentionDays: 30,
+    rateLimitPerKey: 100,
+    rateLimitPerOrg: 200,
+    rateLimitWindowSeconds: 1,
   },
   pro: {
     tier: 2,
@@ -25,6 +33,9 @@ export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
     tasksPerMonth: 100_000_000,
     retentionDays: 30,
     auditRetentionDays: 365,
+    rateLimitPerKey: 1_000,
+    rateLimitPerOrg: 5_000,
+    rateLimitWindowSeconds: 1,
   },
 };
 
@@ -39,6 +50,8 @@ const PLAN_KEYS: (keyof Plan)[] = [
   'retentionDays',
   'auditRetentionDays',
 ];
+/** Optional in HOURGLASS_PLANS (plans written before rate limits existed): omitted, they are free's. */
+const RATE_LIMIT_KEYS = ['rateLimitPerKey', 'rateLimitPerOrg', 'rateLimitWindowSeconds'] as const;
 
 /**
  * The default plans plus operator-defined ones from `HOURGLASS_PLANS` (a JSON object of name → Plan;
@@ -56,7 +69,13 @@ export function parsePlans(json: string | undefined): Record<string, Plan> {
       if (!Number.isInteger(value) || (value as number) < 0)
         throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
     }
-    plans[name] = plan as Plan;
+    const limits = Object.fromEntries(RATE_LIMIT_KEYS.map((key) => [key, plan[key] ?? DEFAULT_PLANS.free![key]]));
+    for (const key of RATE_LIMIT_KEYS) {
+      const min = key === 'rateLimitWindowSeconds' ? 1 : 0;
+      if (!Number.isInteger(limits[key]) || limits[key]! < min)
+        throw new Error(`plan "${name}": ${key} must be an integer ≥ ${min}`);
+    }
+    plans[name] = { ...plan, ...limits } as Plan;
   }
   return plans;
 }
