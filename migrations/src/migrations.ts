@@ -10,6 +10,8 @@ import { LeanTaskIndexes1764800000000 } from './1764800000000-lean-task-indexes.
 import { VerbatimIdempotentReplays1764900000000 } from './1764900000000-verbatim-idempotent-replays.js';
 import { EnvelopeEncryption1765000000001 } from './1765000000001-envelope-encryption.js';
 import { ApiKeyLifecycle1765100000000 } from './1765100000000-api-key-lifecycle.js';
+import { AuditLog1765200000000 } from './1765200000000-audit-log.js';
+import { RateLimitWindows1765300000000 } from './1765300000000-rate-limit-windows.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +27,6 @@ export const MIGRATIONS = [
   VerbatimIdempotentReplays1764900000000,
   EnvelopeEncryption1765000000001,
   ApiKeyLifecycle1765100000000,
+  AuditLog1765200000000,
+  RateLimitWindows1765300000000,
 ];

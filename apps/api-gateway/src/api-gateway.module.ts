@@ -3,6 +3,7 @@ import { APP_CONFIG, PlatformModule } from '@hourglass/platform';
 import { KeyRing } from '@hourglass/crypto';
 import type { ApiGatewayConfig } from './config.js';
 import { AuthModule } from './auth/auth.module.js';
+import { RateLimitsModule } from './rate-limits/rate-limits.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -12,6 +13,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { SigningSecretsModule } from './signing-secrets/signing-secrets.module.js';
 import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
+import { AuditLogModule } from './audit/audit-log.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
 /**
@@ -26,6 +28,7 @@ export class ApiGatewayModule {
       imports: [
         PlatformModule.forRoot({ service: 'api-gateway', config, bossRole: 'producer' }),
         AuthModule,
+        RateLimitsModule,
         OrgsModule,
         ApiKeysModule,
         TasksModule,
@@ -35,6 +38,7 @@ export class ApiGatewayModule {
         DeadLettersModule,
         SigningSecretsModule,
         QueuesModule,
+        AuditLogModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -29,6 +29,14 @@ describe('/v1/admin/orgs/{orgId}/data-key: rotation', () => {
     expect(rotated.body).toMatchObject({ version: 2, rotationPending: true });
     expect(rotated.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     const after = (await create()).body.id;
+    const audited = await gw
+      .http()
+      .get('/v1/audit-log?action=data_key.rotated')
+      .set('authorization', bearer(key))
+      .expect(200);
+    expect(audited.body.data).toMatchObject([
+      { actor: { type: 'admin' }, resourceType: 'data_key', resourceId: orgId, changes: { version: [1, 2] } },
+    ]);
 
     const db = gw.app.get(DataSource);
     const [row] = await db.query('SELECT get_byte(url, 1) * 256 + get_byte(url, 2) AS v FROM tasks WHERE id = $1', [

@@ -69,6 +69,9 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(201, 'post', '/v1/org/signing-secrets/rotate', as());
     await api.expect(200, 'post', '/v1/org/signing-secrets/revoke-previous', as());
     await api.expect(404, 'delete', `/v1/org/signing-secrets/${newId()}`, as());
+    await api.expect(200, 'get', '/v1/audit-log?limit=5&resourceType=api_key', as());
+    await api.expect(400, 'get', '/v1/audit-log?after=2026-02-30T00:00:00Z', as());
+    await api.expect(200, 'get', '/v1/audit-log/export?action=signing_secret.rotated', as());
   });
 
   it('tasks: create, read, list, attempts, edit, run, clone, cancel, batch, bulk, replay, dead letters', async () => {

@@ -156,7 +156,7 @@ export class OpenApiContract {
       validate = this.ajv.compile(pointRefs(media.schema) as Json);
       this.validators.set(key, validate);
     }
-    const body = /json$/.test(contentType) ? exchange.body : text; // supertest parses JSON only
+    const body = /[/+]json$/.test(contentType) ? exchange.body : text; // supertest parses JSON only (not NDJSON)
     if (!validate(body)) {
       throw new Error(`${where}: body does not match the schema: ${this.ajv.errorsText(validate.errors)}\n${text}`);
     }

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { newId } from '@hourglass/db';
+import { ADMIN_ACTOR } from '@hourglass/domain';
 import { newTask } from '../src/tasks/tasks.service.js';
 import { TaskWriter } from '../src/tasks/task-writer.js';
 import { startGateway, type Gateway } from './harness.js';
@@ -110,7 +111,7 @@ describe('tasks: create, read, cancel, isolation', () => {
     ];
     await expect(
       db.transaction(async (em) => {
-        await writer.insertBatch(em, tasks);
+        await writer.insertBatch(em, tasks, [ADMIN_ACTOR, ADMIN_ACTOR]);
         const inside = await em.query(`SELECT 1 FROM pgboss.job WHERE data->>'taskId' = ANY($1)`, [
           tasks.map((t) => t.id),
         ]);

@@ -28,3 +28,5 @@ export * from './encryption/org-data-keys.js';
 export * from './encryption/sealed-rows.js';
 export * from './encryption/reseal.js';
 export * from './repositories/data-key.repository.js';
+export * from './audit/audit-trail.js';
+export * from './repositories/rate-limit.repository.js';

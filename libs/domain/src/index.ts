@@ -11,3 +11,4 @@ export * from './timestamps.js';
 export * from './address-policy.js';
 export * from './url-policy.js';
 export * from './credentials.js';
+export * from './audit.js';

@@ -5,30 +5,77 @@ export interface Plan {
   maxSchedules: number;
   tasksPerMonth: number;
   retentionDays: number;
+  /** How long audit log entries are kept (docs/decisions/0016); independent of `retentionDays`. */
+  auditRetentionDays: number;
+  /** API requests each key may make per rate-limit window (0: no limit). */
+  rateLimitPerKey: number;
+  /** API requests all of an org's keys together may make per window (0: no limit). */
+  rateLimitPerOrg: number;
+  rateLimitWindowSeconds: number;
 }
 
 export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
-  free: { tier: 1, minScheduleIntervalMs: 60_000, maxSchedules: 20, tasksPerMonth: 100_000, retentionDays: 7 },
-  pro: { tier: 2, minScheduleIntervalMs: 1_000, maxSchedules: 10_000, tasksPerMonth: 100_000_000, retentionDays: 30 },
+  free: {
+    tier: 1,
+    minScheduleIntervalMs: 60_000,
+    maxSchedules: 20,
+    tasksPerMonth: 100_000,
+    retentionDays: 7,
+    auditRetentionDays: 30,
+    rateLimitPerKey: 100,
+    rateLimitPerOrg: 200,
+    rateLimitWindowSeconds: 1,
+  },
+  pro: {
+    tier: 2,
+    minScheduleIntervalMs: 1_000,
+    maxSchedules: 10_000,
+    tasksPerMonth: 100_000_000,
+    retentionDays: 30,
+    auditRetentionDays: 365,
+    rateLimitPerKey: 1_000,
+    rateLimitPerOrg: 5_000,
+    rateLimitWindowSeconds: 1,
+  },
 };
 
-const PLAN_KEYS: (keyof Plan)[] = ['tier', 'minScheduleIntervalMs', 'maxSchedules', 'tasksPerMonth', 'retentionDays'];
+/** An operator plan that names no audit retention keeps entries this long (a year: audits ask for one). */
+const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+
+const PLAN_KEYS: (keyof Plan)[] = [
+  'tier',
+  'minScheduleIntervalMs',
+  'maxSchedules',
+  'tasksPerMonth',
+  'retentionDays',
+  'auditRetentionDays',
+];
+/** Optional in HOURGLASS_PLANS (plans written before rate limits existed): omitted, they are free's. */
+const RATE_LIMIT_KEYS = ['rateLimitPerKey', 'rateLimitPerOrg', 'rateLimitWindowSeconds'] as const;
 
 /**
  * The default plans plus operator-defined ones from `HOURGLASS_PLANS` (a JSON object of name → Plan;
- * a name that exists replaces the default). Throws with the offending plan and field.
+ * a name that exists replaces the default; `auditRetentionDays` may be left out, as configs older
+ * than it do). Throws with the offending plan and field.
  */
 export function parsePlans(json: string | undefined): Record<string, Plan> {
   if (!json) return { ...DEFAULT_PLANS };
   const given = JSON.parse(json) as Record<string, Partial<Plan>>;
   const plans: Record<string, Plan> = { ...DEFAULT_PLANS };
-  for (const [name, plan] of Object.entries(given)) {
+  for (const [name, fields] of Object.entries(given)) {
+    const plan = { auditRetentionDays: DEFAULT_AUDIT_RETENTION_DAYS, ...fields };
     for (const key of PLAN_KEYS) {
       const value = plan[key];
       if (!Number.isInteger(value) || (value as number) < 0)
         throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
     }
-    plans[name] = plan as Plan;
+    const limits = Object.fromEntries(RATE_LIMIT_KEYS.map((key) => [key, plan[key] ?? DEFAULT_PLANS.free![key]]));
+    for (const key of RATE_LIMIT_KEYS) {
+      const min = key === 'rateLimitWindowSeconds' ? 1 : 0;
+      if (!Number.isInteger(limits[key]) || limits[key]! < min)
+        throw new Error(`plan "${name}": ${key} must be an integer ≥ ${min}`);
+    }
+    plans[name] = { ...plan, ...limits } as Plan;
   }
   return plans;
 }

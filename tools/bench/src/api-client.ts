@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { freePort } from '@hourglass/db';
+import { DEFAULT_PLANS } from '@hourglass/domain';
 import { startService, waitReady, type Child } from './services.js';
 
 export interface RunningApi {
@@ -23,6 +24,23 @@ async function postJson<T>(url: string, token: string, body: unknown): Promise<T
   return JSON.parse(text) as T;
 }
 
+/**
+ * The bench's org is on `free`, whose API rate limit (100 a second per key) would throttle the
+ * load: its limits are raised far above any bench rate, or set by BENCH_RATE_LIMIT (requests per
+ * second per key, twice that per org; 0 turns the limiter off) to measure its cost.
+ */
+export function benchPlansEnv(): Record<string, string> {
+  const perKey = Number(process.env.BENCH_RATE_LIMIT ?? 1_000_000);
+  if (!Number.isInteger(perKey) || perKey < 0) throw new Error('BENCH_RATE_LIMIT must be a non-negative integer');
+  const free = {
+    ...DEFAULT_PLANS.free!,
+    rateLimitPerKey: perKey,
+    rateLimitPerOrg: 2 * perKey,
+    rateLimitWindowSeconds: 1,
+  };
+  return { HOURGLASS_PLANS: JSON.stringify({ free }) };
+}
+
 /** Starts the api-gateway on a free port, waits for /readyz, then makes an org and a key through the admin API. */
 export async function startApi(
   databaseUrl: string,
@@ -35,6 +53,7 @@ export async function startApi(
     DATABASE_URL: databaseUrl,
     HOURGLASS_MASTER_KEYS: masterKeys,
     HOURGLASS_ADMIN_TOKEN: adminToken,
+    ...benchPlansEnv(),
     ...extraEnv,
     PORT: String(port),
   });

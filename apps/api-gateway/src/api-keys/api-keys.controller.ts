@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@n
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { ApiKey, ApiKeyList, CreatedApiKey } from './api-keys.responses.js';
-import { AdminRoute, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import { Actor, AdminRoute, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import { type ApiKeyResponse, CreateApiKeyDto, type CreatedApiKeyResponse, RotateApiKeyDto } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 
@@ -68,7 +69,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke a key' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(404)
-  revoke(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    return this.keys.revoke(auth.orgId, id);
+  revoke(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<void> {
+    return this.keys.revoke(auth.orgId, actor, id);
   }
 }

@@ -42,6 +42,7 @@ export class CreateApiKeyDto {
 export const MAX_GRACE_SECONDS = 604_800;
 export const DEFAULT_GRACE_SECONDS = 3600;
 
+@RefusesNull()
 export class RotateApiKeyDto {
   @ApiPropertyOptional({
     type: 'integer',

@@ -1,15 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import {
   API_KEY_SCOPES,
   type ApiKeyEntity,
   ApiKeyRepository,
+  AuditTrail,
   type ApiKeyScope,
   isUuid,
   newId,
   OrganizationRepository,
 } from '@hourglass/db';
 import { generateApiKey } from '@hourglass/crypto';
-import { AppError, ErrorCode } from '@hourglass/domain';
+import { type Actor, ADMIN_ACTOR, AppError, ErrorCode } from '@hourglass/domain';
+import { entry } from '../audit/audit-entries.js';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
 import type { AuthContext } from '../auth/auth.decorators.js';
 import {
@@ -25,6 +28,9 @@ import { assertWithinMintingBounds } from './minting-bounds.js';
 /** The operator's first key for an org can manage the org's keys; keys an org makes itself default to read + write. */
 const OPERATOR_DEFAULT_SCOPES: ApiKeyScope[] = [...API_KEY_SCOPES];
 const ORG_DEFAULT_SCOPES: ApiKeyScope[] = ['read', 'write'];
+/** What the audit log shows of a key: never its secret or hash. */
+const API_KEY_AUDITED = ['name', 'scopes', 'expiresAt'] as const;
+const ROTATABLE = { replacedBy: null, graceEndsAt: null };
 /** `createdBy` of a key the operator's admin token made. */
 const OPERATOR = 'admin' as const;
 
@@ -38,6 +44,8 @@ export class ApiKeysService {
     @Inject(ApiKeyRepository) private readonly keys: ApiKeyRepository,
     @Inject(OrganizationRepository) private readonly orgs: OrganizationRepository,
     @Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator,
+    @Inject(DataSource) private readonly db: DataSource,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
   async createForOrgByOperator(orgId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
@@ -64,16 +72,26 @@ export class ApiKeysService {
     const old = await this.rotatable(auth.orgId, id);
     assertWithinMintingBounds(auth, old.scopes, old.expiresAt);
     const generated = generateApiKey();
-    const rotated = await this.keys.rotate(auth.orgId, id, dto.graceSeconds ?? DEFAULT_GRACE_SECONDS, {
-      id: newId(),
-      orgId: auth.orgId,
-      keyId: generated.keyId,
-      secretHash: generated.secretHash,
-      name: old.name,
-      scopes: old.scopes,
-      expiresAt: old.expiresAt,
-      createdBy: auth.keyId,
-    });
+    const rotated = await this.keys.rotate(
+      auth.orgId,
+      id,
+      dto.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+      {
+        id: newId(),
+        orgId: auth.orgId,
+        keyId: generated.keyId,
+        secretHash: generated.secretHash,
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: old.expiresAt,
+        createdBy: auth.keyId,
+      },
+      (em, before, replacement) =>
+        this.audit.record(em, [
+          entry(actorOf(auth), auth.orgId, 'api_key.rotated', id, ROTATABLE, before, ['replacedBy', 'graceEndsAt']),
+          entry(actorOf(auth), auth.orgId, 'api_key.created', replacement.id, null, replacement, API_KEY_AUDITED),
+        ]),
+    );
     this.authenticator.forget(id);
     // Lost a race with another rotation, a revocation or the expiry: answer as if it had come first.
     if (!rotated) {
@@ -87,8 +105,17 @@ export class ApiKeysService {
     return { data: (await this.keys.listForOrg(orgId)).map(toApiKeyResponse) };
   }
 
-  async revoke(orgId: string, id: string): Promise<void> {
-    if (!isUuid(id) || !(await this.keys.revoke(orgId, id))) throw notFound(id);
+  async revoke(orgId: string, actor: Actor, id: string): Promise<void> {
+    const revoked =
+      isUuid(id) &&
+      (await this.db.transaction(async (em) => {
+        if (!(await this.keys.revoke(orgId, id, em))) return false;
+        await this.audit.record(em, [
+          entry(actor, orgId, 'api_key.revoked', id, { revoked: false }, { revoked: true }),
+        ]);
+        return true;
+      }));
+    if (!revoked) throw notFound(id);
     this.authenticator.forget(id);
   }
 
@@ -121,16 +148,26 @@ export class ApiKeysService {
       assertWithinMintingBounds(minter, scopes, expiresAt);
     }
     const generated = generateApiKey();
-    const row = await this.keys.insert({
-      id: newId(),
-      orgId,
-      keyId: generated.keyId,
-      secretHash: generated.secretHash,
-      name: dto.name ?? 'default',
-      scopes,
-      expiresAt,
-      createdBy: minter === OPERATOR ? OPERATOR : minter.keyId,
+    const row = await this.db.transaction(async (em) => {
+      const key = await this.keys.insert(
+        {
+          id: newId(),
+          orgId,
+          keyId: generated.keyId,
+          secretHash: generated.secretHash,
+          name: dto.name ?? 'default',
+          scopes,
+          expiresAt,
+          createdBy: minter === OPERATOR ? OPERATOR : minter.keyId,
+        },
+        em,
+      );
+      const actor = minter === OPERATOR ? ADMIN_ACTOR : actorOf(minter);
+      await this.audit.record(em, [entry(actor, orgId, 'api_key.created', key.id, null, key, API_KEY_AUDITED)]);
+      return key;
     });
     return { ...toApiKeyResponse({ ...row, lastUsedAt: null }), key: generated.key };
   }
 }
+
+const actorOf = (auth: AuthContext): Actor => ({ type: 'api_key', id: auth.keyId });

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { ApiKeyScope } from '@hourglass/db';
+import { type Actor as AuditActor, ADMIN_ACTOR } from '@hourglass/domain';
 
 /** Who is calling: set on the request by the AuthGuard for API-key routes. */
 export interface AuthContext {
@@ -21,6 +22,8 @@ export const RequireScope = (scope: ApiKeyScope) => SetMetadata(REQUIRED_SCOPE, 
 
 export interface AuthenticatedRequest {
   auth?: AuthContext;
+  /** Set by the AuthGuard when the admin token was accepted. */
+  adminToken?: boolean;
 }
 
 export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthContext => {
@@ -28,4 +31,12 @@ export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext)
   // The guard runs first on every non-public route; reaching here without it is a wiring bug.
   if (!auth) throw new Error('@Auth() used on a route the AuthGuard did not authenticate');
   return auth;
+});
+
+/** Who is calling, as the audit log records it: the API key (by its id) or the admin token. */
+export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuditActor => {
+  const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (request.auth) return { type: 'api_key', id: request.auth.keyId };
+  if (request.adminToken) return ADMIN_ACTOR;
+  throw new Error('@Actor() used on a route the AuthGuard did not authenticate');
 });

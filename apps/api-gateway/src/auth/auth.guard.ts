@@ -31,6 +31,7 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) {
       if (!tokensEqual(token, this.config.auth.adminToken))
         throw new AppError(ErrorCode.UNAUTHENTICATED, 'This route takes the admin token');
+      request.adminToken = true;
       return true;
     }
     const auth = await this.apiKeys.authenticate(token);

@@ -37,14 +37,42 @@ const IDEMPOTENCY_KEY = {
 function sharedProblems(path: string, method: string): number[] {
   // 400 on every route: the input guard refuses a NUL or bad percent-encoding in any path or query.
   const statuses = [400, 401, 503];
-  if (!path.startsWith('/v1/admin/')) statuses.push(403);
+  if (!path.startsWith('/v1/admin/')) statuses.push(403, 429); // scope; API rate limit
   if (method === 'post' || method === 'patch' || method === 'put') statuses.push(413, 415);
   if (method === 'post') statuses.push(409, 422); // Idempotency-Key in flight, reused
   return statuses;
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Sent with every answer to an API-key request (apps/api-gateway/src/rate-limits, docs/api.md "Rate limits"). */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description: 'The key\'s and the org\'s limits, e.g. `"key";q=100;w=1, "org";q=200;w=1`',
+    schema: { type: 'string' as const },
+  },
+  RateLimit: {
+    description: 'What is left of each and the seconds until it resets, e.g. `"key";r=37;t=1, "org";r=150;t=1`',
+    schema: { type: 'string' as const },
+  },
+};
+const RETRY_AFTER = {
+  description: 'Seconds until the window resets',
+  schema: { type: 'integer' as const, minimum: 1 },
+};
 type Responses = NonNullable<OpenAPIObject['paths'][string]['get']>['responses'];
+
+function addRateLimitHeaders(responses: Responses): void {
+  for (const [status, response] of Object.entries(responses)) {
+    // 401 and 403 are answered before the limiter counts the request.
+    if (!response || !('description' in response) || status === '401' || status === '403') continue;
+    response.headers = {
+      ...response.headers,
+      ...RATE_LIMIT_HEADERS,
+      ...(status === '429' ? { 'Retry-After': RETRY_AFTER } : {}),
+    };
+  }
+}
 
 const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
 /** libs/platform's health routes, shared by all three services, carry no swagger decorators: said here. */
@@ -89,6 +117,7 @@ export function refineDocument(document: OpenAPIObject): OpenAPIObject {
         const operation = item[method];
         if (!operation) continue;
         for (const status of sharedProblems(path, method)) operation.responses[status] ??= problemResponse(status);
+        if (!path.startsWith('/v1/admin/')) addRateLimitHeaders(operation.responses);
       }
       continue;
     }

@@ -45,7 +45,7 @@ const WHEN: Record<number, string> = {
   413: 'The body is over the size limit (PAYLOAD_TOO_LARGE)',
   415: 'The body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
   422: 'The Idempotency-Key was used with a different request (IDEMPOTENCY_KEY_REUSED)',
-  429: "Over the plan's quota (QUOTA_EXCEEDED)",
+  429: "Over the plan's API rate limit (RATE_LIMITED, with `Retry-After` seconds) or its quota (QUOTA_EXCEEDED)",
   503: 'The database is unavailable; retry after `Retry-After` seconds (UNAVAILABLE)',
 };
 

@@ -39,6 +39,21 @@ export class PlanQuotas {
 
   @ApiProperty({ type: 'integer' })
   retentionDays!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Days audit log entries are kept' })
+  auditRetentionDays!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Requests per window for each API key (0: no limit)' })
+  rateLimitPerKey!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: "Requests per window for all of the org's keys (0: no limit)",
+  })
+  rateLimitPerOrg!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
+  rateLimitWindowSeconds!: number;
 }
 
 export class OrgUsage {

@@ -1,8 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Channel, cipherOf, isUuid, newId, notify, OrganizationRepository, UsageRepository } from '@hourglass/db';
+import {
+  AuditTrail,
+  Channel,
+  cipherOf,
+  isUuid,
+  newId,
+  notify,
+  OrganizationRepository,
+  UsageRepository,
+} from '@hourglass/db';
 import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
-import { AppError, ErrorCode, planFor } from '@hourglass/domain';
+import { ADMIN_ACTOR, AppError, ErrorCode, planFor, REDACTED } from '@hourglass/domain';
+import { entry } from '../audit/audit-entries.js';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
@@ -15,6 +25,8 @@ import {
   type UpdateOrgDto,
 } from './orgs.dto.js';
 
+const ORG_AUDITED = ['name', 'plan', 'retentionDays', 'signingSecret'] as const;
+
 @Injectable()
 export class OrgsService {
   constructor(
@@ -24,6 +36,7 @@ export class OrgsService {
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
   /** The secret goes into the legacy array; the migration's insert trigger copies it into org_signing_secrets. */
@@ -31,12 +44,20 @@ export class OrgsService {
     const id = newId();
     const plan = this.knownPlan(dto.plan ?? 'free');
     const signingSecret = generateSigningSecret();
-    const org = await this.orgs.insert({
-      id,
-      name: dto.name,
-      plan,
-      retentionDays: dto.retentionDays ?? planFor(this.config.plans, plan).retentionDays,
-      signingSecrets: [this.keyRing.seal(signingSecret, signingSecretAad(id))],
+    const org = await this.db.transaction(async (em) => {
+      const row = await this.orgs.insert(
+        {
+          id,
+          name: dto.name,
+          plan,
+          retentionDays: dto.retentionDays ?? planFor(this.config.plans, plan).retentionDays,
+          signingSecrets: [this.keyRing.seal(signingSecret, signingSecretAad(id))],
+        },
+        em,
+      );
+      const created = { ...row, signingSecret: REDACTED };
+      await this.audit.record(em, [entry(ADMIN_ACTOR, id, 'org.created', id, null, created, ORG_AUDITED)]);
+      return row;
     });
     return { ...toOrgResponse(org), signingSecret };
   }
@@ -49,7 +70,15 @@ export class OrgsService {
     const changes = Object.fromEntries(
       Object.entries({ name: dto.name, plan, retentionDays }).filter(([, v]) => v !== undefined),
     );
-    const org = isUuid(orgId) ? await this.orgs.updateSettings(orgId, changes) : null;
+    const org = !isUuid(orgId)
+      ? null
+      : await this.db.transaction(async (em) => {
+          const before = await this.orgs.findById(orgId, em);
+          const after = before && (await this.orgs.updateSettings(orgId, changes, em));
+          if (after)
+            await this.audit.record(em, [entry(ADMIN_ACTOR, orgId, 'org.updated', orgId, before, after, ORG_AUDITED)]);
+          return after;
+        });
     if (!org) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
     return toOrgResponse(org);
   }
@@ -64,11 +93,17 @@ export class OrgsService {
     const deleted =
       isUuid(orgId) &&
       (await this.db.transaction(async (em) => {
-        if (!(await this.orgs.markDeleted(orgId, em))) return false;
+        if (!(await this.orgs.findById(orgId, em))) return false;
+        // Sealed before the org's key is destroyed; purged with the org's other rows (docs/decisions/0016).
+        await this.audit.record(em, [
+          entry(ADMIN_ACTOR, orgId, 'org.deleted', orgId, { deleted: false }, { deleted: true }),
+        ]);
+        // Deleted concurrently: the rollback takes the audit entry back.
+        if (!(await this.orgs.markDeleted(orgId, em))) throw notFound(orgId);
         await notify(em, Channel.OrgDeleted, orgId);
         return true;
       }));
-    if (!deleted) throw new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);
+    if (!deleted) throw notFound(orgId);
     cipherOf(this.db).keys.forget(orgId);
     this.authenticator.forgetOrg(orgId);
   }
@@ -91,3 +126,5 @@ export class OrgsService {
     ]);
   }
 }
+
+const notFound = (orgId: string) => new AppError(ErrorCode.ORG_NOT_FOUND, `No organization ${orgId}`);

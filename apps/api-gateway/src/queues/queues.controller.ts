@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } f
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { Queue, QueueList } from './queues.responses.js';
-import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { Actor, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import { CreateQueueDto, type QueueResponse, UpdateQueueDto } from './queues.dto.js';
 import { QueuesService } from './queues.service.js';
 
@@ -13,8 +14,8 @@ export class QueuesController {
   @Post()
   @ApiOperation({ summary: 'Create a named queue: parallelism (1 = strict FIFO) and an optional rate limit' })
   @ApiCreatedResponse({ type: Queue })
-  create(@Auth() auth: AuthContext, @Body() dto: CreateQueueDto): Promise<QueueResponse> {
-    return this.queues.create(auth.orgId, dto);
+  create(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Body() dto: CreateQueueDto): Promise<QueueResponse> {
+    return this.queues.create(auth.orgId, actor, dto);
   }
 
   @Get()
@@ -38,8 +39,13 @@ export class QueuesController {
   @ApiOperation({ summary: 'Change parallelism or the rate limit (rateLimit: null removes it)' })
   @ApiOkResponse({ type: Queue })
   @ApiProblems(404)
-  update(@Auth() auth: AuthContext, @Param('name') name: string, @Body() dto: UpdateQueueDto): Promise<QueueResponse> {
-    return this.queues.update(auth.orgId, name, dto);
+  update(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Param('name') name: string,
+    @Body() dto: UpdateQueueDto,
+  ): Promise<QueueResponse> {
+    return this.queues.update(auth.orgId, actor, name, dto);
   }
 
   @Post(':name/pause')
@@ -47,8 +53,8 @@ export class QueuesController {
   @ApiOperation({ summary: 'Pause: no task of the queue starts until resumed' })
   @ApiOkResponse({ type: Queue })
   @ApiProblems(404)
-  pause(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
-    return this.queues.pause(auth.orgId, name);
+  pause(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('name') name: string): Promise<QueueResponse> {
+    return this.queues.pause(auth.orgId, actor, name);
   }
 
   @Post(':name/resume')
@@ -56,8 +62,8 @@ export class QueuesController {
   @ApiOperation({ summary: 'Resume starting tasks' })
   @ApiOkResponse({ type: Queue })
   @ApiProblems(404)
-  resume(@Auth() auth: AuthContext, @Param('name') name: string): Promise<QueueResponse> {
-    return this.queues.resume(auth.orgId, name);
+  resume(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('name') name: string): Promise<QueueResponse> {
+    return this.queues.resume(auth.orgId, actor, name);
   }
 
   @Delete(':name')
@@ -65,7 +71,7 @@ export class QueuesController {
   @ApiOperation({ summary: 'Delete an empty queue (409 QUEUE_NOT_EMPTY while it has unfinished tasks)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404, 409)
-  delete(@Auth() auth: AuthContext, @Param('name') name: string): Promise<void> {
-    return this.queues.delete(auth.orgId, name);
+  delete(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('name') name: string): Promise<void> {
+    return this.queues.delete(auth.orgId, actor, name);
   }
 }

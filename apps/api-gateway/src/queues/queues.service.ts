@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Channel, newId, notify, QueueRepository, type QueuePatch, type QueueRow } from '@hourglass/db';
-import { AppError, ErrorCode } from '@hourglass/domain';
+import { AuditTrail, Channel, newId, notify, QueueRepository, type QueuePatch, type QueueRow } from '@hourglass/db';
+import { type Actor, AppError, ErrorCode } from '@hourglass/domain';
+import { entry } from '../audit/audit-entries.js';
 import { DataSource } from 'typeorm';
 import {
   type CreateQueueDto,
@@ -10,22 +11,33 @@ import {
   type UpdateQueueDto,
 } from './queues.dto.js';
 
+const QUEUE_AUDITED = ['name', 'parallelism', 'rateCount', 'ratePerMs', 'paused'] as const;
+
 @Injectable()
 export class QueuesService {
   constructor(
     @Inject(QueueRepository) private readonly queues: QueueRepository,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
-  async create(orgId: string, dto: CreateQueueDto): Promise<QueueResponse> {
+  async create(orgId: string, actor: Actor, dto: CreateQueueDto): Promise<QueueResponse> {
     const rate = ratePatch(dto.rateLimit);
-    const row = await this.queues.insert({
-      id: newId(),
-      orgId,
-      name: dto.name,
-      parallelism: dto.parallelism ?? 1,
-      rateCount: rate?.rateCount ?? null,
-      ratePerMs: rate?.ratePerMs ?? null,
+    const row = await this.db.transaction(async (em) => {
+      const queue = await this.queues.insert(
+        {
+          id: newId(),
+          orgId,
+          name: dto.name,
+          parallelism: dto.parallelism ?? 1,
+          rateCount: rate?.rateCount ?? null,
+          ratePerMs: rate?.ratePerMs ?? null,
+        },
+        em,
+      );
+      if (queue)
+        await this.audit.record(em, [entry(actor, orgId, 'queue.created', queue.id, null, queue, QUEUE_AUDITED)]);
+      return queue;
     });
     if (!row)
       throw new AppError(
@@ -44,33 +56,47 @@ export class QueuesService {
     return toQueueResponse(row, await this.queues.stats(orgId, name));
   }
 
-  update(orgId: string, name: string, dto: UpdateQueueDto): Promise<QueueResponse> {
-    return this.patch(orgId, name, {
+  update(orgId: string, actor: Actor, name: string, dto: UpdateQueueDto): Promise<QueueResponse> {
+    return this.patch(orgId, actor, 'updated', name, {
       ...(dto.parallelism === undefined ? {} : { parallelism: dto.parallelism }),
       ...ratePatch(dto.rateLimit),
     });
   }
 
-  pause(orgId: string, name: string): Promise<QueueResponse> {
-    return this.patch(orgId, name, { paused: true });
+  pause(orgId: string, actor: Actor, name: string): Promise<QueueResponse> {
+    return this.patch(orgId, actor, 'paused', name, { paused: true });
   }
 
-  resume(orgId: string, name: string): Promise<QueueResponse> {
-    return this.patch(orgId, name, { paused: false });
+  resume(orgId: string, actor: Actor, name: string): Promise<QueueResponse> {
+    return this.patch(orgId, actor, 'resumed', name, { paused: false });
   }
 
-  async delete(orgId: string, name: string): Promise<void> {
-    const result = await this.queues.deleteIfEmpty(orgId, name);
+  async delete(orgId: string, actor: Actor, name: string): Promise<void> {
+    const result = await this.queues.deleteIfEmpty(orgId, name, (em, id) =>
+      this.audit.record(em, [entry(actor, orgId, 'queue.deleted', id, { name }, null)]),
+    );
     if (result === 'missing') throw notFound(name);
     if (result === 'not_empty')
       throw new AppError(ErrorCode.QUEUE_NOT_EMPTY, `Queue "${name}" still has unfinished tasks; cancel them or wait`);
   }
 
   /** Any change can open slots (resume, more parallelism, a looser rate): wake the dispatchers' admission. */
-  private async patch(orgId: string, name: string, patch: QueuePatch): Promise<QueueResponse> {
-    const row = await this.queues.update(orgId, name, patch);
+  private async patch(
+    orgId: string,
+    actor: Actor,
+    verb: string,
+    name: string,
+    patch: QueuePatch,
+  ): Promise<QueueResponse> {
+    const row = await this.db.transaction(async (em) => {
+      const before = await this.queues.find(orgId, name, em);
+      const after = before && (await this.queues.update(orgId, name, patch, em));
+      if (!after) return null;
+      await this.audit.record(em, [entry(actor, orgId, `queue.${verb}`, after.id, before, after, QUEUE_AUDITED)]);
+      await notify(em, Channel.TasksReady, after.id);
+      return after;
+    });
     if (!row) throw notFound(name);
-    await notify(this.db.manager, Channel.TasksReady, row.id);
     return toQueueResponse(row);
   }
 

@@ -5,7 +5,8 @@ import { IF_MATCH, TRACEPARENT } from '../docs/openapi.js';
 import { Task } from '../tasks/tasks.responses.js';
 import { NextRuns, OccurrencePage, Schedule, SchedulePage, ScheduleVersionPage } from './schedules.responses.js';
 import type { Page } from '@hourglass/db';
-import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { Actor, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import { PageQuery } from '../tasks/tasks-query.dto.js';
 import type { TaskResponse } from '../tasks/tasks.dto.js';
 import { traceparentFor } from '../tasks/traceparent.js';
@@ -31,8 +32,12 @@ export class SchedulesController {
   })
   @ApiCreatedResponse({ type: Schedule })
   @ApiProblems(429)
-  create(@Auth() auth: AuthContext, @Body() dto: CreateScheduleDto): Promise<ScheduleResponse> {
-    return this.schedules.create(auth.orgId, dto);
+  create(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Body() dto: CreateScheduleDto,
+  ): Promise<ScheduleResponse> {
+    return this.schedules.create(auth.orgId, actor, dto);
   }
 
   @Get()
@@ -57,11 +62,12 @@ export class SchedulesController {
   @ApiProblems(404, 409)
   update(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Param('id') id: string,
     @Body() dto: UpdateScheduleDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<ScheduleResponse> {
-    return this.schedules.update(auth.orgId, id, dto, versionFromIfMatch(ifMatch));
+    return this.schedules.update(auth.orgId, actor, id, dto, versionFromIfMatch(ifMatch));
   }
 
   @Delete(':id')
@@ -69,8 +75,8 @@ export class SchedulesController {
   @ApiOperation({ summary: 'Delete a schedule with its history and occurrence log (its tasks stay)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404)
-  delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    return this.schedules.delete(auth.orgId, id);
+  delete(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<void> {
+    return this.schedules.delete(auth.orgId, actor, id);
   }
 
   @Post(':id/pause')
@@ -78,8 +84,8 @@ export class SchedulesController {
   @ApiOperation({ summary: 'Pause: no occurrences fire until resumed' })
   @ApiOkResponse({ type: Schedule })
   @ApiProblems(404)
-  pause(@Auth() auth: AuthContext, @Param('id') id: string): Promise<ScheduleResponse> {
-    return this.schedules.pause(auth.orgId, id);
+  pause(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<ScheduleResponse> {
+    return this.schedules.pause(auth.orgId, actor, id);
   }
 
   @Post(':id/resume')
@@ -87,8 +93,8 @@ export class SchedulesController {
   @ApiOperation({ summary: 'Resume from now: occurrences that fell in the pause are not run' })
   @ApiOkResponse({ type: Schedule })
   @ApiProblems(404)
-  resume(@Auth() auth: AuthContext, @Param('id') id: string): Promise<ScheduleResponse> {
-    return this.schedules.resume(auth.orgId, id);
+  resume(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<ScheduleResponse> {
+    return this.schedules.resume(auth.orgId, actor, id);
   }
 
   @Post(':id/trigger')
@@ -98,10 +104,11 @@ export class SchedulesController {
   @ApiProblems(404, 429)
   trigger(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Param('id') id: string,
     @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
-    return this.schedules.trigger(auth.orgId, id, traceparentFor(traceparent));
+    return this.schedules.trigger(auth.orgId, actor, id, traceparentFor(traceparent));
   }
 
   @Get(':id/next')

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import {
+  AuditTrail,
   Channel,
   isUuid,
   newId,
@@ -12,11 +13,12 @@ import {
   ScheduleRepository,
   unprepareOccurrences,
 } from '@hourglass/db';
-import { AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
+import { type Actor, AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
 import { APP_CONFIG, DELIVERY_QUEUE_ATTRIBUTES, withProducerSpan } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
 import { TaskWriter } from '../tasks/task-writer.js';
+import { entry, scheduleChanged } from '../audit/audit-entries.js';
 import { type TaskResponse, toTaskResponse } from '../tasks/tasks.dto.js';
 import {
   type CreateScheduleDto,
@@ -53,9 +55,10 @@ export class SchedulesService {
     @Inject(TaskWriter) private readonly writer: TaskWriter,
     @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(APP_CONFIG) private readonly config: ApiGatewayConfig,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
-  async create(orgId: string, dto: CreateScheduleDto): Promise<ScheduleResponse> {
+  async create(orgId: string, actor: Actor, dto: CreateScheduleDto): Promise<ScheduleResponse> {
     const row = newSchedule(orgId, dto, new Date());
     const saved = await this.db.transaction(async (em) => {
       // The org row stays locked until commit: concurrent creates for one org count one after another.
@@ -67,14 +70,20 @@ export class SchedulesService {
         throw new AppError(ErrorCode.QUOTA_EXCEEDED, `The "${planName}" plan allows ${plan.maxSchedules} schedules`);
       }
       const schedule = await this.schedules.insert(row, em);
-      await this.record(em, schedule, 'created');
+      await this.record(em, schedule, 'created', actor, null);
       return schedule;
     });
     return toScheduleResponse(saved);
   }
 
   /** `expectedVersion` (from If-Match) makes a stale edit a 409 instead of a silent overwrite. */
-  async update(orgId: string, id: string, dto: UpdateScheduleDto, expectedVersion?: number): Promise<ScheduleResponse> {
+  async update(
+    orgId: string,
+    actor: Actor,
+    id: string,
+    dto: UpdateScheduleDto,
+    expectedVersion?: number,
+  ): Promise<ScheduleResponse> {
     const now = new Date();
     const updated = await this.db.transaction(async (em) => {
       const current = await this.lockOrThrow(orgId, id, em);
@@ -92,37 +101,39 @@ export class SchedulesService {
           { cron: changes.cron ?? null, shortestIntervalMs: changes.shortestIntervalMs },
           em,
         );
-      return this.write(em, current, changes, now, 'updated');
+      return this.write(em, actor, current, changes, now, 'updated');
     });
     return toScheduleResponse(updated);
   }
 
-  async delete(orgId: string, id: string): Promise<void> {
+  async delete(orgId: string, actor: Actor, id: string): Promise<void> {
     await this.db.transaction(async (em) => {
       // Locked first (FOR UPDATE), so a tick cannot prepare more while the prepared ones go.
       const schedule = isUuid(id) ? await this.schedules.lockForOrg(orgId, id, em) : null;
       if (!schedule) throw notFound(id);
       await unprepareOccurrences(em, this.boss, schedule);
       await this.schedules.delete(orgId, id, em);
+      await this.audit.record(em, [entry(actor, orgId, 'schedule.deleted', id, { deleted: false }, { deleted: true })]);
       await notify(em, Channel.SchedulesChanged, id);
     });
   }
 
-  pause(orgId: string, id: string): Promise<ScheduleResponse> {
-    return this.setEnabled(orgId, id, false);
+  pause(orgId: string, actor: Actor, id: string): Promise<ScheduleResponse> {
+    return this.setEnabled(orgId, actor, id, false);
   }
 
-  resume(orgId: string, id: string): Promise<ScheduleResponse> {
-    return this.setEnabled(orgId, id, true);
+  resume(orgId: string, actor: Actor, id: string): Promise<ScheduleResponse> {
+    return this.setEnabled(orgId, actor, id, true);
   }
 
   /** Runs now, through the same writer as any task: the monthly quota and plan-tier priority apply. */
-  async trigger(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
+  /** Audited as the `task.created` of the task it makes (its `scheduleId` names the schedule). */
+  async trigger(orgId: string, actor: Actor, id: string, traceParent: string): Promise<TaskResponse> {
     const schedule = await this.findOrThrow(orgId, id);
     const attributes = { ...DELIVERY_QUEUE_ATTRIBUTES, 'hourglass.schedule.id': schedule.id };
     return toTaskResponse(
       await withProducerSpan('trigger schedule', traceParent, attributes, (traceparent) =>
-        this.writer.write(manualTask(schedule, traceparent, new Date()), schedule.shortestIntervalMs),
+        this.writer.write(manualTask(schedule, traceparent, new Date()), actor, schedule.shortestIntervalMs),
       ),
     );
   }
@@ -170,18 +181,20 @@ export class SchedulesService {
   }
 
   /** Pausing a paused schedule (or resuming an active one) changes nothing and records nothing. */
-  private async setEnabled(orgId: string, id: string, enabled: boolean): Promise<ScheduleResponse> {
+  private async setEnabled(orgId: string, actor: Actor, id: string, enabled: boolean): Promise<ScheduleResponse> {
     const now = new Date();
     const schedule = await this.db.transaction(async (em) => {
       const current = await this.lockOrThrow(orgId, id, em);
       if (current.enabled === enabled) return current;
-      return this.write(em, current, enabledChanges(current, enabled, now), now, enabled ? 'resumed' : 'paused');
+      const change = enabled ? 'resumed' : 'paused';
+      return this.write(em, actor, current, enabledChanges(current, enabled, now), now, change);
     });
     return toScheduleResponse(schedule);
   }
 
   private async write(
     em: EntityManager,
+    actor: Actor,
     current: ScheduleEntity,
     changes: ScheduleChanges,
     now: Date,
@@ -204,7 +217,7 @@ export class SchedulesService {
       em,
     );
     if (!updated) throw new AppError(ErrorCode.CONFLICT, `Schedule ${current.id} changed while being updated; retry`);
-    await this.record(em, updated, change);
+    await this.record(em, updated, change, actor, current);
     return updated;
   }
 
@@ -217,7 +230,15 @@ export class SchedulesService {
     assertPlanAllows(planFor(this.config.plans, planName), planName, timing);
   }
 
-  private async record(em: EntityManager, schedule: ScheduleEntity, change: Change): Promise<void> {
+  /** The schedule's version history and the audit log, in the change's transaction. */
+  private async record(
+    em: EntityManager,
+    schedule: ScheduleEntity,
+    change: Change,
+    actor: Actor,
+    before: ScheduleEntity | null,
+  ): Promise<void> {
+    await this.audit.record(em, [scheduleChanged(actor, change, before, schedule)]);
     await this.schedules.insertVersion(
       {
         id: newId(),

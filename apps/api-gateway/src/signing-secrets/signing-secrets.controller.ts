@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@n
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { CreatedSigningSecret, SigningSecretList, SigningSecretPage } from './signing-secrets.responses.js';
-import { Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import { Actor, Auth, type AuthContext, RequireScope } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import {
   type CreatedSigningSecretResponse,
   RotateSigningSecretDto,
@@ -28,16 +29,20 @@ export class SigningSecretsController {
       'Create a signing secret that signs from now on; the current ones keep signing for the overlap (default 24h)',
   })
   @ApiCreatedResponse({ type: CreatedSigningSecret })
-  rotate(@Auth() auth: AuthContext, @Body() dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
-    return this.secrets.rotate(auth.orgId, dto);
+  rotate(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Body() dto: RotateSigningSecretDto,
+  ): Promise<CreatedSigningSecretResponse> {
+    return this.secrets.rotate(auth.orgId, actor, dto);
   }
 
   @Post('revoke-previous')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke every secret but the newest: from now on only the newest signs' })
   @ApiOkResponse({ type: SigningSecretList })
-  revokePrevious(@Auth() auth: AuthContext): Promise<{ data: SigningSecretResponse[] }> {
-    return this.secrets.revokePrevious(auth.orgId);
+  revokePrevious(@Auth() auth: AuthContext, @Actor() actor: AuditActor): Promise<{ data: SigningSecretResponse[] }> {
+    return this.secrets.revokePrevious(auth.orgId, actor);
   }
 
   @Delete(':id')
@@ -45,7 +50,7 @@ export class SigningSecretsController {
   @ApiOperation({ summary: 'Revoke one secret (409 for the newest active one: rotate first)' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(404, 409)
-  revoke(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    return this.secrets.revoke(auth.orgId, id);
+  revoke(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<void> {
+    return this.secrets.revoke(auth.orgId, actor, id);
   }
 }

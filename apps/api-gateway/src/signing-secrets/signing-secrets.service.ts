@@ -1,8 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { generateSigningSecret, KeyRing, signingSecretAad } from '@hourglass/crypto';
-import { Channel, isUuid, newId, notify, SigningSecretRepository, type SigningSecretRow } from '@hourglass/db';
-import { AppError, ErrorCode, parseDuration } from '@hourglass/domain';
+import {
+  AuditTrail,
+  Channel,
+  isUuid,
+  newId,
+  notify,
+  SigningSecretRepository,
+  type SigningSecretRow,
+} from '@hourglass/db';
+import { type Actor, AppError, ErrorCode, parseDuration, REDACTED } from '@hourglass/domain';
+import { entry } from '../audit/audit-entries.js';
 import {
   type CreatedSigningSecretResponse,
   type RotateSigningSecretDto,
@@ -25,6 +34,7 @@ export class SigningSecretsService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(SigningSecretRepository) private readonly secrets: SigningSecretRepository,
     @Inject(KeyRing) private readonly keyRing: KeyRing,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
   async list(orgId: string): Promise<{ data: SigningSecretResponse[]; nextCursor: null }> {
@@ -32,7 +42,7 @@ export class SigningSecretsService {
     return { data: rows.map((row) => this.toResponse(row)), nextCursor: null };
   }
 
-  async rotate(orgId: string, dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
+  async rotate(orgId: string, actor: Actor, dto: RotateSigningSecretDto): Promise<CreatedSigningSecretResponse> {
     const overlapMs = dto.overlap === undefined ? DEFAULT_OVERLAP_MS : parseDuration(dto.overlap)!;
     if (overlapMs > MAX_OVERLAP_MS) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
@@ -49,6 +59,8 @@ export class SigningSecretsService {
         overlapMs,
         em,
       );
+      // That a secret was made, never its value.
+      if (created) await this.audit.record(em, [secretEntry(actor, orgId, 'rotated', created.id, null, REDACTED)]);
       await notify(em, Channel.SigningSecretsChanged, orgId);
       return created;
     });
@@ -63,12 +75,15 @@ export class SigningSecretsService {
   }
 
   /** Another org's secret, a revoked one and a malformed id all look missing: 404. */
-  async revoke(orgId: string, id: string): Promise<void> {
+  async revoke(orgId: string, actor: Actor, id: string): Promise<void> {
     const result = !isUuid(id)
       ? 'missing'
       : await this.db.transaction(async (em) => {
           const outcome = await this.secrets.revoke(orgId, id, em);
-          if (typeof outcome !== 'string') await notify(em, Channel.SigningSecretsChanged, orgId);
+          if (typeof outcome !== 'string') {
+            await this.audit.record(em, [secretEntry(actor, orgId, 'revoked', id, REDACTED, null)]);
+            await notify(em, Channel.SigningSecretsChanged, orgId);
+          }
           return outcome;
         });
     if (result === 'missing') throw new AppError(ErrorCode.NOT_FOUND, `No signing secret ${id} in this organization`);
@@ -76,9 +91,13 @@ export class SigningSecretsService {
       throw new AppError(ErrorCode.CONFLICT, `Signing secret ${id} is the newest one; rotate before revoking it`);
   }
 
-  async revokePrevious(orgId: string): Promise<{ data: SigningSecretResponse[] }> {
+  async revokePrevious(orgId: string, actor: Actor): Promise<{ data: SigningSecretResponse[] }> {
     const revoked = await this.db.transaction(async (em) => {
       const rows = await this.secrets.revokeAllButNewest(orgId, em);
+      await this.audit.record(
+        em,
+        rows.map((row) => secretEntry(actor, orgId, 'revoked', row.id, REDACTED, null)),
+      );
       if (rows.length > 0) await notify(em, Channel.SigningSecretsChanged, orgId);
       return rows;
     });
@@ -89,3 +108,12 @@ export class SigningSecretsService {
     return toSigningSecretResponse(row, this.keyRing.open(row.sealed, signingSecretAad(row.orgId)));
   }
 }
+
+const secretEntry = (
+  actor: Actor,
+  orgId: string,
+  verb: string,
+  id: string,
+  before: string | null,
+  after: string | null,
+) => entry(actor, orgId, `signing_secret.${verb}`, id, { secret: before }, { secret: after });

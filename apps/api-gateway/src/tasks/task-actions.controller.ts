@@ -3,7 +3,8 @@ import { ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { IF_MATCH } from '../docs/openapi.js';
 import { BulkActionResult, Task } from './tasks.responses.js';
-import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { Actor, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import type { TaskResponse } from './tasks.dto.js';
 import { BulkActionDto, type BulkActionResponse, UpdateTaskDto } from './tasks-edit.dto.js';
 import { TaskEditsService } from './task-edits.service.js';
@@ -20,16 +21,24 @@ export class TaskActionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel scheduled/queued/retrying tasks matching a filter, in batches; dryRun only counts' })
   @ApiOkResponse({ type: BulkActionResult })
-  cancelMany(@Auth() auth: AuthContext, @Body() dto: BulkActionDto): Promise<BulkActionResponse> {
-    return this.bulk.cancel(auth.orgId, dto);
+  cancelMany(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Body() dto: BulkActionDto,
+  ): Promise<BulkActionResponse> {
+    return this.bulk.cancel(auth.orgId, actor, dto);
   }
 
   @Post('replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay failed tasks matching a filter, in batches; dryRun only counts' })
   @ApiOkResponse({ type: BulkActionResult })
-  replayMany(@Auth() auth: AuthContext, @Body() dto: BulkActionDto): Promise<BulkActionResponse> {
-    return this.bulk.replay(auth.orgId, dto);
+  replayMany(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Body() dto: BulkActionDto,
+  ): Promise<BulkActionResponse> {
+    return this.bulk.replay(auth.orgId, actor, dto);
   }
 
   @Patch(':id')
@@ -41,11 +50,12 @@ export class TaskActionsController {
   @ApiProblems(404, 409)
   edit(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Param('id') id: string,
     @Body() dto: UpdateTaskDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
-    return this.edits.edit(auth.orgId, id, dto, ifMatch);
+    return this.edits.edit(auth.orgId, actor, id, dto, ifMatch);
   }
 
   @Post(':id/run')
@@ -53,8 +63,8 @@ export class TaskActionsController {
   @ApiOperation({ summary: 'Run a scheduled, queued or retrying task now' })
   @ApiOkResponse({ type: Task })
   @ApiProblems(404)
-  runNow(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
-    return this.edits.runNow(auth.orgId, id);
+  runNow(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<TaskResponse> {
+    return this.edits.runNow(auth.orgId, actor, id);
   }
 
   @Post(':id/replay')
@@ -62,7 +72,7 @@ export class TaskActionsController {
   @ApiOperation({ summary: 'Give a failed task a fresh run: new retry budget, attempt numbers continue' })
   @ApiOkResponse({ type: Task })
   @ApiProblems(404)
-  replay(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
-    return this.edits.replay(auth.orgId, id);
+  replay(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<TaskResponse> {
+    return this.edits.replay(auth.orgId, actor, id);
   }
 }

@@ -2,13 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   AttemptRepository,
+  AuditTrail,
   isUuid,
   type TaskEdit,
   TaskActionRepository,
   type TaskEntity,
   TaskRepository,
 } from '@hourglass/db';
-import { AppError, ErrorCode, initialStatus, isFinished, TaskStatus } from '@hourglass/domain';
+import { type Actor, AppError, ErrorCode, initialStatus, isFinished, TaskStatus } from '@hourglass/domain';
+import { taskChanged } from '../audit/audit-entries.js';
 import { type TaskResponse, toTaskResponse } from './tasks.dto.js';
 import type { UpdateTaskDto } from './tasks-edit.dto.js';
 import { resolveRunAt } from './tasks.service.js';
@@ -27,9 +29,16 @@ export class TaskEditsService {
     @Inject(TaskRepository) private readonly tasks: TaskRepository,
     @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
     @Inject(TaskJobs) private readonly jobs: TaskJobs,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
-  async edit(orgId: string, id: string, dto: UpdateTaskDto, ifMatch: string | undefined): Promise<TaskResponse> {
+  async edit(
+    orgId: string,
+    actor: Actor,
+    id: string,
+    dto: UpdateTaskDto,
+    ifMatch: string | undefined,
+  ): Promise<TaskResponse> {
     const expected = parseIfMatch(ifMatch);
     const row = await this.db.transaction(async (em) => {
       const task = await this.lockUnstarted(em, orgId, id);
@@ -41,20 +50,21 @@ export class TaskEditsService {
       }
       await this.jobs.withdraw(em, task);
       const updated = await this.actions.applyEdit(em, orgId, id, task.version, mergeEdit(task, dto, new Date()));
-      return this.enqueued(em, orgId, id, updated);
+      return this.enqueued(em, actor, 'edited', task, updated);
     });
     return this.respond(row);
   }
 
-  async runNow(orgId: string, id: string): Promise<TaskResponse> {
+  async runNow(orgId: string, actor: Actor, id: string): Promise<TaskResponse> {
     const row = await this.db.transaction(async (em) => {
-      await this.jobs.withdraw(em, await this.lockUnstarted(em, orgId, id));
-      return this.enqueued(em, orgId, id, await this.actions.runNow(em, orgId, id));
+      const task = await this.lockUnstarted(em, orgId, id);
+      await this.jobs.withdraw(em, task);
+      return this.enqueued(em, actor, 'run', task, await this.actions.runNow(em, orgId, id));
     });
     return this.respond(row);
   }
 
-  async replay(orgId: string, id: string): Promise<TaskResponse> {
+  async replay(orgId: string, actor: Actor, id: string): Promise<TaskResponse> {
     const row = await this.db.transaction(async (em) => {
       const replayed = isUuid(id) ? await this.actions.replay(em, orgId, id) : null;
       if (!replayed) {
@@ -62,7 +72,8 @@ export class TaskEditsService {
         if (!task) throw notFound(id);
         throw new AppError(ErrorCode.CONFLICT, `Task ${id} is ${task.status}; only failed tasks can be replayed`);
       }
-      return this.enqueued(em, orgId, id, replayed);
+      // Only a failed task replays (the guarded UPDATE); its other fields stay.
+      return this.enqueued(em, actor, 'replayed', { ...replayed, status: TaskStatus.Failed }, replayed);
     });
     return this.respond(row);
   }
@@ -78,11 +89,19 @@ export class TaskEditsService {
     return task;
   }
 
-  private async enqueued(em: EntityManager, orgId: string, id: string, row: TaskEntity | null): Promise<TaskEntity> {
+  /** Enqueues the updated row and records `task.<verb>` with what changed since `before`. */
+  private async enqueued(
+    em: EntityManager,
+    actor: Actor,
+    verb: string,
+    before: TaskEntity,
+    row: TaskEntity | null,
+  ): Promise<TaskEntity> {
     // The row is locked, so the guarded UPDATE losing means a bug or a concurrent schema change, not a race to report
     // as 404.
-    if (!row) throw new AppError(ErrorCode.CONFLICT, `Task ${id} changed meanwhile; retry`);
-    await this.jobs.enqueue(em, orgId, [row]);
+    if (!row) throw new AppError(ErrorCode.CONFLICT, `Task ${before.id} changed meanwhile; retry`);
+    await this.jobs.enqueue(em, row.orgId, [row]);
+    await this.audit.record(em, [taskChanged(verb, before, row, actor)]);
     return row;
   }
 

@@ -10,9 +10,10 @@ import {
   type TasksPerMonth,
   writeTasks,
 } from '@hourglass/db';
-import { planFor } from '@hourglass/domain';
+import { type Actor, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
+import { taskCreated } from '../audit/audit-entries.js';
 
 const MAX_BATCH = 500;
 const PLAN_CACHE_MS = 10_000;
@@ -25,6 +26,7 @@ const MAX_IN_FLIGHT = 2;
 interface Waiting {
   task: NewTask;
   scheduleIntervalMs: number | null;
+  actor: Actor;
   resolve: (row: TaskEntity) => void;
   reject: (error: unknown) => void;
 }
@@ -53,10 +55,13 @@ export class TaskWriter {
     this.tasksPerMonth = tasksPerMonthOf(config.plans);
   }
 
-  /** `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task. */
-  write(task: NewTask, scheduleIntervalMs: number | null = null): Promise<TaskEntity> {
+  /**
+   * `actor`: who creates it (its `task.created` audit entry is written by the same statement).
+   * `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task.
+   */
+  write(task: NewTask, actor: Actor, scheduleIntervalMs: number | null = null): Promise<TaskEntity> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ task, scheduleIntervalMs, resolve, reject });
+      this.waiting.push({ task, scheduleIntervalMs, actor, resolve, reject });
       this.schedule();
     });
   }
@@ -65,11 +70,12 @@ export class TaskWriter {
    * Writes the rows, their delivery jobs, the monthly counts and the wake-up hint in one statement
    * through `em` (libs/db `writeTasks`): a task without its job (or a job without its task) cannot
    * exist, and an org over its quota throws with nothing of the batch kept. The job priority
-   * follows each org's current plan (plan tier).
+   * follows each org's current plan (plan tier). `actors[i]` created `tasks[i]` (its audit entry).
    */
   async insertBatch(
     em: EntityManager,
     tasks: NewTask[],
+    actors: readonly Actor[],
     scheduleIntervals: ReadonlyMap<string, number> = new Map(),
   ): Promise<TaskEntity[]> {
     const plans = await this.plansOf([...new Set(tasks.map((task) => task.orgId))], em);
@@ -81,7 +87,7 @@ export class TaskWriter {
         task,
         jobPriority: JobPriority.of(tierOf(task.orgId), scheduleIntervals.get(task.id) ?? null, task.priority),
       })),
-      { quota: { enforce: this.tasksPerMonth } },
+      { quota: { enforce: this.tasksPerMonth }, audit: tasks.map((task, i) => taskCreated(task, actors[i]!)) },
     );
   }
 
@@ -131,6 +137,7 @@ export class TaskWriter {
       const rows = await this.insertBatch(
         this.dataSource.manager,
         batch.map((w) => w.task),
+        batch.map((w) => w.actor),
         intervals,
       );
       batch.forEach((w, i) => w.resolve(rows[i]!));

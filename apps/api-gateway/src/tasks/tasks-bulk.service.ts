@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type BulkFilter, TaskActionRepository } from '@hourglass/db';
-import { TaskTransition, type TaskStatus } from '@hourglass/domain';
+import { AuditTrail, type BulkFilter, TaskActionRepository } from '@hourglass/db';
+import { type Actor, TaskStatus, TaskTransition } from '@hourglass/domain';
+import { entry } from '../audit/audit-entries.js';
 import type { BulkActionDto, BulkActionResponse, BulkFilterDto } from './tasks-edit.dto.js';
 import { parseLabel } from './tasks.service.js';
 import { TaskJobs } from './task-jobs.js';
@@ -21,16 +22,25 @@ export class TasksBulkService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(TaskActionRepository) private readonly actions: TaskActionRepository,
     @Inject(TaskJobs) private readonly jobs: TaskJobs,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
-  cancel(orgId: string, dto: BulkActionDto): Promise<BulkActionResponse> {
-    return this.run(orgId, dto, TaskTransition.bulkCancel.from, (em, filter, before) =>
+  /** Audited per task; the status each had before is not read back (any of the eligible ones). */
+  cancel(orgId: string, actor: Actor, dto: BulkActionDto): Promise<BulkActionResponse> {
+    const audited = { actor, action: 'task.cancelled', before: null, after: { status: TaskTransition.bulkCancel.to } };
+    return this.run(orgId, dto, audited, TaskTransition.bulkCancel.from, (em, filter, before) =>
       this.actions.cancelBatch(em, orgId, filter, before, BULK_BATCH_SIZE),
     );
   }
 
-  replay(orgId: string, dto: BulkActionDto): Promise<BulkActionResponse> {
-    return this.run(orgId, dto, TaskTransition.replay.from, async (em, filter, before) => {
+  replay(orgId: string, actor: Actor, dto: BulkActionDto): Promise<BulkActionResponse> {
+    const audited = {
+      actor,
+      action: 'task.replayed',
+      before: { status: TaskStatus.Failed },
+      after: { status: TaskTransition.replay.to },
+    };
+    return this.run(orgId, dto, audited, TaskTransition.replay.from, async (em, filter, before) => {
       const rows = await this.actions.replayBatch(em, orgId, filter, before, BULK_BATCH_SIZE);
       await this.jobs.enqueue(em, orgId, rows);
       return rows.map((row) => row.id);
@@ -40,6 +50,7 @@ export class TasksBulkService {
   private async run(
     orgId: string,
     dto: BulkActionDto,
+    audited: { actor: Actor; action: string; before: object | null; after: object },
     eligible: readonly TaskStatus[],
     batch: Batch,
   ): Promise<BulkActionResponse> {
@@ -50,7 +61,14 @@ export class TasksBulkService {
     let before: string | null = null;
     for (;;) {
       const cursor: string | null = before;
-      const ids: string[] = await this.db.transaction((em) => batch(em, filter, cursor));
+      const ids: string[] = await this.db.transaction(async (em) => {
+        const done = await batch(em, filter, cursor);
+        await this.audit.record(
+          em,
+          done.map((id) => entry(audited.actor, orgId, audited.action, id, audited.before, audited.after)),
+        );
+        return done;
+      });
       affected += ids.length;
       if (ids.length < BULK_BATCH_SIZE) return { matched, affected };
       // Newest first by id (UUIDv7 strings sort like the uuids): the next batch starts below the oldest one done.

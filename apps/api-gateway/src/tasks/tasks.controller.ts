@@ -4,7 +4,8 @@ import { ApiProblems } from '../docs/problem.js';
 import { TRACEPARENT } from '../docs/openapi.js';
 import { AttemptPage, Task, TaskBatch, TaskPage } from './tasks.responses.js';
 import type { Page } from '@hourglass/db';
-import { Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { Actor, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import type { Actor as AuditActor } from '@hourglass/domain';
 import { type AttemptResponse, CreateTaskDto, type TaskResponse } from './tasks.dto.js';
 import { CreateTaskBatchDto, type TaskBatchResponse } from './tasks-edit.dto.js';
 import { ListTasksQuery, PageQuery } from './tasks-query.dto.js';
@@ -23,10 +24,11 @@ export class TasksController {
   @ApiProblems(429)
   create(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Body() dto: CreateTaskDto,
     @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
-    return this.tasks.create(auth.orgId, dto, traceparentFor(traceparent));
+    return this.tasks.create(auth.orgId, actor, dto, traceparentFor(traceparent));
   }
 
   @Post('batch')
@@ -38,10 +40,11 @@ export class TasksController {
   @ApiProblems(429)
   createBatch(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Body() dto: CreateTaskBatchDto,
     @RequestTraceparent() traceparent?: string,
   ): Promise<TaskBatchResponse> {
-    return this.tasks.createBatch(auth.orgId, dto, traceparentFor(traceparent));
+    return this.tasks.createBatch(auth.orgId, actor, dto, traceparentFor(traceparent));
   }
 
   @Post(':id/clone')
@@ -51,10 +54,11 @@ export class TasksController {
   @ApiProblems(404, 429)
   clone(
     @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
     @Param('id') id: string,
     @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
-    return this.tasks.clone(auth.orgId, id, traceparentFor(traceparent));
+    return this.tasks.clone(auth.orgId, actor, id, traceparentFor(traceparent));
   }
 
   @Get()
@@ -77,8 +81,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Cancel a task (409 TASK_ALREADY_FINISHED when it has finished)' })
   @ApiOkResponse({ type: Task })
   @ApiProblems(404)
-  cancel(@Auth() auth: AuthContext, @Param('id') id: string): Promise<TaskResponse> {
-    return this.tasks.cancel(auth.orgId, id);
+  cancel(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<TaskResponse> {
+    return this.tasks.cancel(auth.orgId, actor, id);
   }
 
   @Get(':id/attempts')

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Counter } from 'prom-client';
 import {
   AttemptRepository,
+  AuditTrail,
   isUuid,
   newId,
   type NewTask,
@@ -13,6 +14,7 @@ import {
   TaskRepository,
 } from '@hourglass/db';
 import {
+  type Actor,
   AppError,
   ErrorCode,
   initialStatus,
@@ -30,6 +32,7 @@ import {
   toTaskResponse,
 } from './tasks.dto.js';
 import { TaskWriter } from './task-writer.js';
+import { entry } from '../audit/audit-entries.js';
 import type { CreateTaskBatchDto, TaskBatchResponse } from './tasks-edit.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery, type PageQuery } from './tasks-query.dto.js';
 
@@ -44,17 +47,18 @@ export class TasksService {
     @Inject(AttemptRepository) private readonly attempts: AttemptRepository,
     @Inject(Metrics) metrics: Metrics,
     @Inject(QueueRepository) private readonly queues: QueueRepository,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {
     this.created = metrics.counter('hourglass_tasks_created_total', 'Tasks created through the API');
   }
 
-  async create(orgId: string, dto: CreateTaskDto, traceParent: string): Promise<TaskResponse> {
+  async create(orgId: string, actor: Actor, dto: CreateTaskDto, traceParent: string): Promise<TaskResponse> {
     if (dto.queue !== undefined && !(await this.queues.find(orgId, dto.queue))) throw unknownQueue(dto.queue);
     // The foreign key closes the race with a queue deleted meanwhile.
     const task = await withProducerSpan('create task', traceParent, DELIVERY_QUEUE_ATTRIBUTES, (traceparent, span) => {
       const row = newTask(orgId, dto, traceparent, new Date());
       span?.setAttribute('hourglass.task.id', row.id);
-      return this.writer.write(row);
+      return this.writer.write(row, actor);
     }).catch((error: unknown) => {
       throw isQueueKeyViolation(error) ? unknownQueue(dto.queue!) : error;
     });
@@ -66,7 +70,12 @@ export class TasksService {
    * All or nothing: one transaction, one multi-row INSERT, one job insert; the quota counts the whole
    * batch. An unknown queue is 400 naming the item (`tasks[3].queue`), before anything is written.
    */
-  async createBatch(orgId: string, dto: CreateTaskBatchDto, traceParent: string): Promise<TaskBatchResponse> {
+  async createBatch(
+    orgId: string,
+    actor: Actor,
+    dto: CreateTaskBatchDto,
+    traceParent: string,
+  ): Promise<TaskBatchResponse> {
     const now = new Date();
     await this.assertQueuesExist(orgId, dto.tasks);
     const rows = await withProducerSpan('create tasks', traceParent, DELIVERY_QUEUE_ATTRIBUTES, (traceparent, span) => {
@@ -75,6 +84,7 @@ export class TasksService {
         this.writer.insertBatch(
           em,
           dto.tasks.map((task) => newTask(orgId, task, traceparent, now)),
+          dto.tasks.map(() => actor),
         ),
       );
     }).catch(async (error: unknown) => {
@@ -108,19 +118,22 @@ export class TasksService {
   }
 
   /** A new task with the same request and settings, due now; the source may be in any status. */
-  async clone(orgId: string, id: string, traceParent: string): Promise<TaskResponse> {
+  async clone(orgId: string, actor: Actor, id: string, traceParent: string): Promise<TaskResponse> {
     const source = await this.findOrThrow(orgId, id);
     const task = await withProducerSpan('clone task', traceParent, DELIVERY_QUEUE_ATTRIBUTES, (traceparent) =>
-      this.writer.write({
-        ...source,
-        id: newId(),
-        status: TaskStatus.Queued,
-        runAt: new Date(),
-        scheduleId: null,
-        fireAt: null,
-        jobId: null,
-        traceParent: traceparent,
-      }),
+      this.writer.write(
+        {
+          ...source,
+          id: newId(),
+          status: TaskStatus.Queued,
+          runAt: new Date(),
+          scheduleId: null,
+          fireAt: null,
+          jobId: null,
+          traceParent: traceparent,
+        },
+        actor,
+      ),
     );
     this.created.inc();
     return toTaskResponse(task);
@@ -137,8 +150,15 @@ export class TasksService {
     return { data: page.data.map((t) => toTaskResponse(t, latest.get(t.id) ?? null)), nextCursor: page.nextCursor };
   }
 
-  async cancel(orgId: string, id: string): Promise<TaskResponse> {
-    const cancelled = isUuid(id) ? await this.tasks.cancel(orgId, id) : null;
+  async cancel(orgId: string, actor: Actor, id: string): Promise<TaskResponse> {
+    const cancelled = !isUuid(id)
+      ? null
+      : await this.db.transaction(async (em) => {
+          const before = await this.tasks.findForOrg(orgId, id, em);
+          const row = before && (await this.tasks.cancel(orgId, id, em));
+          if (row) await this.audit.record(em, [entry(actor, orgId, 'task.cancelled', id, before, row, ['status'])]);
+          return row;
+        });
     if (!cancelled) {
       const task = await this.findOrThrow(orgId, id);
       // The guarded UPDATE lost: the task had finished (or finished in between).

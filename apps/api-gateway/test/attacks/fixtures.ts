@@ -15,6 +15,7 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/admin/orgs/{orgId}': () => ({ name: unique('renamed') }),
   'POST /v1/admin/orgs/{orgId}/api-keys': () => ({ name: unique('key'), scopes: ['read'] }),
   'POST /v1/api-keys': () => ({ name: unique('key'), scopes: ['read'] }),
+  'POST /v1/api-keys/{id}/rotate': () => ({ graceSeconds: 60 }),
   'POST /v1/tasks': () => ({ request: { url }, delay: '1h' }),
   'POST /v1/tasks/batch': () => ({ tasks: [{ request: { url }, delay: '1h' }] }),
   'PATCH /v1/tasks/{id}': () => ({ priority: 7 }),

@@ -116,6 +116,17 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     );
   }
 
+  /** An audit entry made `daysAgo` days ago. */
+  async function audited(orgId: string, daysAgo: number): Promise<string> {
+    const id = idFrom(daysAgo);
+    await db.query(
+      `INSERT INTO audit_log (id, org_id, at, actor_type, actor_id, action, resource_type, resource_id)
+       VALUES ($1::uuid, $2, $3, 'admin', 'admin', 'task.created', 'task', $1::text)`,
+      [id, orgId, new Date(Date.now() - daysAgo * DAY)],
+    );
+    return id;
+  }
+
   const ids = async (sql: string): Promise<Set<string>> =>
     new Set(((await db.query(sql)) as { id: string }[]).map((r) => r.id));
   const everything = async () => ({
@@ -124,13 +135,14 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     occurrences: await ids('SELECT id FROM schedule_occurrences'),
     versions: await ids(`SELECT schedule_id || ':' || version AS id FROM schedule_versions`),
     idempotencyKeys: await ids('SELECT key AS id FROM idempotency_keys'),
+    auditLog: await ids('SELECT id FROM audit_log'),
   });
 
   it("deletes by each org's plan retention, keeps what is unfinished, has a live job or is current, and a second pass is a no-op", async () => {
     const free = await orgOn('free'); // 7 days
     const pro = await orgOn('pro'); // 30 days
-    const kept: Record<string, string[]> = { tasks: [], occurrences: [], versions: [] };
-    const gone: Record<string, string[]> = { tasks: [], occurrences: [], versions: [] };
+    const kept: Record<string, string[]> = { tasks: [], occurrences: [], versions: [], audit: [] };
+    const gone: Record<string, string[]> = { tasks: [], occurrences: [], versions: [], audit: [] };
 
     for (const org of [free, pro]) {
       // Past both retentions: gone in both orgs, with their attempts.
@@ -175,6 +187,11 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       kept.tasks.push(running);
       await occurrence(history, org, 40, running);
       await occurrence(history, org, 1, null);
+
+      // Audit entries by the plan's auditRetentionDays (free 30, pro 365), not its retentionDays.
+      gone.audit.push(await audited(org, 400));
+      (org === free ? gone : kept).audit.push(await audited(org, 40));
+      kept.audit.push(await audited(org, 20));
     }
     const occurrences = (await db.query(
       `SELECT o.id, o.org_id, o.fire_at < now() - make_interval(days => org.retention_days) AS old,
@@ -196,6 +213,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       scheduleOccurrences: gone.occurrences.length,
       scheduleVersions: gone.versions.length,
       idempotencyKeys: 3,
+      auditLog: gone.audit.length,
       deletedOrgRows: 0,
       rewrappedDataKeys: 0,
       resealedRows: 0,
@@ -208,6 +226,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
     expect(left.occurrences).toEqual(new Set(kept.occurrences));
     expect(left.versions).toEqual(new Set(kept.versions));
     expect(left.idempotencyKeys).toEqual(new Set(['fresh']));
+    expect(left.auditLog).toEqual(new Set(kept.audit));
 
     expect(await retention.runOnce()).toEqual({
       tasks: 0,
@@ -215,6 +234,7 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       scheduleOccurrences: 0,
       scheduleVersions: 0,
       idempotencyKeys: 0,
+      auditLog: 0,
       deletedOrgRows: 0,
       rewrappedDataKeys: 0,
       resealedRows: 0,
@@ -261,18 +281,28 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       const s = await schedule(org, [1, 2], 0);
       await occurrence(s, org, 0, null);
       await new IdempotencyRepository(db).claim(org, `k-${org}`, Buffer.from('r'));
+      for (const daysAgo of [0, 1]) await audited(org, daysAgo);
     }
     const before = await everything();
     await db.transaction((em) => new OrganizationRepository(db).markDeleted(gone, em));
 
     const pass = await retention.runOnce();
-    // 3 tasks + 6 attempts, 1 occurrence, 2 versions, 1 schedule, 1 idempotency key, the org row.
-    expect(pass.deletedOrgRows).toBe(15);
+    // 3 tasks + 6 attempts, 1 occurrence, 2 versions, 1 schedule, 1 idempotency key, 2 audit entries, the org row.
+    expect(pass.deletedOrgRows).toBe(17);
     expect(await ids('SELECT id FROM organizations')).not.toContain(gone);
-    for (const table of ['tasks', 'attempts', 'schedules', 'schedule_occurrences', 'schedule_versions', 'api_keys'])
+    for (const table of [
+      'tasks',
+      'attempts',
+      'schedules',
+      'schedule_occurrences',
+      'schedule_versions',
+      'api_keys',
+      'audit_log',
+    ])
       expect(await ids(`SELECT org_id AS id FROM ${table} WHERE org_id = '${gone}'`)).toEqual(new Set());
     const left = await everything();
     expect(left.tasks.size).toBe(before.tasks.size - 3);
+    expect(left.auditLog.size).toBe(before.auditLog.size - 2);
     expect([...left.idempotencyKeys]).toEqual([...before.idempotencyKeys].filter((k) => k !== `k-${gone}`));
     expect((await retention.runOnce()).deletedOrgRows).toBe(0);
   });

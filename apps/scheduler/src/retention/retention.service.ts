@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataKeyRepository, FIRST_ORG, RetentionRepository, type RetentionBatch } from '@hourglass/db';
+import { planFor } from '@hourglass/domain';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { LeaderService } from '../leader/leader.service.js';
@@ -11,6 +12,7 @@ export interface RetentionPass {
   scheduleOccurrences: number;
   scheduleVersions: number;
   idempotencyKeys: number;
+  auditLog: number;
   /** Rows of deleted orgs purged (any table). */
   deletedOrgRows: number;
   /** Data keys re-wrapped under the master ring's first version (master-key rotation). */
@@ -23,7 +25,8 @@ export interface RetentionPass {
 /**
  * Deletes what is past each org's retention (`retention_days`: its plan's unless an operator set
  * one), on the leader only, every RETENTION_INTERVAL_MS: finished tasks with their attempts, schedule
- * occurrences, superseded schedule versions, and expired idempotency keys. Every statement is one
+ * occurrences, superseded schedule versions, expired idempotency keys, and audit log entries past
+ * the org's plan's `auditRetentionDays`. Every statement is one
  * batch of at most RETENTION_BATCH_SIZE rows (docs/architecture.md, "Retention"); a pass stops
  * between batches when leadership is lost.
  */
@@ -92,6 +95,11 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     const scheduleVersions = await this.walk('schedule_versions', (size, from) =>
       this.repo.deleteScheduleVersions(size, from),
     );
+    const auditDays = new Map(Object.entries(this.config.plans).map(([name, plan]) => [name, plan.auditRetentionDays]));
+    const fallbackDays = planFor(this.config.plans, 'free').auditRetentionDays;
+    const auditLog = await this.walk('audit_log', (size, from) =>
+      this.repo.deleteAuditLog(size, from, auditDays, fallbackDays),
+    );
     let idempotencyKeys = 0;
     for (let count = -1; count !== 0 && this.leader.leading;) {
       count = await this.repo.deleteIdempotencyKeys(this.config.retention.batchSize);
@@ -108,6 +116,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       scheduleOccurrences,
       scheduleVersions,
       idempotencyKeys,
+      auditLog,
       deletedOrgRows,
       rewrappedDataKeys,
       resealedRows,

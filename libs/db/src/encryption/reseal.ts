@@ -17,6 +17,7 @@ export interface ResealWalk {
 export const RESEAL_WALKS: ResealWalk[] = [
   { parent: 'tasks', children: [{ table: 'attempts', parentColumn: 'task_id' }] },
   { parent: 'schedules', children: [{ table: 'schedule_versions', parentColumn: 'schedule_id' }] },
+  { parent: 'audit_log', children: [] },
 ];
 
 interface StoredRow {

@@ -28,6 +28,7 @@ export const SEALED_FIELDS = {
     { prop: 'body', column: 'body' },
   ],
   schedule_versions: [{ prop: 'snapshot', column: 'snapshot', json: true }],
+  audit_log: [{ prop: 'changes', column: 'changes', json: true }],
 } as const satisfies Record<string, readonly SealedField[]>;
 
 export type SealedTable = keyof typeof SEALED_FIELDS;

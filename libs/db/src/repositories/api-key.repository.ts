@@ -44,6 +44,8 @@ export class ApiKeyRepository {
     id: string,
     graceSeconds: number,
     replacement: NewApiKeyRow,
+    /** Runs in the rotation's transaction once both rows are written (the audit entries). */
+    rotated: (em: EntityManager, old: ApiKeyEntity, replacement: ApiKeyEntity) => Promise<void> = async () => undefined,
   ): Promise<{ old: ApiKeyEntity; replacement: ApiKeyEntity } | undefined> {
     return this.db.transaction(async (em) => {
       const result = await em
@@ -59,6 +61,7 @@ export class ApiKeyRepository {
       if ((result.affected ?? 0) === 0) return undefined;
       const saved = await this.insert(replacement, em);
       const old = await em.findOneByOrFail(ApiKeyEntity, { id });
+      await rotated(em, old, saved);
       return { old, replacement: saved };
     });
   }
@@ -71,12 +74,8 @@ export class ApiKeyRepository {
     return this.db.manager.findOneBy(ApiKeyEntity, { orgId, id, revokedAt: IsNull() });
   }
 
-  async revoke(orgId: string, id: string): Promise<boolean> {
-    const result = await this.db.manager.update(
-      ApiKeyEntity,
-      { orgId, id, revokedAt: IsNull() },
-      { revokedAt: () => 'now()' },
-    );
+  async revoke(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<boolean> {
+    const result = await em.update(ApiKeyEntity, { orgId, id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
   }
 

@@ -55,9 +55,9 @@ export class OrganizationRepository {
   async updateSettings(
     id: string,
     changes: Partial<Pick<OrganizationEntity, 'name' | 'plan' | 'retentionDays'>>,
+    em: EntityManager = this.db.manager,
   ): Promise<OrganizationEntity | null> {
-    if (Object.keys(changes).length > 0)
-      await this.db.manager.update(OrganizationEntity, { id, deletedAt: IsNull() }, changes);
-    return this.findById(id);
+    if (Object.keys(changes).length > 0) await em.update(OrganizationEntity, { id, deletedAt: IsNull() }, changes);
+    return this.findById(id, em);
   }
 }

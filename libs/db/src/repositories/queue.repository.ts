@@ -46,9 +46,9 @@ export class QueueRepository {
   }
 
   /** Null when the org already has a queue of that name. */
-  async insert(row: NewQueue): Promise<QueueRow | null> {
+  async insert(row: NewQueue, em: EntityManager = this.db.manager): Promise<QueueRow | null> {
     const rows = await queryRows<QueueRow>(
-      this.db.manager,
+      em,
       `INSERT INTO queues (id, org_id, name, parallelism, rate_count, rate_per_ms) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (org_id, name) DO NOTHING RETURNING ${COLUMNS}`,
       [row.id, row.orgId, row.name, row.parallelism, row.rateCount, row.ratePerMs],
@@ -73,10 +73,15 @@ export class QueueRepository {
   }
 
   /** Only the fields given change; a rate limit is replaced or removed as a whole (both columns). */
-  async update(orgId: string, name: string, patch: QueuePatch): Promise<QueueRow | null> {
+  async update(
+    orgId: string,
+    name: string,
+    patch: QueuePatch,
+    em: EntityManager = this.db.manager,
+  ): Promise<QueueRow | null> {
     const rateGiven = 'rateCount' in patch;
     const rows = await queryRows<QueueRow>(
-      this.db.manager,
+      em,
       `UPDATE queues SET parallelism = COALESCE($3, parallelism), paused = COALESCE($4, paused),
               rate_count = CASE WHEN $5 THEN $6 ELSE rate_count END,
               rate_per_ms = CASE WHEN $5 THEN $7 ELSE rate_per_ms END,
@@ -101,8 +106,13 @@ export class QueueRepository {
    * and blocks new ones until this commits, so the check below, a new statement with a new
    * snapshot, sees every task that will ever name this queue; inserts queued behind the lock then
    * fail their foreign key check. Finished tasks lose their queue name (ON DELETE SET NULL).
+   * `deleted` runs in the same transaction once the queue is gone (the audit entry).
    */
-  async deleteIfEmpty(orgId: string, name: string): Promise<'deleted' | 'missing' | 'not_empty'> {
+  async deleteIfEmpty(
+    orgId: string,
+    name: string,
+    deleted: (em: EntityManager, queueId: string) => Promise<void> = async () => undefined,
+  ): Promise<'deleted' | 'missing' | 'not_empty'> {
     return this.db.transaction(async (em) => {
       const locked = await queryRows<{ id: string }>(
         em,
@@ -117,6 +127,7 @@ export class QueueRepository {
       );
       if (busy[0]!.busy) return 'not_empty';
       await em.query(`DELETE FROM queues WHERE id = $1`, [locked[0]!.id]);
+      await deleted(em, locked[0]!.id);
       return 'deleted';
     });
   }

@@ -150,6 +150,29 @@ export class RetentionRepository {
     );
   }
 
+  /**
+   * Deletes up to `batchSize` audit log entries older than their org's plan's `auditRetentionDays`
+   * (`days` by plan name; a plan not named gets `fallbackDays`), from `fromOrgId` on, through the
+   * (org_id, at) index.
+   */
+  async deleteAuditLog(
+    batchSize: number,
+    fromOrgId: string,
+    days: ReadonlyMap<string, number>,
+    fallbackDays: number,
+  ): Promise<RetentionBatch> {
+    return this.deleteWalk(
+      'audit_log',
+      `SELECT x.id FROM audit_log x
+        WHERE x.org_id = o.id AND x.at < now() - make_interval(days => COALESCE(
+          (SELECT p.days FROM unnest($3::text[], $4::int[]) AS p(plan, days) WHERE p.plan = o.plan), $5::int))
+        LIMIT $1`,
+      batchSize,
+      fromOrgId,
+      [[...days.keys()], [...days.values()], fallbackDays],
+    );
+  }
+
   /** Orgs deleted (crypto-shredded) whose rows are still to purge, a bounded page of them. */
   async deletedOrgs(limit: number): Promise<string[]> {
     const rows = await queryRows<{ id: string }>(
@@ -162,7 +185,7 @@ export class RetentionRepository {
 
   /**
    * One batch of a deleted org's purge, whatever the rows' age or status: its tasks with their
-   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys;
+   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys, its audit log;
    * once none is left, the org row itself (its keys, secrets, queues and counters go with it by
    * cascade). Their delivery jobs stay (ids only): a dispatcher completes one whose task is gone.
    * Returns how many rows it deleted; 0 when the org is gone.
@@ -185,8 +208,12 @@ export class RetentionRepository {
       `WITH gone AS (DELETE FROM idempotency_keys WHERE ctid IN (
          SELECT ctid FROM idempotency_keys WHERE scope = $1::text LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
        SELECT count(*) AS n FROM gone`,
+      `WITH gone AS (DELETE FROM audit_log WHERE id IN (
+         SELECT id FROM audit_log WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
       `WITH gone AS (DELETE FROM organizations WHERE id = $1 AND deleted_at IS NOT NULL AND $2::int > 0
          AND NOT EXISTS (SELECT 1 FROM tasks WHERE org_id = $1) AND NOT EXISTS (SELECT 1 FROM schedules WHERE org_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM audit_log WHERE org_id = $1)
        RETURNING 1)
        SELECT count(*) AS n FROM gone`,
     ];

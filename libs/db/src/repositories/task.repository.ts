@@ -124,15 +124,15 @@ export class TaskRepository {
   }
 
   /** Guarded transition: only wins when the task is still in a status the transition starts from. */
-  async cancel(orgId: string, id: string): Promise<TaskEntity | null> {
+  async cancel(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
     const rows = await queryRows<TaskEntity>(
-      this.db.manager,
+      em,
       `UPDATE tasks SET status = $3, finished_at = now(), updated_at = now()
         WHERE org_id = $1 AND id = $2 AND status = ANY($4::text[])
         RETURNING ${ALL_COLUMNS}`,
       [orgId, id, TaskTransition.cancel.to, TaskTransition.cancel.from],
     );
-    return openOne(this.db.manager, 'tasks', rows[0] ?? null);
+    return openOne(em, 'tasks', rows[0] ?? null);
   }
 
   /**

@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
+import type { AuditEntry } from '@hourglass/domain';
+import { auditInsertSql } from '../audit/audit-trail.js';
 import type { TaskEntity } from '../entities/task.entity.js';
 import { cipherOf, type FieldCipher } from '../encryption/field-cipher.js';
 import { newId } from '../ids.js';
@@ -34,6 +36,8 @@ export interface WriteTasksOptions {
   quota?: QuotaMode;
   /** Schedule occurrences: one already written (same schedule_id, fire_at) is left out, not an error. */
   skipDuplicateOccurrences?: boolean;
+  /** Audit entries written by the same statement (one multi-row INSERT), e.g. `task.created` per task. */
+  audit?: AuditEntry[];
 }
 
 /** The payload of every TasksReady wake: identical NOTIFYs in one transaction reach listeners once. */
@@ -89,6 +93,7 @@ export async function writeTasks(
       quota: options.quota,
       written: tasks,
       insert: { tasks, cipher },
+      audit: options.audit,
     });
     return inOrderOf(tasks, rows);
   } catch (error) {
@@ -139,6 +144,8 @@ interface WritePlan {
   written?: Pick<NewTask, 'orgId' | 'kind'>[];
   /** New rows to INSERT (returned), sealed with `cipher`. */
   insert?: { tasks: NewTask[]; cipher: FieldCipher };
+  /** Audit entries (their orgs' keys loaded in `insert.cipher`). */
+  audit?: AuditEntry[];
   /** Existing rows whose job_id becomes the new job's. */
   recordJobIds?: { id: string; jobId: string | null }[];
 }
@@ -153,6 +160,8 @@ async function runWrite(em: EntityManager, boss: PgBoss, plan: WritePlan): Promi
     ctes.push({ name: 'jobs', sql: jobs.text });
   }
   if (plan.insert) ctes.push({ name: 'inserted', sql: tasksInsertSql(params, plan.insert.tasks, plan.insert.cipher) });
+  if (plan.insert && plan.audit?.length)
+    ctes.push({ name: 'audited', sql: auditInsertSql(params, plan.audit, plan.insert.cipher) });
   if (plan.recordJobIds) {
     const ids = params.add(plan.recordJobIds.map((task) => task.id));
     const jobIds = params.add(plan.recordJobIds.map((task) => task.jobId));

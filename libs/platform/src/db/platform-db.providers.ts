@@ -19,6 +19,7 @@ import {
   QueueAdmissionRepository,
   RetentionRepository,
   DataKeyRepository,
+  AuditTrail,
   type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
@@ -37,6 +38,7 @@ const REPOSITORIES = [
   QueueAdmissionRepository,
   RetentionRepository,
   DataKeyRepository,
+  AuditTrail,
 ] as const;
 
 export function dbProviders(
