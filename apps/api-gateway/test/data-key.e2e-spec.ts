@@ -49,6 +49,16 @@ describe('/v1/admin/orgs/{orgId}/data-key: rotation', () => {
     }
   });
 
+  it('serialises concurrent rotations: each gets its own version, none a 500', async () => {
+    const { orgId } = await gw.newOrg();
+    const rotations = await Promise.all(
+      Array.from({ length: 5 }, () => gw.admin(gw.http().post(`/v1/admin/orgs/${orgId}/data-key/rotate`))),
+    );
+    expect(rotations.map((res) => res.status)).toEqual([202, 202, 202, 202, 202]);
+    const status = await gw.admin(gw.http().get(`/v1/admin/orgs/${orgId}/data-key`)).expect(200);
+    expect(status.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('is 404 ORG_NOT_FOUND for an unknown, malformed or deleted org, and needs the admin token', async () => {
     const { orgId, key } = await gw.newOrg();
     await gw.http().post(`/v1/admin/orgs/${orgId}/data-key/rotate`).set('authorization', bearer(key)).expect(401);
