@@ -119,6 +119,19 @@ describe('task validation', () => {
     }
   });
 
+  it('refuses fields sent to an action that takes no body (never ignored), and accepts it bodiless or {}', async () => {
+    const { key } = await gw.newOrg();
+    const created = await gw
+      .as(key)
+      .post('/v1/tasks', { request: { url: 'https://example.com/x' }, delay: '1h' })
+      .expect(201);
+    const cancel = () => gw.http().post(`/v1/tasks/${created.body.id}/cancel`).set('authorization', `Bearer ${key}`);
+    const refused = await cancel().send({ status: 'succeeded', orgId: 'x' }).expect(400);
+    expect(refused.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'status' }] });
+    expect((await gw.as(key).get(`/v1/tasks/${created.body.id}`).expect(200)).body.status).toBe('scheduled');
+    await cancel().send({}).expect(200);
+  });
+
   it('rejects malformed JSON with problem+json', async () => {
     const res = await gw
       .http()

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
 import type { BossRole } from '@hourglass/db';
@@ -10,6 +10,7 @@ import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { Readiness } from './health/readiness.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
+import { BodilessRoutes } from './http/bodiless-routes.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import type { ValidationSettings } from './http/validation-context.js';
 import { addDbReadiness, dbProviders } from './db/platform-db.providers.js';
@@ -46,6 +47,8 @@ export class PlatformModule implements OnApplicationShutdown {
       { provide: Metrics, useValue: new Metrics(options.service) },
       { provide: Readiness, useValue: new Readiness() },
       { provide: APP_FILTER, useClass: ProblemFilter },
+      // Before every service's own interceptors (idempotency): a refused body claims no key.
+      { provide: APP_INTERCEPTOR, useClass: BodilessRoutes },
       { provide: APP_PIPE, useFactory: () => createValidationPipe(options.config) },
       ...dbProviders(
         { ...options.config.db, masterKeys: options.config.masterKeys, sealing: options.config.sealing },
@@ -59,7 +62,9 @@ export class PlatformModule implements OnApplicationShutdown {
       global: true,
       controllers: [HealthController],
       providers,
-      exports: providers.map((p) => ('provide' in p ? p.provide : p)).filter((t) => t !== APP_FILTER && t !== APP_PIPE),
+      exports: providers
+        .map((p) => ('provide' in p ? p.provide : p))
+        .filter((t) => t !== APP_FILTER && t !== APP_PIPE && t !== APP_INTERCEPTOR),
     };
   }
 
