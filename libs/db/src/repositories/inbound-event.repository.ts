@@ -1,0 +1,185 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { decodeCursor, type Page, toPage } from '../cursor.js';
+import { openOne, openRows, sealRows } from '../encryption/sealed-rows.js';
+import { isUuid } from '../ids.js';
+import { queryRows } from '../sql.js';
+
+/**
+ * What became of a received request: `forwarded` (its forward tasks were written), `stored` (no
+ * forward matched, or none is configured), `rejected` (signature), `duplicate` (of `duplicateOf`),
+ * `paused` (the endpoint was paused: kept, not forwarded), `challenge` (Slack's url_verification).
+ */
+export type InboundEventStatus = 'forwarded' | 'stored' | 'rejected' | 'duplicate' | 'paused' | 'challenge';
+
+export interface InboundEventRow {
+  id: string;
+  orgId: string;
+  endpointId: string;
+  receivedAt: Date;
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  /** The raw bytes exactly as received; null when there were none. */
+  body: Buffer | null;
+  verified: boolean;
+  rejection: string | null;
+  status: InboundEventStatus;
+  dedupKey: string | null;
+  duplicateOf: string | null;
+}
+
+export type NewInboundEvent = Omit<InboundEventRow, 'receivedAt'>;
+
+/** A forward of an event and the task it became (status read from the task). */
+export interface EventForwardRow {
+  eventId: string;
+  forwardId: string;
+  taskId: string;
+  status: string | null;
+}
+
+export interface InboundEventFilter {
+  verified?: boolean;
+  status?: InboundEventStatus;
+  receivedAfter?: Date;
+  receivedBefore?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+const COLUMNS = `id, org_id AS "orgId", endpoint_id AS "endpointId", received_at AS "receivedAt", method, path, query,
+  headers, body, verified, rejection, status, dedup_key AS "dedupKey", duplicate_of AS "duplicateOf"`;
+
+type StoredEvent = Omit<InboundEventRow, 'body'> & { body: string | null };
+
+/** The body is sealed as base64 text: the codec seals strings, and the bytes must come back exactly. */
+const toStored = (row: NewInboundEvent) => ({ ...row, body: row.body === null ? null : row.body.toString('base64') });
+const fromStored = (row: StoredEvent): InboundEventRow => ({
+  ...row,
+  body: row.body === null ? null : Buffer.from(row.body, 'base64'),
+});
+
+/** Received requests of inbound endpoints (docs/decisions/0020); query, headers and body are sealed. */
+export class InboundEventRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(row: NewInboundEvent, em: EntityManager = this.db.manager): Promise<void> {
+    const [sealed] = await sealRows(em, 'inbound_events', [toStored(row)]);
+    await queryRows(
+      em,
+      `INSERT INTO inbound_events (id, org_id, endpoint_id, method, path, query, headers, body, verified, rejection,
+         status, dedup_key, duplicate_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        row.id,
+        row.orgId,
+        row.endpointId,
+        row.method,
+        row.path,
+        sealed!.query,
+        sealed!.headers,
+        sealed!.body,
+        row.verified,
+        row.rejection,
+        row.status,
+        row.dedupKey,
+        row.duplicateOf,
+      ],
+    );
+  }
+
+  /**
+   * Claims `key` for `eventId` on the endpoint until `windowMs` from now; returns the event that
+   * holds it. The primary key decides between concurrent claims: a second INSERT waits for the
+   * first's commit, then finds the conflict and takes the key over only if that claim expired.
+   * So the caller's event is the first exactly when the returned id is its own.
+   */
+  async claimDedupKey(
+    endpointId: string,
+    key: string,
+    eventId: string,
+    windowMs: number,
+    em: EntityManager,
+  ): Promise<string> {
+    const won = await queryRows<{ event_id: string }>(
+      em,
+      `INSERT INTO inbound_dedup_keys (endpoint_id, key, event_id, expires_at)
+       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+       ON CONFLICT (endpoint_id, key) DO UPDATE SET event_id = EXCLUDED.event_id, expires_at = EXCLUDED.expires_at
+         WHERE inbound_dedup_keys.expires_at <= now()
+       RETURNING event_id`,
+      [endpointId, key, eventId, windowMs],
+    );
+    if (won[0]) return won[0].event_id;
+    const [held] = await queryRows<{ event_id: string }>(
+      em,
+      `SELECT event_id FROM inbound_dedup_keys WHERE endpoint_id = $1 AND key = $2`,
+      [endpointId, key],
+    );
+    return held!.event_id;
+  }
+
+  async linkForwards(
+    em: EntityManager,
+    links: { eventId: string; forwardId: string; taskId: string }[],
+  ): Promise<void> {
+    if (links.length === 0) return;
+    await queryRows(
+      em,
+      `INSERT INTO inbound_event_forwards (event_id, forward_id, task_id)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])`,
+      [links.map((l) => l.eventId), links.map((l) => l.forwardId), links.map((l) => l.taskId)],
+    );
+  }
+
+  async find(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<InboundEventRow | null> {
+    if (!isUuid(id)) return null;
+    const rows = await queryRows<StoredEvent>(
+      em,
+      `SELECT ${COLUMNS} FROM inbound_events WHERE org_id = $1 AND id = $2`,
+      [orgId, id],
+    );
+    const opened = await openOne(em, 'inbound_events', rows[0] ?? null);
+    return opened && fromStored(opened);
+  }
+
+  async list(orgId: string, endpointId: string, filter: InboundEventFilter): Promise<Page<InboundEventRow>> {
+    const before = decodeCursor(filter.cursor);
+    const rows = await queryRows<StoredEvent>(
+      this.db.manager,
+      `SELECT ${COLUMNS} FROM inbound_events
+        WHERE org_id = $1 AND endpoint_id = $2 AND ($3::uuid IS NULL OR id < $3)
+          AND ($4::boolean IS NULL OR verified = $4) AND ($5::text IS NULL OR status = $5)
+          AND ($6::timestamptz IS NULL OR received_at >= $6) AND ($7::timestamptz IS NULL OR received_at < $7)
+        ORDER BY id DESC LIMIT $8`,
+      [
+        orgId,
+        endpointId,
+        before ?? null,
+        filter.verified ?? null,
+        filter.status ?? null,
+        filter.receivedAfter ?? null,
+        filter.receivedBefore ?? null,
+        filter.limit + 1,
+      ],
+    );
+    const page = toPage(await openRows(this.db.manager, 'inbound_events', rows), filter.limit);
+    return { ...page, data: page.data.map(fromStored) };
+  }
+
+  /** The forwards of the events, oldest first, each with its task's current status (null once the task is gone). */
+  forwardsOf(orgId: string, eventIds: string[]): Promise<EventForwardRow[]> {
+    if (eventIds.length === 0) return Promise.resolve([]);
+    return queryRows<EventForwardRow>(
+      this.db.manager,
+      `SELECT f.event_id AS "eventId", f.forward_id AS "forwardId", f.task_id AS "taskId", t.status
+         FROM inbound_event_forwards f
+         JOIN inbound_events e ON e.id = f.event_id AND e.org_id = $1
+         LEFT JOIN tasks t ON t.id = f.task_id AND t.org_id = $1
+        WHERE f.event_id = ANY($2::uuid[])
+        ORDER BY f.created_at, f.task_id`,
+      [orgId, eventIds],
+    );
+  }
+}
