@@ -12,7 +12,7 @@ const body = (text: string) => Buffer.from(text);
 describe('inbound webhook verification on raw bytes', () => {
   it('GitHub: the published vector of docs.github.com "Validating webhook deliveries"', () => {
     // secret "It's a Secret to Everybody", payload "Hello, World!"
-    // (docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries, "Testing the webhook payload validation")
+    // (docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries, "Testing the payload validation")
     const headers = {
       'x-hub-signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
     };

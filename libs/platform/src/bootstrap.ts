@@ -7,6 +7,7 @@ import { RequestLimits } from '@hourglass/domain';
 import { AppLogger } from './logging/app-logger.js';
 import { assertMethodAllowed, clientErrorHandler, frameworkErrorHandler, RouteTable } from './http/http-errors.js';
 import { assertAcceptableInput } from './http/input-guard.js';
+import { registerRawBodyParsers } from './http/raw-body.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
@@ -47,6 +48,7 @@ export async function createHttpApp(
   app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  registerRawBodyParsers(fastify);
   const routes = new RouteTable();
   // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
   // raised before a route runs (bad JSON, body too large, these hooks) through the global ProblemFilter
@@ -60,7 +62,8 @@ export async function createHttpApp(
     })
     // Before anything walks the input recursively (class-transformer, the idempotency hash).
     .addHook('preValidation', (request, _reply, done) => {
-      assertAcceptableInput(request.body, 'body');
+      // A raw body (inbound webhooks) is bytes, stored as received: nothing in it is a field.
+      if (!Buffer.isBuffer(request.body)) assertAcceptableInput(request.body, 'body');
       assertAcceptableInput(request.query, 'query');
       assertAcceptableInput(request.params, 'params');
       done();

@@ -1,0 +1,175 @@
+import { createHmac } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { InboundEventRepository } from '@hourglass/db';
+import { startGateway, type Gateway } from './harness.js';
+
+const GITHUB_SECRET = "It's a Secret to Everybody";
+const github = (body: string | Buffer, secret = GITHUB_SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+describe('inbound ingest: ANY /in/{slug}', () => {
+  let gw: Gateway;
+  let db: DataSource;
+  let events: InboundEventRepository;
+  beforeAll(async () => {
+    gw = await startGateway();
+    db = gw.app.get(DataSource);
+    events = gw.app.get(InboundEventRepository);
+  });
+  afterAll(() => gw.close());
+
+  const endpoint = async (body: object = {}) => {
+    const org = await gw.newOrg();
+    const created = await gw
+      .as(org.key)
+      .post('/v1/endpoints', { name: 'e', ...body })
+      .expect(201);
+    return { ...org, api: gw.as(org.key), id: created.body.id as string, slug: created.body.slug as string };
+  };
+  const forwardsOf = async (eventId: string) =>
+    (await db.query('SELECT task_id FROM inbound_event_forwards WHERE event_id = $1', [eventId])) as unknown[];
+
+  it('stores the raw request exactly (any media type, NUL bytes and all) and answers 202 after commit', async () => {
+    const { orgId, slug } = await endpoint({ forward: [{ url: 'https://example.com/hook' }] });
+    const bytes = Buffer.from([0x00, 0xff, 0x7b, 0x0a, 0x20, 0x22, 0xc3, 0x28]);
+    const res = await gw
+      .http()
+      .put(`/in/${slug}?a=1&b=two`)
+      .set('content-type', 'application/octet-stream')
+      .set('x-custom', 'kept')
+      .send(bytes)
+      .expect(202);
+    const stored = await events.find(orgId, res.body.id);
+    expect(stored).toMatchObject({ method: 'PUT', path: `/in/${slug}`, query: { a: '1', b: 'two' }, verified: true });
+    expect(stored!.headers['x-custom']).toBe('kept');
+    expect(stored!.body!.equals(bytes)).toBe(true);
+    const json = '{ "b":1,\n  "a" : [1,2] }';
+    const second = await gw.http().post(`/in/${slug}`).set('content-type', 'application/json').send(json).expect(202);
+    expect((await events.find(orgId, second.body.id))!.body!.toString()).toBe(json);
+    expect(await forwardsOf(second.body.id)).toHaveLength(1);
+    const [sealed] = await db.query('SELECT body, headers FROM inbound_events WHERE id = $1', [second.body.id]);
+    expect(sealed.body[0]).toBe(0); // sealed (docs/decisions/0014)
+    expect(sealed.headers.toString('latin1')).not.toContain('application/json');
+  });
+
+  it('answers the custom response, 413 over the body limit, 404 for unknown or hostile slugs, never a 500', async () => {
+    const { slug } = await endpoint({ bodyLimit: 10, response: { status: 200, body: 'ok' } });
+    const ok = await gw.http().post(`/in/${slug}`).set('content-type', 'text/plain').send('small').expect(200);
+    expect(ok.text).toBe('ok');
+    expect(ok.headers['content-type']).toMatch(/^text\/plain/);
+    const big = await gw.http().post(`/in/${slug}`).set('content-type', 'text/plain').send('x'.repeat(11)).expect(413);
+    expect(big.body.code).toBe('PAYLOAD_TOO_LARGE');
+    const huge = await gw
+      .http()
+      .post(`/in/${slug}`)
+      .set('content-type', 'text/plain')
+      .send('x'.repeat(2 << 20));
+    expect(huge.status).toBe(413);
+    const unknown = await gw.http().post('/in/nope').send({}).expect(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(unknown.body.code).toBe('ENDPOINT_NOT_FOUND');
+    for (const hostile of ['%00', 'a%00b', '..%2F..%2Fetc', 'x'.repeat(90), '%F0%9F%92%A9']) {
+      const res = await gw.http().post(`/in/${hostile}`).send({});
+      expect([400, 404, 414]).toContain(res.status);
+    }
+  });
+
+  it('GitHub: a verified request is forwarded; a forged one is 401, stored with its rejection, never forwarded', async () => {
+    const { orgId, id, api, slug } = await endpoint({
+      verify: { provider: 'github', secrets: ['old', GITHUB_SECRET] },
+      forward: [{ url: 'https://example.com/gh' }],
+    });
+    const body = '{"zen":"Keep it logically awesome."}';
+    const good = await gw
+      .http()
+      .post(`/in/${slug}`)
+      .set('content-type', 'application/json')
+      .set('x-github-delivery', 'd-1')
+      .set('x-hub-signature-256', github(body))
+      .send(body)
+      .expect(202);
+    expect(await forwardsOf(good.body.id)).toHaveLength(1);
+    const forged = await gw
+      .http()
+      .post(`/in/${slug}`)
+      .set('content-type', 'application/json')
+      .set('x-github-delivery', 'd-2')
+      .set('x-hub-signature-256', github(body, 'guess'))
+      .send(body)
+      .expect(401);
+    expect(forged.body.code).toBe('SIGNATURE_INVALID');
+    const [row] = await db.query(
+      `SELECT id, verified, rejection, status FROM inbound_events WHERE endpoint_id = $1 AND NOT verified`,
+      [id],
+    );
+    expect(row).toMatchObject({ verified: false, rejection: 'x-hub-signature-256 does not match', status: 'rejected' });
+    expect(await forwardsOf(row.id)).toHaveLength(0);
+    expect((await events.find(orgId, row.id))!.body!.toString()).toBe(body);
+    const audit = await api.get(`/v1/audit-log?action=task.created`).expect(200);
+    expect(audit.body.data[0].actor).toEqual({ type: 'endpoint', id });
+  });
+
+  it('100 concurrent duplicates (same X-GitHub-Delivery) give exactly one forwarded event; all are acknowledged', async () => {
+    const { id, slug } = await endpoint({
+      verify: { provider: 'github', secrets: [GITHUB_SECRET] },
+      forward: [{ url: 'https://example.com/gh' }],
+    });
+    const body = '{"action":"opened"}';
+    const send = () =>
+      gw
+        .http()
+        .post(`/in/${slug}`)
+        .set('content-type', 'application/json')
+        .set('x-github-delivery', 'same-delivery')
+        .set('x-hub-signature-256', github(body))
+        .send(body);
+    const answers = await Promise.all(Array.from({ length: 100 }, send));
+    expect(answers.map((a) => a.status)).toEqual(Array(100).fill(202));
+    const rows: { status: string; n: number }[] = await db.query(
+      `SELECT status, count(*)::int AS n FROM inbound_events WHERE endpoint_id = $1 GROUP BY status ORDER BY status`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { status: 'duplicate', n: 99 },
+      { status: 'forwarded', n: 1 },
+    ]);
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM inbound_event_forwards f JOIN inbound_events e ON e.id = f.event_id
+        WHERE e.endpoint_id = $1`,
+      [id],
+    );
+    expect(n).toBe(1);
+  });
+
+  it('paused: stored, not forwarded (or 503 with Retry-After when set to refuse); Slack url_verification is answered', async () => {
+    const store = await endpoint({ forward: [{ url: 'https://example.com/p' }] });
+    await store.api.post(`/v1/endpoints/${store.id}/pause`).expect(200);
+    const kept = await gw.http().post(`/in/${store.slug}`).send({ a: 1 }).expect(202);
+    expect((await events.find(store.orgId, kept.body.id))!.status).toBe('paused');
+    expect(await forwardsOf(kept.body.id)).toHaveLength(0);
+    await store.api.patch(`/v1/endpoints/${store.id}`, { whilePaused: 'refuse' }).expect(200);
+    const refused = await gw.http().post(`/in/${store.slug}`).send({ a: 1 }).expect(503);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.body.code).toBe('ENDPOINT_PAUSED');
+
+    const slack = await endpoint({ verify: { provider: 'slack', secrets: ['s3cret'] } });
+    const body = JSON.stringify({ type: 'url_verification', challenge: 'ch-123', token: 't' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signature = `v0=${createHmac('sha256', 's3cret').update(`v0:${ts}:${body}`).digest('hex')}`;
+    const answer = await gw
+      .http()
+      .post(`/in/${slack.slug}`)
+      .set('content-type', 'application/json')
+      .set('x-slack-request-timestamp', ts)
+      .set('x-slack-signature', signature)
+      .send(body)
+      .expect(200);
+    expect(answer.body).toEqual({ challenge: 'ch-123' });
+  });
+
+  it('a rotated slug: the old URL is 404 at once', async () => {
+    const { api, id, slug } = await endpoint();
+    await api.post(`/v1/endpoints/${id}/rotate-url`).expect(200);
+    expect((await gw.http().post(`/in/${slug}`).send({}).expect(404)).body.code).toBe('ENDPOINT_NOT_FOUND');
+  });
+});
