@@ -172,4 +172,83 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     await api.post(`/v1/endpoints/${id}/rotate-url`).expect(200);
     expect((await gw.http().post(`/in/${slug}`).send({}).expect(404)).body.code).toBe('ENDPOINT_NOT_FOUND');
   });
+
+  it('events API: list with filters, get with forwards and task status, replay (to a forward added later), 404 across orgs', async () => {
+    const { api, id, slug } = await endpoint({
+      verify: { provider: 'github', secrets: [GITHUB_SECRET] },
+      forward: [{ url: 'https://example.com/a', filter: { 'headers.x-github-event': ['push'] } }],
+    });
+    const post = (event: string, delivery: string, secret = GITHUB_SECRET) =>
+      gw
+        .http()
+        .post(`/in/${slug}?q=1`)
+        .set('content-type', 'application/json')
+        .set('x-github-event', event)
+        .set('x-github-delivery', delivery)
+        .set('x-hub-signature-256', github('{"n":1}', secret))
+        .send('{"n":1}');
+    const push = (await post('push', 'p-1').expect(202)).body.id as string;
+    const issue = (await post('issues', 'i-1').expect(202)).body.id as string;
+    await post('push', 'f-1', 'forged').expect(401);
+
+    const got = await api.get(`/v1/events/${push}`).expect(200);
+    expect(got.body).toMatchObject({
+      id: push,
+      endpointId: id,
+      method: 'POST',
+      path: `/in/${slug}`,
+      query: { q: '1' },
+      body: '{"n":1}',
+      bodyEncoding: 'utf8',
+      verified: true,
+      rejection: null,
+      status: 'forwarded',
+    });
+    expect(got.body.forwards).toEqual([
+      { forwardId: expect.any(String), taskId: expect.any(String), status: 'queued' },
+    ]);
+    const task = await api.get(`/v1/tasks/${got.body.forwards[0].taskId}`).expect(200);
+    expect(task.body.request.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'hourglass-event-id': push,
+      'hourglass-endpoint-id': id,
+    });
+    expect(task.body.request.body).toBe('{"n":1}');
+    expect((await api.get(`/v1/events/${issue}`).expect(200)).body).toMatchObject({ status: 'stored', forwards: [] });
+
+    const list = async (query: string) =>
+      (await api.get(`/v1/endpoints/${id}/events${query}`).expect(200)).body.data.map((e: { id: string }) => e.id);
+    expect(await list('')).toHaveLength(3);
+    expect(await list('?verified=true')).toEqual([issue, push]);
+    expect(await list('?status=rejected')).toHaveLength(1);
+    expect(await list(`?receivedAfter=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
+
+    // a forward added after the event arrived gets it by name; the first forward's filter still holds by default
+    const added = await api
+      .patch(`/v1/endpoints/${id}`, {
+        forward: [
+          { id: got.body.forwards[0].forwardId, url: 'https://example.com/a' },
+          { url: 'https://example.com/b' },
+        ],
+      })
+      .expect(200);
+    const later = added.body.forward[1].id as string;
+    const replayed = await api.post(`/v1/events/${issue}/replay`, { forwardIds: [later] }).expect(201);
+    expect(replayed.body.data).toHaveLength(1);
+    expect(replayed.body.data[0].request.url).toBe('https://example.com/b');
+    expect((await api.get(`/v1/events/${issue}`).expect(200)).body.forwards).toEqual([
+      { forwardId: later, taskId: replayed.body.data[0].id, status: 'queued' },
+    ]);
+    expect((await api.post(`/v1/events/${push}/replay`).expect(201)).body.data).toHaveLength(2);
+    const rejected = (await list('?status=rejected'))[0];
+    expect((await api.post(`/v1/events/${rejected}/replay`).expect(409)).body.code).toBe('CONFLICT');
+    const unknownForward = await api.post(`/v1/events/${push}/replay`, { forwardIds: [issue] }).expect(400);
+    expect(unknownForward.body.errors[0].field).toBe('forwardIds[0]');
+
+    const other = gw.as((await gw.newOrg()).key);
+    expect((await other.get(`/v1/events/${push}`).expect(404)).body.code).toBe('EVENT_NOT_FOUND');
+    await other.post(`/v1/events/${push}/replay`).expect(404);
+    expect((await other.get(`/v1/endpoints/${id}/events`).expect(404)).body.code).toBe('ENDPOINT_NOT_FOUND');
+  });
 });

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { EndpointsController } from './endpoints.controller.js';
 import { EndpointsService } from './endpoints.service.js';
+import { EventsController } from './events.controller.js';
+import { EventsService } from './events.service.js';
 import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
 
 @Module({
   imports: [TasksModule],
-  controllers: [EndpointsController, IngestController],
-  providers: [EndpointsService, IngestService],
+  controllers: [EndpointsController, EventsController, IngestController],
+  providers: [EndpointsService, EventsService, IngestService],
 })
 export class InboundModule {}
