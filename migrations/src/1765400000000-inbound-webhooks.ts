@@ -25,6 +25,8 @@ export class InboundWebhooks1765400000000 implements MigrationInterface {
         response jsonb,
         paused boolean NOT NULL DEFAULT false,
         paused_mode text NOT NULL DEFAULT 'store' CHECK (paused_mode IN ('store', 'refuse')),
+        rate_count int CHECK (rate_count BETWEEN 1 AND 1000),
+        rate_per_seconds int CHECK (rate_per_seconds IN (1, 60)),
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT inbound_endpoints_slug_uq UNIQUE (slug)

@@ -17,6 +17,7 @@ describe('inbound endpoints: /v1/endpoints', () => {
     ],
     dedup: { window: '24h' },
     ordered: false,
+    rateLimit: { count: 50, per: 'second' },
     response: { status: 200, body: 'ok' },
   };
 
@@ -33,6 +34,7 @@ describe('inbound endpoints: /v1/endpoints', () => {
       response: { status: 200, body: 'ok', contentType: 'text/plain; charset=utf-8' },
       paused: false,
       whilePaused: 'store',
+      rateLimit: { count: 50, per: 'second' },
     });
     expect(JSON.stringify(created.body)).not.toContain('whsec_one');
     expect(created.body.forward).toHaveLength(2);

@@ -251,4 +251,15 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     await other.post(`/v1/events/${push}/replay`).expect(404);
     expect((await other.get(`/v1/endpoints/${id}/events`).expect(404)).body.code).toBe('ENDPOINT_NOT_FOUND');
   });
+
+  it('over the endpoint’s rate: 429 with Retry-After, nothing stored', async () => {
+    const { id, slug } = await endpoint({ rateLimit: { count: 3, per: 'minute' } });
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await gw.http().post(`/in/${slug}`).send({ i }));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 429, 429]);
+    expect(answers[3]!.body.code).toBe('RATE_LIMITED');
+    expect(Number(answers[3]!.headers['retry-after'])).toBeGreaterThan(0);
+    const [{ n }] = await db.query('SELECT count(*)::int AS n FROM inbound_events WHERE endpoint_id = $1', [id]);
+    expect(n).toBe(3);
+  });
 });

@@ -20,6 +20,7 @@ import {
 import { HEADER_NAME, RequestLimits } from '@hourglass/domain';
 import { RefusesNull } from '@hourglass/platform';
 import { constraint, IsDuration, IsTargetUrl } from '../tasks/task.validators.js';
+import { RateLimitDto } from '../queues/queues.dto.js';
 
 export const PROVIDERS = ['none', 'standard-webhooks', 'stripe', 'github', 'shopify', 'slack', 'hmac'] as const;
 export const MAX_FORWARDS = 25;
@@ -235,6 +236,16 @@ class EndpointSettingsDto {
   response?: CustomResponseDto | null;
 
   @ApiPropertyOptional({
+    type: RateLimitDto,
+    nullable: true,
+    description: 'Most requests per second or minute, across replicas (over it: 429 with Retry-After); null removes it',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateLimitDto)
+  rateLimit?: RateLimitDto | null;
+
+  @ApiPropertyOptional({
     enum: ['store', 'refuse'],
     default: 'store',
     description: 'While paused: store requests without forwarding them, or refuse them with 503',
@@ -244,7 +255,7 @@ class EndpointSettingsDto {
   whilePaused?: 'store' | 'refuse';
 }
 
-@RefusesNull('response')
+@RefusesNull('response', 'rateLimit')
 export class UpdateEndpointDto extends EndpointSettingsDto {
   @ApiPropertyOptional({ maxLength: 100, example: 'stripe-prod' })
   @IsOptional()
@@ -253,7 +264,7 @@ export class UpdateEndpointDto extends EndpointSettingsDto {
   name?: string;
 }
 
-@RefusesNull('response')
+@RefusesNull('response', 'rateLimit')
 export class CreateEndpointDto extends EndpointSettingsDto {
   @ApiProperty({ maxLength: 100, example: 'stripe-prod' })
   @IsString()

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { InboundEndpointRow } from '@hourglass/db';
 import { formatDuration } from '@hourglass/domain';
 import { PROVIDERS } from './endpoints.dto.js';
+import { RateLimitView } from '../queues/queues.responses.js';
 
 export class VerifyView {
   @ApiProperty({ enum: PROVIDERS })
@@ -96,6 +97,9 @@ export class Endpoint {
   @ApiProperty({ enum: ['store', 'refuse'] })
   whilePaused!: 'store' | 'refuse';
 
+  @ApiProperty({ type: RateLimitView, nullable: true })
+  rateLimit!: RateLimitView | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
@@ -127,6 +131,10 @@ export function toEndpointResponse(row: InboundEndpointRow, publicBase: string):
     response: row.response,
     paused: row.paused,
     whilePaused: row.pausedMode,
+    rateLimit: row.rateLimit && {
+      count: row.rateLimit.count,
+      per: row.rateLimit.perSeconds === 60 ? 'minute' : 'second',
+    },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -61,6 +61,7 @@ export class EndpointsService {
           response: responseOf(dto.response),
           paused: false,
           pausedMode: dto.whilePaused ?? 'store',
+          rateLimit: rateLimitOf(dto.rateLimit),
         },
         em,
       );
@@ -91,6 +92,7 @@ export class EndpointsService {
       ...(dto.bodyLimit === undefined ? {} : { bodyLimit: dto.bodyLimit }),
       ...(dto.response === undefined ? {} : { response: responseOf(dto.response) }),
       ...(dto.whilePaused === undefined ? {} : { pausedMode: dto.whilePaused }),
+      ...(dto.rateLimit === undefined ? {} : { rateLimit: rateLimitOf(dto.rateLimit) }),
     }));
   }
 
@@ -184,4 +186,8 @@ function forwardsOf(dtos: ForwardDto[], before: ForwardConfig[]): ForwardConfig[
 function responseOf(dto: CreateEndpointDto['response']): InboundEndpointRow['response'] {
   if (!dto) return null;
   return { status: dto.status, body: dto.body ?? '', contentType: dto.contentType ?? 'text/plain; charset=utf-8' };
+}
+
+function rateLimitOf(dto: CreateEndpointDto['rateLimit']): InboundEndpointRow['rateLimit'] {
+  return dto ? { count: dto.count, perSeconds: dto.per === 'minute' ? 60 : 1 } : null;
 }

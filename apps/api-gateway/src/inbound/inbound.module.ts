@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TasksModule } from '../tasks/tasks.module.js';
+import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
 import { EndpointsController } from './endpoints.controller.js';
 import { EndpointsService } from './endpoints.service.js';
 import { EventsController } from './events.controller.js';
@@ -10,6 +11,6 @@ import { IngestService } from './ingest.service.js';
 @Module({
   imports: [TasksModule],
   controllers: [EndpointsController, EventsController, IngestController],
-  providers: [EndpointsService, EventsService, IngestService],
+  providers: [EndpointsService, EventsService, IngestService, EndpointRateLimiter],
 })
 export class InboundModule {}

@@ -6,6 +6,7 @@ import { Public, RAW_BODY_ROUTE } from '@hourglass/platform';
 import { traceparentFor } from '../tasks/traceparent.js';
 import { parseJson, type ReceivedRequest } from './inbound-request.js';
 import { IngestService } from './ingest.service.js';
+import { EndpointRateLimited } from './endpoint-rate-limiter.js';
 
 /** Header values as one string each (repeated headers joined as HTTP allows). */
 function headersOf(request: FastifyRequest): Record<string, string> {
@@ -42,7 +43,12 @@ export class IngestController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const answer = await this.ingest.receive(slug, receivedOf(request), traceparentFor(request.headers.traceparent));
+    const answer = await this.ingest
+      .receive(slug, receivedOf(request), traceparentFor(request.headers.traceparent))
+      .catch((error: unknown) => {
+        if (error instanceof EndpointRateLimited) void reply.header('retry-after', String(error.retryAfterSeconds));
+        throw error;
+      });
     if (answer.kind === 'challenge') return void reply.status(200).send({ challenge: answer.challenge });
     const custom = answer.endpoint.response;
     if (custom) return void reply.status(custom.status).header('content-type', custom.contentType).send(custom.body);

@@ -14,6 +14,7 @@ import { type Actor, AppError, ErrorCode } from '@hourglass/domain';
 import { TaskWriter } from '../tasks/task-writer.js';
 import { newTask } from '../tasks/tasks.service.js';
 import type { CreateTaskDto } from '../tasks/tasks.dto.js';
+import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
 import { dedupKeyOf, forwardHeaders, matches, type ReceivedRequest, slackChallenge } from './inbound-request.js';
 
 /** What `/in/<slug>` answers once the request is committed. */
@@ -34,11 +35,13 @@ export class IngestService {
     @Inject(InboundEndpointRepository) private readonly endpoints: InboundEndpointRepository,
     @Inject(InboundEventRepository) private readonly events: InboundEventRepository,
     @Inject(TaskWriter) private readonly writer: TaskWriter,
+    @Inject(EndpointRateLimiter) private readonly rates: EndpointRateLimiter,
   ) {}
 
   async receive(slug: string, request: ReceivedRequest, traceparent: string): Promise<IngestAnswer> {
     const endpoint = SLUG.test(slug) ? await this.endpoints.findBySlug(slug) : null;
     if (!endpoint) throw new AppError(ErrorCode.ENDPOINT_NOT_FOUND, 'No endpoint receives at this URL');
+    await this.rates.admit(endpoint);
     if (request.body.length > endpoint.bodyLimit)
       throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `This endpoint accepts bodies up to ${endpoint.bodyLimit} bytes`);
     if (endpoint.paused && endpoint.pausedMode === 'refuse')

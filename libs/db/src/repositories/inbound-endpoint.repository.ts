@@ -52,6 +52,8 @@ export interface InboundEndpointRow {
   response: CustomResponse | null;
   paused: boolean;
   pausedMode: 'store' | 'refuse';
+  /** At most `count` requests per `perSeconds` (1 or 60) across replicas; null: no limit. */
+  rateLimit: { count: number; perSeconds: number } | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -61,7 +63,9 @@ export type InboundEndpointPatch = Partial<Omit<NewInboundEndpoint, 'id' | 'orgI
 
 const COLUMNS = `id, org_id AS "orgId", name, slug, verify, forwards, dedup_key AS "dedupKey",
   dedup_window_ms::float8 AS "dedupWindowMs", ordered, body_limit AS "bodyLimit", response, paused,
-  paused_mode AS "pausedMode", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  paused_mode AS "pausedMode",
+  CASE WHEN rate_count IS NULL THEN NULL ELSE json_build_object('count', rate_count, 'perSeconds', rate_per_seconds) END
+    AS "rateLimit", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** Plain columns a patch may set, by property. */
 const PLAIN = {
@@ -85,8 +89,8 @@ export class InboundEndpointRepository {
     const [written] = await queryRows<InboundEndpointRow>(
       em,
       `INSERT INTO inbound_endpoints (id, org_id, name, slug, verify, forwards, dedup_key, dedup_window_ms, ordered,
-         body_limit, response, paused, paused_mode)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+         body_limit, response, paused, paused_mode, rate_count, rate_per_seconds)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${COLUMNS}`,
       [
         row.id,
         row.orgId,
@@ -101,6 +105,8 @@ export class InboundEndpointRepository {
         row.response === null ? null : JSON.stringify(row.response),
         row.paused,
         row.pausedMode,
+        row.rateLimit?.count ?? null,
+        row.rateLimit?.perSeconds ?? null,
       ],
     );
     return { ...written!, verify: row.verify, forwards: row.forwards };
@@ -151,6 +157,10 @@ export class InboundEndpointRepository {
       const value = prop === 'response' && patch.response ? JSON.stringify(patch.response) : patch[prop];
       values.push(value);
       sets.push(`${column} = $${values.length}`);
+    }
+    if (patch.rateLimit !== undefined) {
+      values.push(patch.rateLimit?.count ?? null, patch.rateLimit?.perSeconds ?? null);
+      sets.push(`rate_count = $${values.length - 1}`, `rate_per_seconds = $${values.length}`);
     }
     if (patch.verify || patch.forwards) {
       const [sealed] = await sealRows(em, 'inbound_endpoints', [
