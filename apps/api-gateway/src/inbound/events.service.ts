@@ -7,7 +7,7 @@ import { traceparentFor } from '../tasks/traceparent.js';
 import { notFound as endpointNotFound } from './endpoints.service.js';
 import { type InboundEvent, type InboundEventPage, type ListEventsQuery, toEventResponse } from './events.dto.js';
 import { matches, parseJson } from './inbound-request.js';
-import { IngestService } from './ingest.service.js';
+import { forwardTasks, IngestWriter } from './ingest-writer.js';
 
 const eventNotFound = (id: string) =>
   new AppError(ErrorCode.EVENT_NOT_FOUND, `No event ${id.slice(0, 100)} in this organization`);
@@ -18,7 +18,7 @@ export class EventsService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(InboundEndpointRepository) private readonly endpoints: InboundEndpointRepository,
     @Inject(InboundEventRepository) private readonly events: InboundEventRepository,
-    @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(IngestWriter) private readonly writer: IngestWriter,
   ) {}
 
   async list(orgId: string, endpointId: string, query: ListEventsQuery): Promise<InboundEventPage> {
@@ -68,9 +68,10 @@ export class EventsService {
           return forward;
         })
       : endpoint.forwards.filter((forward) => matches(forward.filter, request));
-    const tasks = await this.db.transaction((em) =>
-      this.ingest.forward(em, endpoint, event.id, request, forwards, traceparentFor(undefined)),
+    const tasks = forwardTasks(endpoint, event.id, request, forwards, traceparentFor(undefined));
+    const written = await this.db.transaction((em) =>
+      this.writer.writeForwards(em, [{ endpoint, eventId: event.id, forwards, tasks }]),
     );
-    return { data: tasks.map((task) => toTaskResponse(task)) };
+    return { data: written.map((task) => toTaskResponse(task)) };
   }
 }

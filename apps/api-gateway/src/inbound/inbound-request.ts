@@ -90,7 +90,7 @@ const RESERVED = new Set<string>(RESERVED_HEADERS);
 /** What a forward sends of the original headers (allow-list), plus the event and endpoint ids. */
 export function forwardHeaders(
   forward: ForwardConfig,
-  request: ReceivedRequest,
+  request: Pick<ReceivedRequest, 'headers'>,
   ids: { eventId: string; endpointId: string },
 ): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -7,10 +7,11 @@ import { EventsController } from './events.controller.js';
 import { EventsService } from './events.service.js';
 import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
+import { IngestWriter } from './ingest-writer.js';
 
 @Module({
   imports: [TasksModule],
   controllers: [EndpointsController, EventsController, IngestController],
-  providers: [EndpointsService, EventsService, IngestService, EndpointRateLimiter],
+  providers: [EndpointsService, EventsService, IngestService, IngestWriter, EndpointRateLimiter],
 })
 export class InboundModule {}

@@ -64,60 +64,75 @@ const fromStored = (row: StoredEvent): InboundEventRow => ({
 export class InboundEventRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(row: NewInboundEvent, em: EntityManager = this.db.manager): Promise<void> {
-    const [sealed] = await sealRows(em, 'inbound_events', [toStored(row)]);
+  /** One multi-row INSERT for a batch of received requests (the ingest's group commit). */
+  async insertMany(em: EntityManager, rows: NewInboundEvent[]): Promise<void> {
+    if (rows.length === 0) return;
+    const sealed = await sealRows(em, 'inbound_events', rows.map(toStored));
+    const column = (pick: (row: NewInboundEvent, i: number) => unknown) => rows.map(pick);
     await queryRows(
       em,
       `INSERT INTO inbound_events (id, org_id, endpoint_id, method, path, query, headers, body, verified, rejection,
          status, dedup_key, duplicate_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::bytea[],
+         $8::bytea[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::uuid[])`,
       [
-        row.id,
-        row.orgId,
-        row.endpointId,
-        row.method,
-        row.path,
-        sealed!.query,
-        sealed!.headers,
-        sealed!.body,
-        row.verified,
-        row.rejection,
-        row.status,
-        row.dedupKey,
-        row.duplicateOf,
+        column((r) => r.id),
+        column((r) => r.orgId),
+        column((r) => r.endpointId),
+        column((r) => r.method),
+        column((r) => r.path),
+        column((_, i) => sealed[i]!.query),
+        column((_, i) => sealed[i]!.headers),
+        column((_, i) => sealed[i]!.body),
+        column((r) => r.verified),
+        column((r) => r.rejection),
+        column((r) => r.status),
+        column((r) => r.dedupKey),
+        column((r) => r.duplicateOf),
       ],
     );
   }
 
   /**
-   * Claims `key` for `eventId` on the endpoint until `windowMs` from now; returns the event that
-   * holds it. The primary key decides between concurrent claims: a second INSERT waits for the
-   * first's commit, then finds the conflict and takes the key over only if that claim expired.
-   * So the caller's event is the first exactly when the returned id is its own.
+   * Claims each `(endpointId, key)` for its event until `windowMs` from now, and returns, per
+   * `endpointId key`, the event that holds it. The primary key decides between concurrent claims: a
+   * second INSERT waits for the first's commit, then finds the conflict and takes the key over only
+   * if that claim expired; a claim is won exactly when the returned holder is its own event. The
+   * pairs must be distinct; they are claimed in one order (sorted), so two batches never deadlock.
    */
-  async claimDedupKey(
-    endpointId: string,
-    key: string,
-    eventId: string,
-    windowMs: number,
+  async claimDedupKeys(
     em: EntityManager,
-  ): Promise<string> {
-    const won = await queryRows<{ event_id: string }>(
+    claims: { endpointId: string; key: string; eventId: string; windowMs: number }[],
+  ): Promise<Map<string, string>> {
+    const holders = new Map<string, string>();
+    if (claims.length === 0) return holders;
+    const sorted = [...claims].sort((a, b) =>
+      a.endpointId === b.endpointId ? (a.key < b.key ? -1 : 1) : a.endpointId < b.endpointId ? -1 : 1,
+    );
+    const ids = sorted.map((c) => c.endpointId);
+    const keys = sorted.map((c) => c.key);
+    const won = await queryRows<{ endpoint_id: string; key: string; event_id: string }>(
       em,
       `INSERT INTO inbound_dedup_keys (endpoint_id, key, event_id, expires_at)
-       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+       SELECT c.endpoint_id, c.key, c.event_id, now() + c.window_ms * interval '1 millisecond'
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::float8[]) WITH ORDINALITY AS c(endpoint_id, key, event_id, window_ms, n)
+        ORDER BY c.n
        ON CONFLICT (endpoint_id, key) DO UPDATE SET event_id = EXCLUDED.event_id, expires_at = EXCLUDED.expires_at
          WHERE inbound_dedup_keys.expires_at <= now()
-       RETURNING event_id`,
-      [endpointId, key, eventId, windowMs],
+       RETURNING endpoint_id, key, event_id`,
+      [ids, keys, sorted.map((c) => c.eventId), sorted.map((c) => c.windowMs)],
     );
-    if (won[0]) return won[0].event_id;
-    const [held] = await queryRows<{ event_id: string }>(
+    for (const row of won) holders.set(`${row.endpoint_id} ${row.key}`, row.event_id);
+    if (won.length === sorted.length) return holders;
+    const held = await queryRows<{ endpoint_id: string; key: string; event_id: string }>(
       em,
-      `SELECT event_id FROM inbound_dedup_keys WHERE endpoint_id = $1 AND key = $2`,
-      [endpointId, key],
+      `SELECT d.endpoint_id, d.key, d.event_id FROM inbound_dedup_keys d
+         JOIN unnest($1::uuid[], $2::text[]) AS c(endpoint_id, key) ON d.endpoint_id = c.endpoint_id AND d.key = c.key`,
+      [ids, keys],
     );
-    return held!.event_id;
+    for (const row of held)
+      if (!holders.has(`${row.endpoint_id} ${row.key}`)) holders.set(`${row.endpoint_id} ${row.key}`, row.event_id);
+    return holders;
   }
 
   async linkForwards(
