@@ -246,7 +246,14 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     const unknownForward = await api.post(`/v1/events/${push}/replay`, { forwardIds: [issue] }).expect(400);
     expect(unknownForward.body.errors[0].field).toBe('forwardIds[0]');
 
+    const bulk = (body: object) => api.post(`/v1/endpoints/${id}/events/replay`, body).expect(200);
+    expect((await bulk({ dryRun: true })).body).toEqual({ matched: 2, affected: 0 });
+    expect((await bulk({ filter: { status: 'stored' } })).body).toEqual({ matched: 1, affected: 1 });
+    // the issue event now matches no filter-free forward but the added one: a new task for it
+    expect((await api.get(`/v1/events/${issue}`).expect(200)).body.forwards).toHaveLength(3);
+
     const other = gw.as((await gw.newOrg()).key);
+    await other.post(`/v1/endpoints/${id}/events/replay`, { dryRun: true }).expect(404);
     expect((await other.get(`/v1/events/${push}`).expect(404)).body.code).toBe('EVENT_NOT_FOUND');
     await other.post(`/v1/events/${push}/replay`).expect(404);
     expect((await other.get(`/v1/endpoints/${id}/events`).expect(404)).body.code).toBe('ENDPOINT_NOT_FOUND');

@@ -241,6 +241,7 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(200, 'get', `/v1/endpoints/${id}/events`, as());
     await api.expect(200, 'get', `/v1/events/${event.body.id}`, as());
     await api.expect(201, 'post', `/v1/events/${event.body.id}/replay`, { ...as(), body: {} });
+    await api.expect(200, 'post', `/v1/endpoints/${id}/events/replay`, { ...as(), body: { dryRun: true } });
     await api.expect(404, 'get', `/v1/events/${newId()}`, as());
     await api.expect(204, 'delete', `/v1/endpoints/${id}`, as());
     await api.expect(404, 'get', `/v1/endpoints/${id}`, as());

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { Auth, type AuthContext } from '../auth/auth.decorators.js';
 import { TaskBatch } from '../tasks/tasks.responses.js';
 import type { TaskResponse } from '../tasks/tasks.dto.js';
-import { InboundEvent, InboundEventPage, ListEventsQuery, ReplayEventDto } from './events.dto.js';
+import { BulkReplayEventsDto, InboundEvent, InboundEventPage, ListEventsQuery, ReplayEventDto } from './events.dto.js';
+import { BulkActionResult } from '../tasks/tasks.responses.js';
+import type { BulkActionResponse } from '../tasks/tasks-edit.dto.js';
 import { EventsService } from './events.service.js';
 
 @Controller('v1')
@@ -17,6 +19,19 @@ export class EventsController {
   @ApiProblems(404)
   list(@Auth() auth: AuthContext, @Param('id') id: string, @Query() query: ListEventsQuery): Promise<InboundEventPage> {
     return this.events.list(auth.orgId, id, query);
+  }
+
+  @Post('endpoints/:id/events/replay')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replay the endpoint’s verified events matching a filter, in batches; dryRun only counts' })
+  @ApiOkResponse({ type: BulkActionResult })
+  @ApiProblems(404)
+  replayMatching(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Body() dto: BulkReplayEventsDto,
+  ): Promise<BulkActionResponse> {
+    return this.events.replayMatching(auth.orgId, id, dto);
   }
 
   @Get('events/:id')

@@ -1,5 +1,16 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsUUID,
+  ValidateNested,
+} from 'class-validator';
 import type { EventForwardRow, InboundEventRow } from '@hourglass/db';
 import { RefusesNull } from '@hourglass/platform';
 import { IsInstant } from '../tasks/task.validators.js';
@@ -45,6 +56,25 @@ export class ReplayEventDto {
   @ArrayMaxSize(MAX_FORWARDS)
   @IsUUID('all', { each: true })
   forwardIds?: string[];
+}
+
+/** Which events a bulk replay selects: the list's filters (verified ones only: a rejected request is never forwarded). */
+@RefusesNull()
+export class EventFilterDto extends PickType(ListEventsQuery, ['status', 'receivedAfter', 'receivedBefore'] as const) {}
+
+@RefusesNull()
+export class BulkReplayEventsDto {
+  @ApiPropertyOptional({ type: EventFilterDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EventFilterDto)
+  filter?: EventFilterDto;
+
+  @ApiPropertyOptional({ default: false, description: 'Only count the events it would replay' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }
 
 export class EventForward {

@@ -5,9 +5,19 @@ import { AppError, ErrorCode } from '@hourglass/domain';
 import { toTaskResponse, type TaskResponse } from '../tasks/tasks.dto.js';
 import { traceparentFor } from '../tasks/traceparent.js';
 import { notFound as endpointNotFound } from './endpoints.service.js';
-import { type InboundEvent, type InboundEventPage, type ListEventsQuery, toEventResponse } from './events.dto.js';
+import {
+  type BulkReplayEventsDto,
+  type InboundEvent,
+  type InboundEventPage,
+  type ListEventsQuery,
+  toEventResponse,
+} from './events.dto.js';
+import type { BulkActionResponse } from '../tasks/tasks-edit.dto.js';
 import { matches, parseJson } from './inbound-request.js';
 import { forwardTasks, IngestWriter } from './ingest-writer.js';
+
+const BULK_BATCH = 100;
+const MAX_BULK = 10_000;
 
 const eventNotFound = (id: string) =>
   new AppError(ErrorCode.EVENT_NOT_FOUND, `No event ${id.slice(0, 100)} in this organization`);
@@ -42,6 +52,41 @@ export class EventsService {
     const row = await this.events.find(orgId, id);
     if (!row) throw eventNotFound(id);
     return toEventResponse(row, await this.events.forwardsOf(orgId, [id]));
+  }
+
+  /**
+   * Replays the endpoint's verified events that pass the filter, newest first, a batch of events per
+   * transaction (each to its matching forwards); `dryRun` only counts. At most MAX_BULK events a call.
+   */
+  async replayMatching(orgId: string, endpointId: string, dto: BulkReplayEventsDto): Promise<BulkActionResponse> {
+    const endpoint = await this.endpoints.find(orgId, endpointId);
+    if (!endpoint) throw endpointNotFound(endpointId);
+    const filter = {
+      verified: true,
+      status: dto.filter?.status,
+      receivedAfter: dto.filter?.receivedAfter ? new Date(dto.filter.receivedAfter) : undefined,
+      receivedBefore: dto.filter?.receivedBefore ? new Date(dto.filter.receivedBefore) : undefined,
+    };
+    const matched = await this.events.count(orgId, endpointId, filter);
+    if (dto.dryRun || matched === 0) return { matched, affected: 0 };
+    let affected = 0;
+    let cursor: string | undefined;
+    while (affected < MAX_BULK) {
+      const page = await this.events.list(orgId, endpointId, { ...filter, cursor, limit: BULK_BATCH });
+      const writes = page.data.map((event) => {
+        const request = { ...event, body: event.body ?? Buffer.alloc(0) };
+        const forwards = endpoint.forwards.filter((f) =>
+          matches(f.filter, { ...request, json: parseJson(request.body) }),
+        );
+        const tasks = forwardTasks(endpoint, event.id, request, forwards, traceparentFor(undefined));
+        return { endpoint, eventId: event.id, forwards, tasks };
+      });
+      await this.db.transaction((em) => this.writer.writeForwards(em, writes));
+      affected += page.data.length;
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    return { matched, affected };
   }
 
   /**

@@ -29,6 +29,7 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /v1/endpoints': () => ({ name: unique('e'), forward: [{ url }] }),
   'PATCH /v1/endpoints/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/events/{id}/replay': () => ({}),
+  'POST /v1/endpoints/{id}/events/replay': () => ({ filter: { status: 'forwarded' }, dryRun: true }),
 };
 
 export function validBody(operation: Operation): Record<string, unknown> | undefined {

@@ -60,6 +60,24 @@ const fromStored = (row: StoredEvent): InboundEventRow => ({
   body: row.body === null ? null : Buffer.from(row.body, 'base64'),
 });
 
+/** The WHERE of an endpoint's events that pass `filter` (cursor: those before it, newest first). */
+function matching(orgId: string, endpointId: string, filter: Omit<InboundEventFilter, 'limit'>) {
+  return {
+    where: `org_id = $1 AND endpoint_id = $2 AND ($3::uuid IS NULL OR id < $3)
+      AND ($4::boolean IS NULL OR verified = $4) AND ($5::text IS NULL OR status = $5)
+      AND ($6::timestamptz IS NULL OR received_at >= $6) AND ($7::timestamptz IS NULL OR received_at < $7)`,
+    values: [
+      orgId,
+      endpointId,
+      decodeCursor(filter.cursor) ?? null,
+      filter.verified ?? null,
+      filter.status ?? null,
+      filter.receivedAfter ?? null,
+      filter.receivedBefore ?? null,
+    ],
+  };
+}
+
 /** Received requests of inbound endpoints (docs/decisions/0020); query, headers and body are sealed. */
 export class InboundEventRepository {
   constructor(private readonly db: DataSource) {}
@@ -160,27 +178,24 @@ export class InboundEventRepository {
   }
 
   async list(orgId: string, endpointId: string, filter: InboundEventFilter): Promise<Page<InboundEventRow>> {
-    const before = decodeCursor(filter.cursor);
+    const { where, values } = matching(orgId, endpointId, filter);
     const rows = await queryRows<StoredEvent>(
       this.db.manager,
-      `SELECT ${COLUMNS} FROM inbound_events
-        WHERE org_id = $1 AND endpoint_id = $2 AND ($3::uuid IS NULL OR id < $3)
-          AND ($4::boolean IS NULL OR verified = $4) AND ($5::text IS NULL OR status = $5)
-          AND ($6::timestamptz IS NULL OR received_at >= $6) AND ($7::timestamptz IS NULL OR received_at < $7)
-        ORDER BY id DESC LIMIT $8`,
-      [
-        orgId,
-        endpointId,
-        before ?? null,
-        filter.verified ?? null,
-        filter.status ?? null,
-        filter.receivedAfter ?? null,
-        filter.receivedBefore ?? null,
-        filter.limit + 1,
-      ],
+      `SELECT ${COLUMNS} FROM inbound_events WHERE ${where} ORDER BY id DESC LIMIT $${values.length + 1}`,
+      [...values, filter.limit + 1],
     );
     const page = toPage(await openRows(this.db.manager, 'inbound_events', rows), filter.limit);
     return { ...page, data: page.data.map(fromStored) };
+  }
+
+  async count(orgId: string, endpointId: string, filter: Omit<InboundEventFilter, 'limit'>): Promise<number> {
+    const { where, values } = matching(orgId, endpointId, filter);
+    const [row] = await queryRows<{ n: number }>(
+      this.db.manager,
+      `SELECT count(*)::int AS n FROM inbound_events WHERE ${where}`,
+      values,
+    );
+    return row!.n;
   }
 
   /** The forwards of the events, oldest first, each with its task's current status (null once the task is gone). */
