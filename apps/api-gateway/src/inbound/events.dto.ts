@@ -58,7 +58,7 @@ export class ReplayEventDto {
   forwardIds?: string[];
 }
 
-/** Which events a bulk replay selects: the list's filters (verified ones only: a rejected request is never forwarded). */
+/** Which events a bulk replay selects: the list filters (verified only: a rejected request is never forwarded). */
 @RefusesNull()
 export class EventFilterDto extends PickType(ListEventsQuery, ['status', 'receivedAfter', 'receivedBefore'] as const) {}
 
