@@ -167,6 +167,14 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     expect(answer.body).toEqual({ challenge: 'ch-123' });
   });
 
+  it('an Idempotency-Key a provider sends is stored as a header, not treated as the API’s', async () => {
+    const { orgId, slug } = await endpoint();
+    const send = () => gw.http().post(`/in/${slug}`).set('idempotency-key', 'provider-1').send({ a: 1 }).expect(202);
+    const [first, second] = [await send(), await send()];
+    expect(first.body.id).not.toBe(second.body.id);
+    expect((await events.find(orgId, first.body.id))!.headers['idempotency-key']).toBe('provider-1');
+  });
+
   it('a rotated slug: the old URL is 404 at once', async () => {
     const { api, id, slug } = await endpoint();
     await api.post(`/v1/endpoints/${id}/rotate-url`).expect(200);
