@@ -139,6 +139,8 @@ describe('inbound ingest: ANY /in/{slug}', () => {
       [id],
     );
     expect(n).toBe(1);
+    const metrics = (await gw.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/hourglass_inbound_requests_total\{[^}]*provider="github",outcome="duplicate"[^}]*\} 99/);
   });
 
   it('paused: stored, not forwarded (or 503 with Retry-After when set to refuse); Slack url_verification is answered', async () => {

@@ -30,7 +30,7 @@ export interface IngestItem {
 
 interface Waiting {
   item: IngestItem;
-  resolve: () => void;
+  resolve: (status: InboundEventStatus) => void;
   reject: (error: unknown) => void;
 }
 
@@ -78,7 +78,8 @@ export class IngestWriter {
     @Inject(TaskWriter) private readonly writer: TaskWriter,
   ) {}
 
-  store(item: IngestItem): Promise<void> {
+  /** Resolves with what became of the request, once it is committed. */
+  store(item: IngestItem): Promise<InboundEventStatus> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       this.schedule();
@@ -121,20 +122,20 @@ export class IngestWriter {
 
   private async commit(batch: Waiting[]): Promise<void> {
     try {
-      await this.db.transaction((em) =>
+      const statuses = await this.db.transaction((em) =>
         this.write(
           em,
           batch.map((w) => w.item),
         ),
       );
-      for (const w of batch) w.resolve();
+      batch.forEach((w, i) => w.resolve(statuses[i]!));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       for (const w of batch) await this.commit([w]);
     }
   }
 
-  private async write(em: EntityManager, items: IngestItem[]): Promise<void> {
+  private async write(em: EntityManager, items: IngestItem[]): Promise<InboundEventStatus[]> {
     const triaged = await this.triage(em, items);
     const rows: NewInboundEvent[] = triaged.map(({ item, status, dedupKey, duplicateOf }) => ({
       id: item.eventId,
@@ -161,6 +162,7 @@ export class IngestWriter {
         tasks: forwardTasks(item.endpoint, item.eventId, item.request, forwards, item.traceparent),
       })),
     );
+    return triaged.map((t) => t.status);
   }
 
   /**

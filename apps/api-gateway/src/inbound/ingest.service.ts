@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InboundEndpointRepository, type InboundEndpointRow, newId } from '@hourglass/db';
 import { verifyWebhook } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
+import { Metrics } from '@hourglass/platform';
+import type { Counter } from 'prom-client';
 import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
 import { type ReceivedRequest, slackChallenge } from './inbound-request.js';
 import { IngestWriter } from './ingest-writer.js';
@@ -20,11 +22,20 @@ const SLUG = /^[\w-]{1,64}$/;
  */
 @Injectable()
 export class IngestService {
+  private readonly received: Counter<'provider' | 'outcome'>;
+
   constructor(
     @Inject(InboundEndpointRepository) private readonly endpoints: InboundEndpointRepository,
     @Inject(IngestWriter) private readonly writer: IngestWriter,
     @Inject(EndpointRateLimiter) private readonly rates: EndpointRateLimiter,
-  ) {}
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.received = metrics.counter(
+      'hourglass_inbound_requests_total',
+      'Inbound webhook requests stored, by verifier and outcome (forwarded, stored, rejected, duplicate, paused, challenge)',
+      ['provider', 'outcome'],
+    );
+  }
 
   async receive(slug: string, request: ReceivedRequest, traceparent: string): Promise<IngestAnswer> {
     const endpoint = SLUG.test(slug) ? await this.endpoints.findBySlug(slug) : null;
@@ -37,7 +48,15 @@ export class IngestService {
     const rejection = verifyWebhook(endpoint.verify, request);
     const challenge = rejection === null && endpoint.verify.provider === 'slack' ? slackChallenge(request) : null;
     const eventId = newId();
-    await this.writer.store({ eventId, endpoint, request, rejection, challenge: challenge !== null, traceparent });
+    const outcome = await this.writer.store({
+      eventId,
+      endpoint,
+      request,
+      rejection,
+      challenge: challenge !== null,
+      traceparent,
+    });
+    this.received.inc({ provider: endpoint.verify.provider, outcome });
     if (rejection !== null) throw new AppError(ErrorCode.SIGNATURE_INVALID, `Signature not verified: ${rejection}`);
     return challenge !== null ? { kind: 'challenge', challenge } : { kind: 'accepted', eventId, endpoint };
   }
