@@ -187,7 +187,7 @@ export class RetentionRepository {
     );
   }
 
-  /** Deletes up to `batchSize` inbound dedup claims whose window has passed (a new claim would take them over anyway). */
+  /** Deletes up to `batchSize` inbound dedup claims past their window (a new claim would take them over anyway). */
   async deleteExpiredDedupKeys(batchSize: number): Promise<number> {
     const rows = await queryRows(
       this.db.manager,
