@@ -177,6 +177,16 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     expect((await events.find(orgId, first.body.id))!.headers['idempotency-key']).toBe('provider-1');
   });
 
+  it('ordered: forwards go through the endpoint’s named queue of parallelism 1, made on first use', async () => {
+    const { api, id, slug } = await endpoint({ ordered: true, forward: [{ url: 'https://example.com/o' }] });
+    const first = await gw.http().post(`/in/${slug}`).send({ n: 1 }).expect(202);
+    await gw.http().post(`/in/${slug}`).send({ n: 2 }).expect(202);
+    const queue = await api.get(`/v1/queues/inbound-${id}`).expect(200);
+    expect(queue.body).toMatchObject({ parallelism: 1, stats: { queued: 2 } });
+    const [forward] = (await api.get(`/v1/events/${first.body.id}`).expect(200)).body.forwards;
+    expect((await api.get(`/v1/tasks/${forward.taskId}`).expect(200)).body.queue).toBe(`inbound-${id}`);
+  });
+
   it('a rotated slug: the old URL is 404 at once', async () => {
     const { api, id, slug } = await endpoint();
     await api.post(`/v1/endpoints/${id}/rotate-url`).expect(200);

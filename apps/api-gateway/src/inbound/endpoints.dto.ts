@@ -210,10 +210,12 @@ class EndpointSettingsDto {
   @Type(() => DedupDto)
   dedup?: DedupDto;
 
-  @ApiPropertyOptional({ enum: [false], default: false, description: 'Not yet supported: must be false' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Forward one request at a time, in arrival order (through the named queue inbound-<endpoint id>)',
+  })
   @IsOptional()
   @IsBoolean()
-  @IsIn([false], { message: 'ordered forwarding is not supported yet' })
   ordered?: boolean;
 
   @ApiPropertyOptional({

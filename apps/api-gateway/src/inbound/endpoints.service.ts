@@ -26,7 +26,7 @@ import {
 import { type Endpoint, type EndpointPage, toEndpointResponse } from './endpoints.responses.js';
 
 /** What an audit entry shows of an endpoint: settings, never secrets or forward URLs. */
-const AUDITED = ['name', 'slug', 'dedupKey', 'dedupWindowMs', 'bodyLimit', 'paused', 'pausedMode'] as const;
+const AUDITED = ['name', 'slug', 'dedupKey', 'dedupWindowMs', 'ordered', 'bodyLimit', 'paused', 'pausedMode'] as const;
 
 /** 24 random bytes: the slug is the only credential of `/in/<slug>`, so it must not be guessable. */
 const newSlug = () => randomBytes(24).toString('base64url');
@@ -56,7 +56,7 @@ export class EndpointsService {
           forwards: forwardsOf(dto.forward ?? [], []),
           dedupKey: dto.dedup?.key ?? null,
           dedupWindowMs: parseDuration(dto.dedup?.window ?? DEFAULT_DEDUP_WINDOW)!,
-          ordered: false,
+          ordered: dto.ordered ?? false,
           bodyLimit: dto.bodyLimit ?? DEFAULT_BODY_LIMIT,
           response: responseOf(dto.response),
           paused: false,
@@ -89,6 +89,7 @@ export class EndpointsService {
       ...(dto.forward ? { forwards: forwardsOf(dto.forward, before.forwards) } : {}),
       ...(dto.dedup?.key === undefined ? {} : { dedupKey: dto.dedup.key }),
       ...(dto.dedup?.window === undefined ? {} : { dedupWindowMs: parseDuration(dto.dedup.window)! }),
+      ...(dto.ordered === undefined ? {} : { ordered: dto.ordered }),
       ...(dto.bodyLimit === undefined ? {} : { bodyLimit: dto.bodyLimit }),
       ...(dto.response === undefined ? {} : { response: responseOf(dto.response) }),
       ...(dto.whilePaused === undefined ? {} : { pausedMode: dto.whilePaused }),

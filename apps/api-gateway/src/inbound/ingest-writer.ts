@@ -7,6 +7,8 @@ import {
   type InboundEventStatus,
   type NewInboundEvent,
   type NewTask,
+  newId,
+  QueueRepository,
 } from '@hourglass/db';
 import type { Actor } from '@hourglass/domain';
 import { TaskWriter } from '../tasks/task-writer.js';
@@ -42,6 +44,9 @@ interface Triaged {
   forwards: ForwardConfig[];
 }
 
+/** The named queue (parallelism 1) an `ordered` endpoint's forwards go through, one at a time in arrival order. */
+export const orderedQueueOf = (endpoint: Pick<InboundEndpointRow, 'id'>) => `inbound-${endpoint.id}`;
+
 /** One task per forward of an event: the original body, allow-listed headers, the event and endpoint ids. */
 export function forwardTasks(
   endpoint: InboundEndpointRow,
@@ -54,7 +59,8 @@ export function forwardTasks(
   const body = request.body.length > 0 ? request.body.toString('utf8') : undefined;
   return forwards.map((forward) => {
     const headers = forwardHeaders(forward, request, { eventId, endpointId: endpoint.id });
-    const dto = { request: { url: forward.url, method: 'POST', headers, body } } as CreateTaskDto;
+    const queue = endpoint.ordered ? orderedQueueOf(endpoint) : undefined;
+    const dto = { request: { url: forward.url, method: 'POST', headers, body }, queue } as CreateTaskDto;
     return newTask(endpoint.orgId, dto, traceparent, now);
   });
 }
@@ -76,6 +82,7 @@ export class IngestWriter {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(InboundEventRepository) private readonly events: InboundEventRepository,
     @Inject(TaskWriter) private readonly writer: TaskWriter,
+    @Inject(QueueRepository) private readonly queues: QueueRepository,
   ) {}
 
   /** Resolves with what became of the request, once it is committed. */
@@ -99,9 +106,33 @@ export class IngestWriter {
     );
     const tasks = writes.flatMap((w) => w.tasks);
     if (tasks.length === 0) return [];
+    await this.ensureOrderedQueues(
+      em,
+      writes.filter((w) => w.endpoint.ordered && w.tasks.length > 0).map((w) => w.endpoint),
+    );
     // Last before COMMIT: the writer's statement locks the orgs' usage rows (the quota count) until then.
     const actors = writes.flatMap((w) => w.tasks.map((): Actor => ({ type: 'endpoint', id: w.endpoint.id })));
     return this.writer.insertBatch(em, tasks, actors);
+  }
+
+  /**
+   * An ordered endpoint's queue exists before its tasks name it (a task cannot name a missing
+   * queue): made on first use, again if someone deleted it while it was empty.
+   */
+  private async ensureOrderedQueues(em: EntityManager, endpoints: InboundEndpointRow[]): Promise<void> {
+    const unique = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+    for (const endpoint of unique.values())
+      await this.queues.insert(
+        {
+          id: newId(),
+          orgId: endpoint.orgId,
+          name: orderedQueueOf(endpoint),
+          parallelism: 1,
+          rateCount: null,
+          ratePerMs: null,
+        },
+        em,
+      );
   }
 
   private schedule(): void {
