@@ -187,6 +187,31 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     expect((await api.get(`/v1/tasks/${forward.taskId}`).expect(200)).body.queue).toBe(`inbound-${id}`);
   });
 
+  it('a key without the admin scope sees received credentials and forward URL userinfo masked', async () => {
+    const org = await gw.newOrg();
+    const limited = (
+      await gw
+        .admin(gw.http().post(`/v1/admin/orgs/${org.orgId}/api-keys`))
+        .send({ scopes: ['read', 'write'] })
+        .expect(201)
+    ).body.key as string;
+    const api = gw.as(limited);
+    const created = await api
+      .post('/v1/endpoints', { name: 'm', forward: [{ url: 'https://user:pass@example.com/f' }] })
+      .expect(201);
+    expect(created.body.forward[0].url).not.toContain('pass');
+    const sent = await gw
+      .http()
+      .post(`/in/${created.body.slug}`)
+      .set('authorization', 'Bearer provider-secret')
+      .send({})
+      .expect(202);
+    const seen = await api.get(`/v1/events/${sent.body.id}`).expect(200);
+    expect(JSON.stringify(seen.body)).not.toContain('provider-secret');
+    const admin = await gw.as(org.key).get(`/v1/events/${sent.body.id}`).expect(200);
+    expect(admin.body.headers.authorization).toBe('Bearer provider-secret');
+  });
+
   it('a rotated slug: the old URL is 404 at once', async () => {
     const { api, id, slug } = await endpoint();
     await api.post(`/v1/endpoints/${id}/rotate-url`).expect(200);
