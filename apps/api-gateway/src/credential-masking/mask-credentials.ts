@@ -5,7 +5,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const URL_FIELDS = ['callbackUrl', 'failureCallbackUrl'] as const;
 
-/** A task, schedule, inbound event or endpoint as answered with its credentials masked; any other value is returned as it is. */
+/** A task, schedule, inbound event or endpoint as answered with its credentials masked; others returned as they are. */
 function maskResource(value: unknown): unknown {
   if (!isObject(value)) return value;
   const out: Json = { ...value };
