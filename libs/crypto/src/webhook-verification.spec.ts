@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook, type WebhookVerifier } from './webhook-verification.js';
 
@@ -56,7 +57,7 @@ describe('inbound webhook verification on raw bytes', () => {
     // the package's own verify agrees on the same bytes
     expect(() => new Webhook(secret).verify(payload, headers)).toThrow(/timestamp too old/i);
     expect(verifyWebhook(sw, { headers: { ...headers, 'webhook-id': 'msg_2c' }, body: body(payload) }, now)).toBe(
-      'no webhook-signature v1 entry matches',
+      'no webhook-signature v1 or v1a entry matches',
     );
     expect(verifyWebhook(sw, { headers, body: body(payload) }, now + 301)).toMatch(/tolerance/);
     const fresh = Math.floor(Date.now() / 1000);
@@ -64,6 +65,34 @@ describe('inbound webhook verification on raw bytes', () => {
     live['webhook-signature'] = `v1,bm90IGl0 ${signer.sign('msg_2b', new Date(fresh * 1000), payload)}`;
     expect(verifyWebhook(sw, { headers: live, body: body(payload) })).toBeNull();
     expect(() => signer.verify(payload, live)).not.toThrow();
+  });
+
+  it('Standard Webhooks v1a: an Ed25519 signature of id.timestamp.body, verified with a whpk_ public key', () => {
+    // The spec's asymmetric scheme: `v1a,<base64 Ed25519 signature>`, keys `whsk_`/`whpk_` + base64 of the raw 32 bytes.
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+    const whpk = `whpk_${raw.toString('base64')}`;
+    const now = 1_700_000_000;
+    const payload = '{"type":"ping"}';
+    const signature = sign(null, Buffer.from(`msg_1.${now}.${payload}`), privateKey).toString('base64');
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(now),
+      'webhook-signature': `v1a,${signature}`,
+    };
+    const sw = verifier('standard-webhooks', ['whsec_dGhlIG9sZCBvbmU=', whpk]);
+    expect(verifyWebhook(sw, { headers, body: body(payload) }, now)).toBeNull();
+    expect(verifyWebhook(sw, { headers, body: body(`${payload} `) }, now)).toBe(
+      'no webhook-signature v1 or v1a entry matches',
+    );
+    const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+    expect(
+      verifyWebhook(
+        verifier('standard-webhooks', [`whpk_${other.toString('base64')}`]),
+        { headers, body: body(payload) },
+        now,
+      ),
+    ).not.toBeNull();
   });
 
   it('Stripe: t=…,v1=… per docs.stripe.com/webhooks "Verify signatures manually" (vector from openssl dgst)', () => {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 
 /**
  * Signature checks of inbound webhooks, on the raw body bytes (docs/decisions/0020). Every check
@@ -57,7 +57,23 @@ function timestampProblem(raw: string | undefined, name: string, toleranceSecond
   return age > toleranceSeconds ? `${name} is outside the ${toleranceSeconds} s tolerance` : null;
 }
 
-/** Standard Webhooks: `whsec_` + base64 key; signed `id.timestamp.body`; `v1,<base64>` entries, space separated. */
+/** SubjectPublicKeyInfo DER prefix of a raw 32-byte Ed25519 public key (RFC 8410). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+function ed25519Key(secret: string): KeyObject | null {
+  const raw = Buffer.from(secret.slice('whpk_'.length), 'base64');
+  if (raw.length !== 32) return null;
+  try {
+    return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Standard Webhooks: signed `id.timestamp.body`; `v1,<base64>` (HMAC-SHA256 keyed by a `whsec_`
+ * secret) and `v1a,<base64>` (Ed25519, verified with a `whpk_` public key) entries, space separated.
+ */
 function standardWebhooks(v: WebhookVerifier, req: SignedRequest, now: number): Rejection {
   const id = req.headers['webhook-id'];
   const timestamp = req.headers['webhook-timestamp'];
@@ -65,13 +81,21 @@ function standardWebhooks(v: WebhookVerifier, req: SignedRequest, now: number): 
   if (!id || !header) return 'webhook-id or webhook-signature is missing';
   const late = timestampProblem(timestamp, 'webhook-timestamp', v.toleranceSeconds, now);
   if (late) return late;
-  const signatures = header
-    .split(' ')
-    .filter((entry) => entry.startsWith('v1,'))
-    .map((entry) => Buffer.from(entry.slice(3), 'base64'));
+  const entries = header.split(' ');
+  const signed = (version: string) =>
+    entries
+      .filter((entry) => entry.startsWith(`${version},`))
+      .map((e) => Buffer.from(e.slice(version.length + 1), 'base64'));
+  const symmetric = v.secrets.filter((secret) => !secret.startsWith('whpk_'));
   const key = (secret: string) => Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
   const mac: Mac = (secret) => hmac('sha256', key(secret), `${id}.${timestamp}.`, req.body);
-  return anyMatches(v.secrets, mac, signatures) ? null : 'no webhook-signature v1 entry matches';
+  if (anyMatches(symmetric, mac, signed('v1'))) return null;
+  const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), req.body]);
+  const publicKeys = v.secrets.filter((secret) => secret.startsWith('whpk_')).map(ed25519Key);
+  for (const publicKey of publicKeys)
+    for (const signature of signed('v1a'))
+      if (publicKey && signature.length === 64 && verifySignature(null, content, publicKey, signature)) return null;
+  return 'no webhook-signature v1 or v1a entry matches';
 }
 
 /** Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]`, HMAC-SHA256 of `t.body` keyed by the whole secret. */
