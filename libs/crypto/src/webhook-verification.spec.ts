@@ -68,7 +68,7 @@ describe('inbound webhook verification on raw bytes', () => {
   });
 
   it('Standard Webhooks v1a: an Ed25519 signature of id.timestamp.body, verified with a whpk_ public key', () => {
-    // The spec's asymmetric scheme: `v1a,<base64 Ed25519 signature>`, keys `whsk_`/`whpk_` + base64 of the raw 32 bytes.
+    // The spec's asymmetric scheme: `v1a,<base64 Ed25519 signature>`, keys `whsk_`/`whpk_` + base64 of 32 raw bytes.
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
     const whpk = `whpk_${raw.toString('base64')}`;
