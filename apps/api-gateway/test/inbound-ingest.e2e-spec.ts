@@ -68,6 +68,12 @@ describe('inbound ingest: ANY /in/{slug}', () => {
     const unknown = await gw.http().post('/in/nope').send({}).expect(404);
     expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(unknown.body.code).toBe('ENDPOINT_NOT_FOUND');
+    const { slug: open } = await endpoint();
+    await gw.http().get(`/in/${open}?x=1`).expect(202);
+    await gw.http().delete(`/in/${open}`).set('content-type', 'application/json').send('{"a":1}').expect(202);
+    await gw.http().patch(`/in/${open}`).set('content-type', 'application/json').send('{"broken":').expect(202);
+    expect((await gw.http().post(`/in/${open}?q=%00`).send({})).status).toBe(400);
+    expect((await gw.http().post(`/in/${open}`).set('content-type', 'not a type').send('x')).status).toBe(415);
     for (const hostile of ['%00', 'a%00b', '..%2F..%2Fetc', 'x'.repeat(90), '%F0%9F%92%A9']) {
       const res = await gw.http().post(`/in/${hostile}`).send({});
       expect([400, 404, 414]).toContain(res.status);
