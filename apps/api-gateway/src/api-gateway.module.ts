@@ -14,6 +14,7 @@ import { SigningSecretsModule } from './signing-secrets/signing-secrets.module.j
 import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuditLogModule } from './audit/audit-log.module.js';
+import { InboundModule } from './inbound/inbound.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
 /**
@@ -39,6 +40,7 @@ export class ApiGatewayModule {
         SigningSecretsModule,
         QueuesModule,
         AuditLogModule,
+        InboundModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

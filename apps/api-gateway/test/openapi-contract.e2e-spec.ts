@@ -227,6 +227,26 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(404, 'delete', `/v1/admin/orgs/${tiny.body.id}`, { token: ADMIN_TOKEN });
   });
 
+  it('inbound endpoints and events', async () => {
+    const body = { name: 'in', forward: [{ url: 'https://example.com/in' }] };
+    const endpoint = await api.expect(201, 'post', '/v1/endpoints', { ...as(), body });
+    const id = endpoint.body.id as string;
+    await api.expect(200, 'get', '/v1/endpoints', as());
+    await api.expect(200, 'get', `/v1/endpoints/${id}`, as());
+    await api.expect(200, 'patch', `/v1/endpoints/${id}`, { ...as(), body: { bodyLimit: 1000 } });
+    await api.expect(200, 'post', `/v1/endpoints/${id}/pause`, as());
+    await api.expect(200, 'post', `/v1/endpoints/${id}/resume`, as());
+    const rotated = await api.expect(200, 'post', `/v1/endpoints/${id}/rotate-url`, as());
+    const event = await gw.http().post(`/in/${rotated.body.slug}`).send({ a: 1 }).expect(202);
+    await api.expect(200, 'get', `/v1/endpoints/${id}/events`, as());
+    await api.expect(200, 'get', `/v1/events/${event.body.id}`, as());
+    await api.expect(201, 'post', `/v1/events/${event.body.id}/replay`, { ...as(), body: {} });
+    await api.expect(200, 'post', `/v1/endpoints/${id}/events/replay`, { ...as(), body: { dryRun: true } });
+    await api.expect(404, 'get', `/v1/events/${newId()}`, as());
+    await api.expect(204, 'delete', `/v1/endpoints/${id}`, as());
+    await api.expect(404, 'get', `/v1/endpoints/${id}`, as());
+  });
+
   it('health, readiness and metrics', async () => {
     await api.expect(200, 'get', '/healthz');
     await api.expect(200, 'get', '/readyz');

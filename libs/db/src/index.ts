@@ -30,3 +30,5 @@ export * from './encryption/reseal.js';
 export * from './repositories/data-key.repository.js';
 export * from './audit/audit-trail.js';
 export * from './repositories/rate-limit.repository.js';
+export * from './repositories/inbound-endpoint.repository.js';
+export * from './repositories/inbound-event.repository.js';

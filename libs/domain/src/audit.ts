@@ -1,6 +1,7 @@
 /** Who made a change: an org's API key (its id) or the operator's admin token. */
-export type ActorType = 'api_key' | 'admin';
-export const ACTOR_TYPES: readonly ActorType[] = ['api_key', 'admin'];
+/** `endpoint`: an inbound endpoint (its id), for the forward tasks a received request became. */
+export type ActorType = 'api_key' | 'admin' | 'endpoint';
+export const ACTOR_TYPES: readonly ActorType[] = ['api_key', 'admin', 'endpoint'];
 
 export interface Actor {
   type: ActorType;

@@ -36,6 +36,12 @@ export const ErrorCode = {
   QUEUE_NOT_FOUND: 'QUEUE_NOT_FOUND',
   QUEUE_ALREADY_EXISTS: 'QUEUE_ALREADY_EXISTS',
   QUEUE_NOT_EMPTY: 'QUEUE_NOT_EMPTY',
+  ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
+  EVENT_NOT_FOUND: 'EVENT_NOT_FOUND',
+  /** An inbound request whose signature did not verify (stored with its rejection, never forwarded). */
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  /** An inbound endpoint paused with `whilePaused: refuse`. */
+  ENDPOINT_PAUSED: 'ENDPOINT_PAUSED',
   CONFLICT: 'CONFLICT',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',

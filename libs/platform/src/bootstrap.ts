@@ -9,6 +9,7 @@ import { assertMethodAllowed, clientErrorHandler, frameworkErrorHandler, RouteTa
 import { assertAcceptableInput } from './http/input-guard.js';
 import { addServerSpans } from './tracing/server-spans.js';
 import { startTracing } from './tracing/tracing-sdk.js';
+import { registerRawBodyParsers } from './http/raw-body.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
@@ -51,6 +52,7 @@ export async function createHttpApp(
   app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  registerRawBodyParsers(fastify);
   const routes = new RouteTable();
   addServerSpans(fastify);
   // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
@@ -65,7 +67,8 @@ export async function createHttpApp(
     })
     // Before anything walks the input recursively (class-transformer, the idempotency hash).
     .addHook('preValidation', (request, _reply, done) => {
-      assertAcceptableInput(request.body, 'body');
+      // A raw body (inbound webhooks) is bytes, stored as received: nothing in it is a field.
+      if (!Buffer.isBuffer(request.body)) assertAcceptableInput(request.body, 'body');
       assertAcceptableInput(request.query, 'query');
       assertAcceptableInput(request.params, 'params');
       done();

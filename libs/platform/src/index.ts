@@ -13,3 +13,4 @@ export * from './http/http-errors.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
 export * from './tracing/index.js';
+export * from './http/raw-body.js';

@@ -5,7 +5,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const URL_FIELDS = ['callbackUrl', 'failureCallbackUrl'] as const;
 
-/** A task, schedule or schedule history entry with its credentials masked; any other value is returned as it is. */
+/** A task, schedule (or history entry), inbound event or endpoint with its credentials masked; others as they are. */
 function maskResource(value: unknown): unknown {
   if (!isObject(value)) return value;
   const out: Json = { ...value };
@@ -17,6 +17,13 @@ function maskResource(value: unknown): unknown {
       headers: maskCredentialHeaders(request.headers as Record<string, string>),
     };
   }
+  // An inbound event's received headers, and an endpoint's forward URLs.
+  if (typeof value.endpointId === 'string' && isObject(value.headers))
+    out.headers = maskCredentialHeaders(value.headers as Record<string, string>);
+  if (Array.isArray(value.forward))
+    out.forward = value.forward.map((f: unknown) =>
+      isObject(f) && typeof f.url === 'string' ? { ...f, url: maskUrlUserinfo(f.url) } : f,
+    );
   for (const field of URL_FIELDS) {
     if (typeof value[field] === 'string') out[field] = maskUrlUserinfo(value[field]);
   }

@@ -56,7 +56,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || key === undefined) return next.handle();
+    // Public routes (the inbound ingest) are not the API: a provider's header of that name is its own business.
+    const caller = request.auth !== undefined || request.adminToken === true;
+    if (request.method !== 'POST' || key === undefined || !caller) return next.handle();
     if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 1–255 characters', [
         { field: 'Idempotency-Key', message: 'must be 1–255 characters' },

@@ -97,8 +97,14 @@ function validObject(schema: Json, hints: Record<string, fc.Arbitrary<unknown>>)
   const properties = (schema.properties ?? {}) as Record<string, Json>;
   if (Object.keys(properties).length === 0) {
     const values = schema.additionalProperties;
+    const names = (schema.propertyNames as Json | undefined)?.pattern;
+    const key =
+      typeof names === 'string' ? fc.stringMatching(new RegExp(names)).filter((k) => k.length <= 40) : word(10);
     return values && typeof values === 'object'
-      ? fc.dictionary(word(10), valid(values as Json, hints), { maxKeys: 3 })
+      ? fc.dictionary(key, valid(values as Json, hints), {
+          minKeys: (schema.minProperties as number | undefined) ?? 0,
+          maxKeys: 3,
+        })
       : fc.constant({});
   }
   const required = (schema.required ?? []) as string[];

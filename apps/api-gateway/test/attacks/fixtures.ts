@@ -26,6 +26,10 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /v1/org/signing-secrets/rotate': () => ({ overlap: '1h' }),
   'POST /v1/queues': () => ({ name: unique('q') }),
   'PATCH /v1/queues/{name}': () => ({ parallelism: 3 }),
+  'POST /v1/endpoints': () => ({ name: unique('e'), forward: [{ url }] }),
+  'PATCH /v1/endpoints/{id}': () => ({ name: unique('renamed') }),
+  'POST /v1/events/{id}/replay': () => ({}),
+  'POST /v1/endpoints/{id}/events/replay': () => ({ filter: { status: 'forwarded' }, dryRun: true }),
 };
 
 export function validBody(operation: Operation): Record<string, unknown> | undefined {
@@ -73,6 +77,11 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
     body: { overlap: '1h' },
   });
   const listed = await contract.expect(200, 'get', '/v1/org/signing-secrets', as);
+  const endpoint = (
+    await contract.expect(201, 'post', '/v1/endpoints', { ...as, body: VALID_BODIES['POST /v1/endpoints']!() })
+  ).body.id as string;
+  const slug = (await contract.expect(200, 'get', `/v1/endpoints/${endpoint}`, as)).body.slug as string;
+  const event = (await gw.http().post(`/in/${slug}`).send({ hello: 'world' }).expect(202)).body.id as string;
   return {
     orgId,
     key,
@@ -82,6 +91,8 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
       '/v1/schedules/{id}': [cron, paused],
       '/v1/queues/{name}': [queue],
       '/v1/api-keys/{id}': [apiKey],
+      '/v1/endpoints/{id}': [endpoint],
+      '/v1/events/{id}': [event],
       '/v1/org/signing-secrets/{id}': [
         secrets.body.id as string,
         ...(listed.body.data as { id: string }[]).map((s) => s.id).filter((id) => id !== secrets.body.id),

@@ -13,6 +13,9 @@ export interface RetentionPass {
   scheduleVersions: number;
   idempotencyKeys: number;
   auditLog: number;
+  /** Inbound events past their org's retention, and dedup claims past their window. */
+  inboundEvents: number;
+  inboundDedupKeys: number;
   /** Rows of deleted orgs purged (any table). */
   deletedOrgRows: number;
   /** Data keys re-wrapped under the master ring's first version (master-key rotation). */
@@ -79,6 +82,18 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     await this.running;
   }
 
+  /** Deletes expired rows of an org-less table in batches until none is left (or leadership is lost). */
+  private async drain(table: string, batch: (size: number) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (let count = -1; count !== 0 && this.leader.leading;) {
+      count = await batch(this.config.retention.batchSize);
+      total += count;
+      this.deleted.inc({ table }, count);
+      if (count < this.config.retention.batchSize) break;
+    }
+    return total;
+  }
+
   /** One full pass over every table. Callable from tests; a second pass right after deletes nothing. */
   async runOnce(): Promise<RetentionPass> {
     const keep = await this.repo.tasksWithLiveJobs();
@@ -100,13 +115,9 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     const auditLog = await this.walk('audit_log', (size, from) =>
       this.repo.deleteAuditLog(size, from, auditDays, fallbackDays),
     );
-    let idempotencyKeys = 0;
-    for (let count = -1; count !== 0 && this.leader.leading;) {
-      count = await this.repo.deleteIdempotencyKeys(this.config.retention.batchSize);
-      idempotencyKeys += count;
-      this.deleted.inc({ table: 'idempotency_keys' }, count);
-      if (count < this.config.retention.batchSize) break;
-    }
+    const inboundEvents = await this.walk('inbound_events', (size, from) => this.repo.deleteInboundEvents(size, from));
+    const idempotencyKeys = await this.drain('idempotency_keys', (size) => this.repo.deleteIdempotencyKeys(size));
+    const inboundDedupKeys = await this.drain('inbound_dedup_keys', (size) => this.repo.deleteExpiredDedupKeys(size));
     const deletedOrgRows = await this.purgeDeletedOrgs();
     const rewrappedDataKeys = await this.rewrapDataKeys();
     const { resealedRows, retiredDataKeys } = await this.resealRotatedOrgs();
@@ -117,6 +128,8 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       scheduleVersions,
       idempotencyKeys,
       auditLog,
+      inboundEvents,
+      inboundDedupKeys,
       deletedOrgRows,
       rewrappedDataKeys,
       resealedRows,

@@ -18,6 +18,8 @@ export const RESEAL_WALKS: ResealWalk[] = [
   { parent: 'tasks', children: [{ table: 'attempts', parentColumn: 'task_id' }] },
   { parent: 'schedules', children: [{ table: 'schedule_versions', parentColumn: 'schedule_id' }] },
   { parent: 'audit_log', children: [] },
+  { parent: 'inbound_endpoints', children: [] },
+  { parent: 'inbound_events', children: [] },
 ];
 
 interface StoredRow {

@@ -29,6 +29,15 @@ export const SEALED_FIELDS = {
   ],
   schedule_versions: [{ prop: 'snapshot', column: 'snapshot', json: true }],
   audit_log: [{ prop: 'changes', column: 'changes', json: true }],
+  inbound_endpoints: [
+    { prop: 'verify', column: 'verify', json: true },
+    { prop: 'forwards', column: 'forwards', json: true },
+  ],
+  inbound_events: [
+    { prop: 'query', column: 'query', json: true },
+    { prop: 'headers', column: 'headers', json: true },
+    { prop: 'body', column: 'body' },
+  ],
 } as const satisfies Record<string, readonly SealedField[]>;
 
 export type SealedTable = keyof typeof SEALED_FIELDS;

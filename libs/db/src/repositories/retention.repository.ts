@@ -173,6 +173,32 @@ export class RetentionRepository {
     );
   }
 
+  /**
+   * Deletes up to `batchSize` inbound events received before their org's cutoff, from `fromOrgId`
+   * on (their forward links go with them; the forward tasks are tasks, retained as tasks).
+   */
+  async deleteInboundEvents(batchSize: number, fromOrgId: string): Promise<RetentionBatch> {
+    return this.deleteWalk(
+      'inbound_events',
+      `SELECT x.id FROM inbound_events x WHERE x.org_id = o.id AND x.received_at < ${CUTOFF} LIMIT $1`,
+      batchSize,
+      fromOrgId,
+      [],
+    );
+  }
+
+  /** Deletes up to `batchSize` inbound dedup claims past their window (a new claim would take them over anyway). */
+  async deleteExpiredDedupKeys(batchSize: number): Promise<number> {
+    const rows = await queryRows(
+      this.db.manager,
+      `DELETE FROM inbound_dedup_keys WHERE ctid IN (
+         SELECT ctid FROM inbound_dedup_keys WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING 1`,
+      [batchSize],
+    );
+    return rows.length;
+  }
+
   /** Orgs deleted (crypto-shredded) whose rows are still to purge, a bounded page of them. */
   async deletedOrgs(limit: number): Promise<string[]> {
     const rows = await queryRows<{ id: string }>(

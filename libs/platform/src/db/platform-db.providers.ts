@@ -20,6 +20,8 @@ import {
   RetentionRepository,
   DataKeyRepository,
   AuditTrail,
+  InboundEndpointRepository,
+  InboundEventRepository,
   type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
@@ -39,6 +41,8 @@ const REPOSITORIES = [
   RetentionRepository,
   DataKeyRepository,
   AuditTrail,
+  InboundEndpointRepository,
+  InboundEventRepository,
 ] as const;
 
 export function dbProviders(

@@ -95,7 +95,8 @@ export const problemCodeOf = (reply: FastifyReply): ErrorCode | undefined => pro
 
 export function sendProblem(reply: FastifyReply, body: ProblemDetails): void {
   problemCodes.set(reply, body.code);
-  if (body.code === ErrorCode.UNAVAILABLE) void reply.header('retry-after', '5');
+  if (body.code === ErrorCode.UNAVAILABLE || body.code === ErrorCode.ENDPOINT_PAUSED)
+    void reply.header('retry-after', '5');
   void reply.status(errorStatus[body.code]).header('content-type', 'application/problem+json').send(body);
 }
 

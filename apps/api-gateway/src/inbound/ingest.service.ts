@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InboundEndpointRepository, type InboundEndpointRow, newId } from '@hourglass/db';
+import { verifyWebhook } from '@hourglass/crypto';
+import { AppError, ErrorCode } from '@hourglass/domain';
+import { Metrics } from '@hourglass/platform';
+import type { Counter } from 'prom-client';
+import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
+import { type ReceivedRequest, slackChallenge } from './inbound-request.js';
+import { IngestWriter } from './ingest-writer.js';
+
+/** What `/in/<slug>` answers once the request is committed. */
+export type IngestAnswer =
+  { kind: 'accepted'; eventId: string; endpoint: InboundEndpointRow } | { kind: 'challenge'; challenge: string };
+
+const SLUG = /^[\w-]{1,64}$/;
+
+/**
+ * The public ingest (docs/decisions/0020): checks a request against its endpoint (size, rate,
+ * pause, signature) and has it stored with its dedup claim and forward tasks; only the commit is
+ * acknowledged. A database failure anywhere is a 503 with Retry-After (the problem filter), never
+ * a 4xx that makes a provider give up.
+ */
+@Injectable()
+export class IngestService {
+  private readonly received: Counter<'provider' | 'outcome'>;
+
+  constructor(
+    @Inject(InboundEndpointRepository) private readonly endpoints: InboundEndpointRepository,
+    @Inject(IngestWriter) private readonly writer: IngestWriter,
+    @Inject(EndpointRateLimiter) private readonly rates: EndpointRateLimiter,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.received = metrics.counter(
+      'hourglass_inbound_requests_total',
+      'Inbound webhook requests stored, by verifier and outcome (forwarded, stored, rejected, duplicate, paused, challenge)',
+      ['provider', 'outcome'],
+    );
+  }
+
+  async receive(slug: string, request: ReceivedRequest, traceparent: string): Promise<IngestAnswer> {
+    const endpoint = SLUG.test(slug) ? await this.endpoints.findBySlug(slug) : null;
+    if (!endpoint) throw new AppError(ErrorCode.ENDPOINT_NOT_FOUND, 'No endpoint receives at this URL');
+    await this.rates.admit(endpoint);
+    if (request.body.length > endpoint.bodyLimit)
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `This endpoint accepts bodies up to ${endpoint.bodyLimit} bytes`);
+    if (endpoint.paused && endpoint.pausedMode === 'refuse')
+      throw new AppError(ErrorCode.ENDPOINT_PAUSED, 'This endpoint is paused; retry later');
+    const rejection = verifyWebhook(endpoint.verify, request);
+    const challenge = rejection === null && endpoint.verify.provider === 'slack' ? slackChallenge(request) : null;
+    const eventId = newId();
+    const outcome = await this.writer.store({
+      eventId,
+      endpoint,
+      request,
+      rejection,
+      challenge: challenge !== null,
+      traceparent,
+    });
+    this.received.inc({ provider: endpoint.verify.provider, outcome });
+    if (rejection !== null) throw new AppError(ErrorCode.SIGNATURE_INVALID, `Signature not verified: ${rejection}`);
+    return challenge !== null ? { kind: 'challenge', challenge } : { kind: 'accepted', eventId, endpoint };
+  }
+}
