@@ -27,7 +27,7 @@ export async function unfinishedTasks(db: DataSource): Promise<number> {
 export function crashed(services: RunningService[]): string[] {
   return services
     .filter((s) => s.child.exitCode !== null || s.child.signalCode !== null)
-    .map((s) => `${s.name} exited ${s.child.exitCode ?? s.child.signalCode}: ${s.logs.slice(-5).join('')}`);
+    .map((s) => `${s.name} exited ${s.child.exitCode ?? s.child.signalCode}: ${s.logs.slice(-12).join('')}`);
 }
 
 /** The figures line each fault test prints (docs/reliability.md quotes them). */
