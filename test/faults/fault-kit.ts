@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createBoss } from '@hourglass/db';
+import type { ApiClient } from '../system/api-client.js';
 import { seedDueTasks, type HttpSink, type RunningService, type TestDataSource } from '@hourglass/testing';
 
 /** Requests per task id across sinks (each body is `{"taskId": …}`), checking webhook-id names the same task. */
@@ -56,4 +57,80 @@ export async function seedTasksFor(
   } finally {
     await boss.stop({ graceful: false });
   }
+}
+
+/** The pool's connect timeout (5 s) and some: no request may wait longer for a database that is away. */
+export const RESPONSE_BOUND_MS = 7_000;
+const LOAD_WORKERS = 3;
+
+export interface Answer {
+  status: number | 'no answer';
+  ms: number;
+  at: number;
+  code?: string;
+  retryAfter?: string | null;
+  contentType?: string | null;
+}
+
+/** Creates tasks through the API until `stop()`, recording every answer. */
+export function loadGenerator(api: ApiClient, url: string) {
+  const accepted: string[] = [];
+  const answers: Answer[] = [];
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      const at = Date.now();
+      const answer = await api
+        .raw('POST', '/v1/tasks', { request: { url }, timeoutMs: 10_000 }, RESPONSE_BOUND_MS * 2)
+        .then(
+          async (response): Promise<Answer> => {
+            const body = (await response.json().catch(() => ({}))) as { id?: string; code?: string };
+            if (response.status === 201 && body.id) accepted.push(body.id);
+            return {
+              status: response.status,
+              ms: Date.now() - at,
+              at,
+              code: body.code,
+              retryAfter: response.headers.get('retry-after'),
+              contentType: response.headers.get('content-type'),
+            };
+          },
+          (): Answer => ({ status: 'no answer', ms: Date.now() - at, at }),
+        );
+      answers.push(answer);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  };
+  const workers = Array.from({ length: LOAD_WORKERS }, worker);
+  return {
+    accepted,
+    answers,
+    stop: async () => {
+      running = false;
+      await Promise.all(workers);
+    },
+  };
+}
+
+/** Every answer was 201 or 503 UNAVAILABLE problem+json with Retry-After, all within RESPONSE_BOUND_MS. */
+export function expectOnlyUnavailable(answers: Answer[]): { refused: Answer[]; slowest: number } {
+  const refused = answers.filter((a) => a.status !== 201);
+  expect(refused.filter((a) => a.status !== 503)).toEqual([]);
+  for (const answer of refused) {
+    expect(answer).toMatchObject({ code: 'UNAVAILABLE', contentType: expect.stringContaining('problem+json') });
+    expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+  }
+  const slowest = Math.max(...answers.map((a) => a.ms));
+  expect(slowest).toBeLessThan(RESPONSE_BOUND_MS);
+  return { refused, slowest };
+}
+
+/** Requests per webhook-id (the task id) at `sink`. */
+export function hitsByWebhookId(sink: HttpSink): Map<string, number> {
+  const hits = new Map<string, number>();
+  for (const hit of sink.requests) {
+    const id = String(hit.headers['webhook-id']);
+    hits.set(id, (hits.get(id) ?? 0) + 1);
+  }
+  return hits;
 }
