@@ -16,7 +16,15 @@ import {
   type RunningService,
 } from '@hourglass/testing';
 import { newOrgClient, serviceEnv } from '../system/api-client.js';
-import { crashed, expectOnlyUnavailable, hitsByWebhookId, loadGenerator, reportFigures } from './fault-kit.js';
+import {
+  crashed,
+  duplicatedIn,
+  expectOnlyUnavailable,
+  hitsByWebhookId,
+  loadGenerator,
+  lostAmong,
+  reportFigures,
+} from './fault-kit.js';
 
 const DOWN_MS = 6_000;
 /** The target's answer time: deliveries are in flight when PostgreSQL stops, and end while it is down. */
@@ -104,7 +112,7 @@ describe('fault: PostgreSQL restarted under load', () => {
       const { refused, slowest } = expectOnlyUnavailable(generator.answers);
 
       const hits = hitsByWebhookId(sink);
-      expect(generator.accepted.filter((id) => !hits.has(id))).toEqual([]);
+      expect(lostAmong(generator.accepted, hits)).toEqual([]);
       // Deliveries answered while the database was away: their results waited in the dispatcher and were
       // written once it came back, so none of them was delivered again.
       const heldThrough = sink.requests.filter((r) => r.receivedAt + ANSWER_MS > downAt && r.receivedAt < downAt);
@@ -119,7 +127,7 @@ describe('fault: PostgreSQL restarted under load', () => {
         slowestAnswerMs: slowest,
         deliveriesHeldThroughOutage: heldThrough.length,
         allSucceededMsAfterRestart: allDeliveredAt - upAt,
-        duplicated: [...hits.values()].filter((n) => n > 1).length,
+        duplicated: duplicatedIn(hits),
         lost: 0,
         crashes: 0,
       });
