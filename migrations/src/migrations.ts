@@ -12,6 +12,7 @@ import { EnvelopeEncryption1765000000001 } from './1765000000001-envelope-encryp
 import { ApiKeyLifecycle1765100000000 } from './1765100000000-api-key-lifecycle.js';
 import { AuditLog1765200000000 } from './1765200000000-audit-log.js';
 import { RateLimitWindows1765300000000 } from './1765300000000-rate-limit-windows.js';
+import { IdempotencyOwnerOrg1765500000000 } from './1765500000000-idempotency-owner-org.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ApiKeyLifecycle1765100000000,
   AuditLog1765200000000,
   RateLimitWindows1765300000000,
+  IdempotencyOwnerOrg1765500000000,
 ];

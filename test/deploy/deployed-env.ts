@@ -13,10 +13,14 @@ function variablesOf(envClass: new () => object): Set<string> {
   return new Set(metadata.map((m) => m.propertyName));
 }
 
+/** Read by libs/platform/src/tracing (the OTel SDK's standard variable), outside the Env classes. */
+const TRACING_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT'];
+const withTracing = (names: Set<string>) => new Set([...names, ...TRACING_ENV]);
+
 export const CODE_ENV: Record<ServiceName | 'migrate', Set<string>> = {
-  'api-gateway': variablesOf(ApiGatewayEnv),
-  scheduler: variablesOf(SchedulerEnv),
-  dispatcher: variablesOf(DispatcherEnv),
+  'api-gateway': withTracing(variablesOf(ApiGatewayEnv)),
+  scheduler: withTracing(variablesOf(SchedulerEnv)),
+  dispatcher: withTracing(variablesOf(DispatcherEnv)),
   // migrations/src/run.ts reads only this one.
   migrate: new Set(['DATABASE_URL']),
 };

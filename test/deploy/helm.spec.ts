@@ -146,8 +146,9 @@ describe('helm/hourglass', () => {
       const name = (component(workload) ?? '') as ServiceName | 'migrate';
       const names = podSpec(workload).containers[0].env.map((e) => e.name);
       expect(names.filter((n) => !CODE_ENV[name].has(n))).toEqual([]);
-      // HOURGLASS_PUBLIC_URL is rendered only when given; compose gives a localhost default.
-      const composeNames = Object.keys(compose[name].environment!).filter((n) => n !== 'HOURGLASS_PUBLIC_URL');
+      // Rendered only when given; compose names them always (a localhost default, or empty).
+      const optional = ['HOURGLASS_PUBLIC_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+      const composeNames = Object.keys(compose[name].environment!).filter((n) => !optional.includes(n));
       expect({ name, env: [...names].sort() }).toEqual({ name, env: composeNames.sort() });
     }
   });

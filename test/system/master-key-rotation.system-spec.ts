@@ -7,6 +7,7 @@ import {
   type RunningService,
   type TestDatabase,
   until,
+  waitFor,
   withClient,
 } from '@hourglass/testing';
 import { type ApiClient, newOrgClient, serviceEnv } from './api-client.js';
@@ -64,7 +65,8 @@ describe('system: master-key rotation while tasks are delivered', () => {
             api.expect(201, 'POST', '/v1/tasks/batch', {
               tasks: Array.from({ length: TASKS_PER_ORG / 2 }, (_, n) => ({
                 request: { url: `${sink.url}/t`, headers: { 'x-n': String(n) }, body: `{"n":${n}}` },
-                timeoutMs: 1_000,
+                // Generous: on a loaded machine a 1 s timeout sent tasks into retry backoff past the wait.
+                timeoutMs: 10_000,
               })),
             }),
           ),
@@ -97,7 +99,8 @@ describe('system: master-key rotation while tasks are delivered', () => {
           );
           return Object.fromEntries(rows.map((row) => [row.status, row.n]));
         });
-      await until(async () => (await statuses()).succeeded === total, {
+      // The counts by status are what a timeout reports.
+      await waitFor(statuses, (counts) => counts.succeeded === total, {
         timeoutMs: 120_000,
         intervalMs: 250,
         what: `${total} tasks succeeded`,

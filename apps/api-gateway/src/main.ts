@@ -4,7 +4,10 @@ import { ApiGatewayEnv, toApiGatewayConfig, type ApiGatewayConfig } from './conf
 import { ApiGatewayModule } from './api-gateway.module.js';
 
 const config = loadConfig(ApiGatewayEnv, toApiGatewayConfig) as ApiGatewayConfig;
-const app = await runService(ApiGatewayModule.forRoot(config), config.http.port, { bodyLimit: 1024 * 1024 });
+const app = await runService(ApiGatewayModule.forRoot(config), config.http.port, {
+  bodyLimit: 1024 * 1024,
+  serviceName: 'hourglass-api-gateway',
+});
 if (config.localMode) {
   app.get(AppLogger).warn('local mode: tasks may target private and loopback addresses', 'Bootstrap');
 }

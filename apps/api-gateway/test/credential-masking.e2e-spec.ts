@@ -85,6 +85,14 @@ describe('credential masking in task and schedule responses', () => {
       .send({ name: 'renamed' })
       .expect(200);
     expect(renamed.body.request).toEqual(masked);
+    // The history holds every version of the schedule: masked like the schedule itself.
+    const history = await as(ro, gw.http().get(`/v1/schedules/${id}/history`)).expect(200);
+    expect(history.body.data.map((v: { schedule: { request: unknown } }) => v.schedule.request)).toEqual([
+      masked,
+      masked,
+    ]);
+    const adminHistory = await as(admin, gw.http().get(`/v1/schedules/${id}/history`)).expect(200);
+    expect(adminHistory.body.data[0].schedule.request).toEqual(request);
   });
 
   it('refuses a masked value sent back (400 naming the field) and keeps the stored one', async () => {

@@ -29,6 +29,14 @@ describe('/v1/admin/orgs/{orgId}/data-key: rotation', () => {
     expect(rotated.body).toMatchObject({ version: 2, rotationPending: true });
     expect(rotated.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     const after = (await create()).body.id;
+    const audited = await gw
+      .http()
+      .get('/v1/audit-log?action=data_key.rotated')
+      .set('authorization', bearer(key))
+      .expect(200);
+    expect(audited.body.data).toMatchObject([
+      { actor: { type: 'admin' }, resourceType: 'data_key', resourceId: orgId, changes: { version: [1, 2] } },
+    ]);
 
     const db = gw.app.get(DataSource);
     const [row] = await db.query('SELECT get_byte(url, 1) * 256 + get_byte(url, 2) AS v FROM tasks WHERE id = $1', [
@@ -39,6 +47,16 @@ describe('/v1/admin/orgs/{orgId}/data-key: rotation', () => {
       const task = await gw.http().get(`/v1/tasks/${id}`).set('authorization', bearer(key)).expect(200);
       expect(task.body.request.url).toBe(url);
     }
+  });
+
+  it('serialises concurrent rotations: each gets its own version, none a 500', async () => {
+    const { orgId } = await gw.newOrg();
+    const rotations = await Promise.all(
+      Array.from({ length: 5 }, () => gw.admin(gw.http().post(`/v1/admin/orgs/${orgId}/data-key/rotate`))),
+    );
+    expect(rotations.map((res) => res.status)).toEqual([202, 202, 202, 202, 202]);
+    const status = await gw.admin(gw.http().get(`/v1/admin/orgs/${orgId}/data-key`)).expect(200);
+    expect(status.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('is 404 ORG_NOT_FOUND for an unknown, malformed or deleted org, and needs the admin token', async () => {

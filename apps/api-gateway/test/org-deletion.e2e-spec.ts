@@ -72,4 +72,34 @@ describe('DELETE /v1/admin/orgs/{orgId}: crypto-shredding', () => {
     await gw.http().delete(`/v1/admin/orgs/${orgId}`).expect(401);
     await gw.http().get('/v1/org').set('authorization', bearer(key)).expect(200);
   });
+
+  it("deletes the operator's idempotent replies about the org: a replay cannot show its destroyed key or secret", async () => {
+    const created = await gw
+      .admin(gw.http().post('/v1/admin/orgs'))
+      .set('idempotency-key', 'org-create-1')
+      .send({ name: 'doomed' })
+      .expect(201);
+    const orgId = created.body.id as string;
+    const mint = () =>
+      gw
+        .admin(gw.http().post(`/v1/admin/orgs/${orgId}/api-keys`))
+        .set('idempotency-key', 'mint-1')
+        .send({});
+    const minted = await mint().expect(201);
+    expect((await mint().expect(201)).headers['idempotent-replayed']).toBe('true');
+
+    await gw.admin(gw.http().delete(`/v1/admin/orgs/${orgId}`)).expect(204);
+
+    const replayedMint = await mint();
+    expect(replayedMint.status).toBe(404);
+    expect(JSON.stringify(replayedMint.body)).not.toContain(minted.body.key);
+    const again = await gw
+      .admin(gw.http().post('/v1/admin/orgs'))
+      .set('idempotency-key', 'org-create-1')
+      .send({ name: 'doomed' })
+      .expect(201);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.body.id).not.toBe(orgId);
+    expect(again.body.signingSecret).not.toBe(created.body.signingSecret);
+  });
 });

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { startGateway, type Gateway } from './harness.js';
+import { ADMIN_TOKEN, startGateway, type Gateway } from './harness.js';
 
 describe('task validation', () => {
   let gw: Gateway;
@@ -94,6 +94,29 @@ describe('task validation', () => {
       .send(JSON.stringify(body))
       .expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('rejects a null body where every field is optional too (it is not an empty object)', async () => {
+    const { key, orgId } = await gw.newOrg();
+    const { body: minted } = await gw
+      .as(key)
+      .post('/v1/api-keys', { scopes: ['read'] })
+      .expect(201);
+    for (const [method, path, token] of [
+      ['post', '/v1/api-keys', key],
+      ['post', `/v1/api-keys/${minted.id}/rotate`, key],
+      ['post', '/v1/org/signing-secrets/rotate', key],
+      ['patch', `/v1/admin/orgs/${orgId}`, ADMIN_TOKEN],
+    ] as const) {
+      const res = await gw
+        .http()
+        [method](path)
+        .set('authorization', `Bearer ${token}`)
+        .set('content-type', 'application/json')
+        .send('null')
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    }
   });
 
   it('rejects malformed JSON with problem+json', async () => {

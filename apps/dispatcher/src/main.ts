@@ -4,4 +4,4 @@ import { DispatcherEnv, toDispatcherConfig, type DispatcherConfig } from './conf
 import { DispatcherModule } from './dispatcher.module.js';
 
 const config = loadConfig(DispatcherEnv, toDispatcherConfig) as DispatcherConfig;
-await runService(DispatcherModule.forRoot(config), config.http.port);
+await runService(DispatcherModule.forRoot(config), config.http.port, { serviceName: 'hourglass-dispatcher' });

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { PgBoss } from 'pg-boss';
 import { Webhook } from 'standardwebhooks';
-import { AttemptRepository, TaskRepository } from '@hourglass/db';
+import { AttemptRepository, cipherOf, OrganizationRepository, TaskRepository } from '@hourglass/db';
 import { make, startHttpSink, until, type HttpSink } from '@hourglass/testing';
 import { startDispatcher, waitFor, type Dispatcher } from './harness.js';
 
@@ -96,6 +96,25 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     } finally {
       await db.query('ALTER TABLE attempts DROP CONSTRAINT test_refuses_418');
     }
+  });
+
+  it("an org deleted while its delivery is in flight does not hold other orgs' results", async () => {
+    const [doomed, bystander] = [await make.org(db), await make.org(db)];
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    sink.reply((req, res) => {
+      if (req.path.startsWith('/doomed')) return void held.then(() => res.end('ok'));
+      res.end('ok');
+    });
+    const inFlight = await make.task(db, boss, { orgId: doomed.org.id, url: `${sink.url}/doomed` });
+    await until(() => sink.requests.some((r) => r.headers['webhook-id'] === inFlight.id), {
+      what: 'the doomed task in flight',
+    });
+    await db.transaction((em) => new OrganizationRepository(db).markDeleted(doomed.org.id, em));
+    cipherOf(db).keys.forget(doomed.org.id); // as the key cache's TTL would, on any replica
+    release();
+    const other = await make.task(db, boss, { orgId: bystander.org.id, url: `${sink.url}/fine` });
+    expect((await finished(bystander.org.id, other.id))?.status).toBe('succeeded');
   });
 
   it('retries a 500 and succeeds on the next attempt with the same webhook-id', async () => {

@@ -6,4 +6,4 @@ import { SchedulerModule } from './scheduler.module.js';
 const config = loadConfig(SchedulerEnv, toSchedulerConfig) as SchedulerConfig;
 // A leader that loses its lock connection (database restarted, backend terminated) stops ticking and
 // retries the lock as a standby, rather than turning every database restart into a crash.
-await runService(SchedulerModule.forRoot(config), config.http.port);
+await runService(SchedulerModule.forRoot(config), config.http.port, { serviceName: 'hourglass-scheduler' });

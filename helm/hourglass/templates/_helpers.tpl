@@ -77,6 +77,10 @@ dispatcher: { key: dispatcher, port: 8082 }
   value: "false"
 - name: HOURGLASS_ALLOW_PRIVATE_TARGETS
   value: {{ join "," $v.config.allowPrivateTargets | quote }}
+{{- with $v.config.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
 {{- if eq .component "api-gateway" }}
 {{ include "hourglass.secretEnv" (dict "root" .root "name" "HOURGLASS_ADMIN_TOKEN" "key" $v.secrets.keys.adminToken) }}
 {{- with $v.apiGateway.publicUrl }}

@@ -7,11 +7,15 @@ import { RequestLimits } from '@hourglass/domain';
 import { AppLogger } from './logging/app-logger.js';
 import { assertMethodAllowed, clientErrorHandler, frameworkErrorHandler, RouteTable } from './http/http-errors.js';
 import { assertAcceptableInput } from './http/input-guard.js';
+import { addServerSpans } from './tracing/server-spans.js';
+import { startTracing } from './tracing/tracing-sdk.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
   bodyLimit?: number;
   logger?: boolean;
+  /** `service.name` of its spans unless OTEL_SERVICE_NAME says otherwise (runService). */
+  serviceName?: string;
 }
 
 /** Builds the Fastify-backed Nest app the same way for production and for e2e tests. */
@@ -48,6 +52,7 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
   const routes = new RouteTable();
+  addServerSpans(fastify);
   // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
   // raised before a route runs (bad JSON, body too large, these hooks) through the global ProblemFilter
   // anyway; a second one only replaced ours and printed FSTWRN004.
@@ -79,6 +84,7 @@ export async function runService(
   port: number,
   options: HttpAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  if (options.serviceName) await startTracing(options.serviceName);
   const app = await createHttpApp(module, options);
   await app.listen(port, '0.0.0.0');
   app.get(AppLogger).log({ port, msg: `listening on :${port}` }, 'Bootstrap');

@@ -12,3 +12,4 @@ export * from './http/input-guard.js';
 export * from './http/http-errors.js';
 export * from './platform.module.js';
 export * from './bootstrap.js';
+export * from './tracing/index.js';

@@ -13,6 +13,7 @@ import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import type { ValidationSettings } from './http/validation-context.js';
 import { addDbReadiness, dbProviders } from './db/platform-db.providers.js';
+import { shutdownTracing } from './tracing/tracing-sdk.js';
 
 export interface PlatformOptions {
   service: string;
@@ -62,9 +63,13 @@ export class PlatformModule implements OnApplicationShutdown {
     };
   }
 
-  /** Runs after every service's own drain (beforeApplicationShutdown): close pg-boss, then the pool. */
+  /**
+   * Runs after every service's own drain (beforeApplicationShutdown): close pg-boss, then the pool,
+   * then export the spans still batched (the drain's deliveries among them).
+   */
   async onApplicationShutdown(): Promise<void> {
     await this.boss.stop({ graceful: false, close: true }).catch(() => undefined);
     await this.dataSource.destroy().catch(() => undefined);
+    await shutdownTracing();
   }
 }

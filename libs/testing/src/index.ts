@@ -4,3 +4,4 @@ export * from './factories.js';
 export * from './service-process.js';
 export * from './bulk-seed.js';
 export * from './wait.js';
+export * from './otlp-receiver.js';

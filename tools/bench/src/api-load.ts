@@ -2,7 +2,7 @@ import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { startApi, taskBody } from './api-client.js';
 import { CpuMeter } from './cpu.js';
-import { plaintextEnv, type PhaseContext } from './throughput.js';
+import { variantEnv, type PhaseContext } from './throughput.js';
 
 export interface ApiLoadResult {
   connections: number;
@@ -29,7 +29,7 @@ const WARMUP_SECONDS = 2;
 export async function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
   const { config, log } = ctx;
   const url = await ctx.dbs.fresh('api');
-  const api = await startApi(url, ctx.masterKeys, ctx.adminToken, plaintextEnv(ctx));
+  const api = await startApi(url, ctx.masterKeys, ctx.adminToken, variantEnv(ctx));
   try {
     const options = {
       url: `${api.base}/v1/tasks`,

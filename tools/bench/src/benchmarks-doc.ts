@@ -107,6 +107,9 @@ const METHOD = `## How it is measured
 - (b) api-gateway alone (no dispatcher); an org and a key made through the admin API; a 2 s warm-up with 10
   connections, then autocannon posts \`{"request":{…},"delay":"1h"}\`. The baseline runs in the bench process: 50
   concurrent loops over a pool of 20 (the gateway's default) each doing BEGIN; INSERT task; pg-boss send; COMMIT.
+- (a) and (b) run once more with encryption off (HOURGLASS_BENCH_PLAINTEXT) and once with tracing on: every span
+  sampled and exported over OTLP http/protobuf to a sink in the bench process (docs/decisions/0019). "CPU per
+  delivery / per request" is the measured process's CPU over its throughput: steadier than throughput here.
 - (c) api-gateway, dispatcher and scheduler running and idle; 10 warm-up tasks (not counted), 2 s of quiet, then
   tasks due now are created one at a time (each POST after the previous one answered, plus the gap); latency is
   from just before the POST is sent until the receiver gets the delivery.

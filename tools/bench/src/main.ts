@@ -17,6 +17,7 @@ import { killAllNow, ROOT, stopAll } from './services.js';
 import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
 import { runRounds } from './rounds.js';
 import { runThroughput, type PhaseContext } from './throughput.js';
+import { TraceSink } from './trace-sink.js';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -39,15 +40,28 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   const results: BenchResults = { errors: {} };
   const only = ctx.config.only;
   const plain = { ...ctx, plaintext: true };
-  if (only.has('throughput')) {
-    await runRounds(ctx, results);
-    log('(a) again, encryption off…');
-    await phase(results, 'throughputPlain', () => runThroughput(plain));
+  const traced = { ...ctx, tracing: await TraceSink.start() };
+  try {
+    if (only.has('throughput')) {
+      await runRounds(ctx, results);
+      log('(a) again, encryption off…');
+      await phase(results, 'throughputPlain', () => runThroughput(plain));
+      log('(a) again, tracing on…');
+      await phase(results, 'throughputTraced', () => runThroughput(traced));
+    }
+    if (only.has('api')) {
+      await phase(results, 'api', () => runApiLoad(ctx));
+      log('(b) again, encryption off…');
+      await phase(results, 'apiPlain', () => runApiLoad(plain));
+      log('(b) again, tracing on…');
+      await phase(results, 'apiTraced', () => runApiLoad(traced));
+    }
+    if (traced.tracing.exports > 0)
+      log(`tracing on: ${traced.tracing.exports} OTLP exports, ${(traced.tracing.bytes / 1e6).toFixed(1)} MB`);
+  } finally {
+    await traced.tracing.close();
   }
   if (only.has('api')) {
-    await phase(results, 'api', () => runApiLoad(ctx));
-    log('(b) again, encryption off…');
-    await phase(results, 'apiPlain', () => runApiLoad(plain));
     log('(b) baseline: bare INSERT + pg-boss send…');
     await phase(results, 'insert', () => runInsertBaseline(ctx));
   }

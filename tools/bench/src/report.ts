@@ -15,8 +15,11 @@ export interface BenchResults {
   rounds?: RoundRun[];
   /** (a) and (b) again with encryption off (HOURGLASS_BENCH_PLAINTEXT): the on/off ratios. */
   throughputPlain?: DrainResult;
+  /** (a) and (b) again with tracing on, every span exported to a local OTLP sink (docs/decisions/0019). */
+  throughputTraced?: DrainResult;
   api?: ApiLoadResult;
   apiPlain?: ApiLoadResult;
+  apiTraced?: ApiLoadResult;
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
   schedules?: SchedulesResult;
@@ -111,24 +114,56 @@ export function reportRows(r: BenchResults): Row[] {
     ...throughputRows(r),
     ...apiRows(r),
     ...encryptionRows(r),
+    ...tracingRows(r),
     ...latencyRows(r),
     ...scheduleRows(r.schedules, r.errors.schedules),
   ];
 }
 
+/** A variant's throughput over the plain run's: what it keeps. */
+const keptRatio = (figure: string, on: number | undefined, off: number | undefined): Row[] =>
+  on && off
+    ? [
+        {
+          figure,
+          value: `${num(on / off, 2)} (${num(on)} / ${num(off)})`,
+          target: '≥ 0.90',
+          status: check(on / off >= 0.9),
+        },
+      ]
+    : [];
+
+/** CPU µs the measured process spent per task: steadier than throughput on a shared machine. */
+const cpuMicros = (cores: number | undefined, perSecond: number | undefined) =>
+  cores && perSecond ? (cores / perSecond) * 1e6 : undefined;
+
+const cpuRatio = (figure: string, on: number | undefined, off: number | undefined): Row[] =>
+  on && off ? [info(figure, `${num(on / off, 2)} (${num(on)} µs / ${num(off)} µs)`)] : [];
+
+/** Tracing on / off (docs/decisions/0019): every span sampled and exported, per phase. */
+function tracingRows(r: BenchResults): Row[] {
+  const on = { a: r.throughputTraced, b: r.apiTraced };
+  return [
+    ...failed('(a) tracing on', r.errors.throughputTraced),
+    ...failed('(b) tracing on', r.errors.apiTraced),
+    ...keptRatio('(a) delivery, tracing on / off', on.a?.perSecond, r.throughput?.perSecond),
+    ...cpuRatio(
+      '(a) dispatcher CPU per delivery, tracing on / off',
+      cpuMicros(on.a?.cpu.child, on.a?.perSecond),
+      cpuMicros(r.throughput?.cpu.child, r.throughput?.perSecond),
+    ),
+    ...keptRatio('(b) POST /v1/tasks, tracing on / off', on.b?.requestsPerSec, r.api?.requestsPerSec),
+    ...cpuRatio(
+      '(b) api-gateway CPU per request, tracing on / off',
+      cpuMicros(on.b?.apiCores, on.b?.requestsPerSec),
+      cpuMicros(r.api?.apiCores, r.api?.requestsPerSec),
+    ),
+  ];
+}
+
 /** Encryption at rest on / off (docs/decisions/0014), per phase: the throughput kept. */
 function encryptionRows(r: BenchResults): Row[] {
-  const ratio = (figure: string, on: number | undefined, off: number | undefined): Row[] =>
-    on && off
-      ? [
-          {
-            figure,
-            value: `${num(on / off, 2)} (${num(on)} / ${num(off)})`,
-            target: '≥ 0.90',
-            status: check(on / off >= 0.9),
-          },
-        ]
-      : [];
+  const ratio = keptRatio;
   return [
     ...failed('(a) encryption off', r.errors.throughputPlain),
     ...failed('(b) encryption off', r.errors.apiPlain),

@@ -6,6 +6,7 @@ import { measureDrain, type DrainResult } from './drain.js';
 import type { Receiver } from './receiver.js';
 import { seedTasks } from './seed.js';
 import { startService } from './services.js';
+import type { TraceSink } from './trace-sink.js';
 
 export interface PhaseContext {
   config: BenchConfig;
@@ -14,6 +15,8 @@ export interface PhaseContext {
   masterKeys: string;
   /** The encryption-off comparison: services and seed write customer data unencrypted (HOURGLASS_BENCH_PLAINTEXT). */
   plaintext?: boolean;
+  /** The tracing-on comparison: services export every span to this local OTLP endpoint (docs/decisions/0019). */
+  tracing?: TraceSink;
   adminToken: string;
   log: (line: string) => void;
 }
@@ -33,7 +36,7 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
   const dispatcher = startService('dispatcher', {
     DATABASE_URL: url,
     HOURGLASS_MASTER_KEYS: ctx.masterKeys,
-    ...plaintextEnv(ctx),
+    ...variantEnv(ctx),
     PORT: String(port),
   });
   try {
@@ -57,9 +60,9 @@ export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
   }
 }
 
-/** The services' env for the encryption-off comparison. */
-export function plaintextEnv(ctx: Pick<PhaseContext, 'plaintext'>): Record<string, string> {
-  return ctx.plaintext ? { HOURGLASS_BENCH_PLAINTEXT: 'true' } : {};
+/** The services' env for the encryption-off and tracing-on comparisons. */
+export function variantEnv(ctx: Pick<PhaseContext, 'plaintext' | 'tracing'>): Record<string, string> {
+  return { ...(ctx.plaintext ? { HOURGLASS_BENCH_PLAINTEXT: 'true' } : {}), ...ctx.tracing?.env };
 }
 
 /** One attempts row per task, and the receiver saw every task (duplicates are reported, not fatal). */

@@ -5,7 +5,7 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const URL_FIELDS = ['callbackUrl', 'failureCallbackUrl'] as const;
 
-/** A task or schedule as answered with its credentials masked; any other value is returned as it is. */
+/** A task, schedule or schedule history entry with its credentials masked; any other value is returned as it is. */
 function maskResource(value: unknown): unknown {
   if (!isObject(value)) return value;
   const out: Json = { ...value };
@@ -20,6 +20,8 @@ function maskResource(value: unknown): unknown {
   for (const field of URL_FIELDS) {
     if (typeof value[field] === 'string') out[field] = maskUrlUserinfo(value[field]);
   }
+  // A schedule history entry carries the schedule as it was: `{ version, change, schedule, createdAt }`.
+  if (isObject(value.schedule)) out.schedule = maskResource(value.schedule);
   return out;
 }
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
 import { KeyRing } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
-import { IdempotencyRepository } from '@hourglass/db';
+import { IdempotencyRepository, isUuid } from '@hourglass/db';
 import type { AuthenticatedRequest } from '../auth/auth.decorators.js';
 
 const MAX_KEY_LENGTH = 255;
@@ -22,6 +22,17 @@ function requestHash(request: FastifyRequest): Buffer {
   return createHash('sha256')
     .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
     .digest();
+}
+
+/**
+ * The org an operator's reply is about (its `orgId` path parameter, or the org `POST /v1/admin/orgs`
+ * just created), so that deleting the org deletes the reply: it may hold the org's new key or secret.
+ */
+function orgOfOperatorReply(request: FastifyRequest, body: unknown): string | null {
+  const fromPath = (request.params as { orgId?: unknown } | undefined)?.orgId;
+  const created = request.routeOptions.url === '/v1/admin/orgs' ? (body as { id?: unknown } | null)?.id : undefined;
+  const orgId = typeof fromPath === 'string' ? fromPath : created;
+  return typeof orgId === 'string' && isUuid(orgId) ? orgId : null;
 }
 
 /** Binds a stored response to its key, so a sealed body cannot be replayed under another key or org. */
@@ -76,7 +87,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return next.handle().pipe(
       mergeMap((body) => {
         const sealed = this.keyRing.seal(JSON.stringify(body ?? null), responseAad(scope, key));
-        return from(this.keys.complete(scope, key, status, sealed).then(() => body));
+        const owner = scope === 'admin' ? orgOfOperatorReply(request, body) : null;
+        return from(this.keys.complete(scope, key, status, sealed, owner).then(() => body));
       }),
       // Any failure frees the key, then reaches the problem filter unchanged.
       catchError((error: unknown) => from(this.keys.release(scope, key)).pipe(mergeMap(() => throwError(() => error)))),

@@ -10,6 +10,7 @@ import type { Actor as AuditActor } from '@hourglass/domain';
 import { PageQuery } from '../tasks/tasks-query.dto.js';
 import type { TaskResponse } from '../tasks/tasks.dto.js';
 import { traceparentFor } from '../tasks/traceparent.js';
+import { RequestTraceparent } from '@hourglass/platform';
 import {
   CreateScheduleDto,
   NextQuery,
@@ -105,7 +106,7 @@ export class SchedulesController {
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,
     @Param('id') id: string,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
     return this.schedules.trigger(auth.orgId, actor, id, traceparentFor(traceparent));
   }

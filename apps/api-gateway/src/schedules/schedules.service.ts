@@ -14,7 +14,7 @@ import {
   unprepareOccurrences,
 } from '@hourglass/db';
 import { type Actor, AppError, ErrorCode, nextFireTimes, planFor, ScheduleLimits } from '@hourglass/domain';
-import { APP_CONFIG } from '@hourglass/platform';
+import { APP_CONFIG, DELIVERY_QUEUE_ATTRIBUTES, withProducerSpan } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { DEFAULT_PAGE_SIZE, type PageQuery } from '../tasks/tasks-query.dto.js';
 import { TaskWriter } from '../tasks/task-writer.js';
@@ -130,8 +130,11 @@ export class SchedulesService {
   /** Audited as the `task.created` of the task it makes (its `scheduleId` names the schedule). */
   async trigger(orgId: string, actor: Actor, id: string, traceParent: string): Promise<TaskResponse> {
     const schedule = await this.findOrThrow(orgId, id);
+    const attributes = { ...DELIVERY_QUEUE_ATTRIBUTES, 'hourglass.schedule.id': schedule.id };
     return toTaskResponse(
-      await this.writer.write(manualTask(schedule, traceParent, new Date()), actor, schedule.shortestIntervalMs),
+      await withProducerSpan('trigger schedule', traceParent, attributes, (traceparent) =>
+        this.writer.write(manualTask(schedule, traceparent, new Date()), actor, schedule.shortestIntervalMs),
+      ),
     );
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { TRACEPARENT } from '../docs/openapi.js';
@@ -11,6 +11,7 @@ import { CreateTaskBatchDto, type TaskBatchResponse } from './tasks-edit.dto.js'
 import { ListTasksQuery, PageQuery } from './tasks-query.dto.js';
 import { TasksService } from './tasks.service.js';
 import { traceparentFor } from './traceparent.js';
+import { RequestTraceparent } from '@hourglass/platform';
 
 @Controller('v1/tasks')
 export class TasksController {
@@ -25,7 +26,7 @@ export class TasksController {
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,
     @Body() dto: CreateTaskDto,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
     return this.tasks.create(auth.orgId, actor, dto, traceparentFor(traceparent));
   }
@@ -41,7 +42,7 @@ export class TasksController {
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,
     @Body() dto: CreateTaskBatchDto,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskBatchResponse> {
     return this.tasks.createBatch(auth.orgId, actor, dto, traceparentFor(traceparent));
   }
@@ -55,7 +56,7 @@ export class TasksController {
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,
     @Param('id') id: string,
-    @Headers('traceparent') traceparent?: string,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
     return this.tasks.clone(auth.orgId, actor, id, traceparentFor(traceparent));
   }

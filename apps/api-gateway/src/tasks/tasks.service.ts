@@ -23,7 +23,7 @@ import {
   TaskLimits,
   TaskStatus,
 } from '@hourglass/domain';
-import { Metrics } from '@hourglass/platform';
+import { DELIVERY_QUEUE_ATTRIBUTES, Metrics, withProducerSpan } from '@hourglass/platform';
 import {
   type AttemptResponse,
   type CreateTaskDto,
@@ -55,11 +55,13 @@ export class TasksService {
   async create(orgId: string, actor: Actor, dto: CreateTaskDto, traceParent: string): Promise<TaskResponse> {
     if (dto.queue !== undefined && !(await this.queues.find(orgId, dto.queue))) throw unknownQueue(dto.queue);
     // The foreign key closes the race with a queue deleted meanwhile.
-    const task = await this.writer
-      .write(newTask(orgId, dto, traceParent, new Date()), actor)
-      .catch((error: unknown) => {
-        throw isQueueKeyViolation(error) ? unknownQueue(dto.queue!) : error;
-      });
+    const task = await withProducerSpan('create task', traceParent, DELIVERY_QUEUE_ATTRIBUTES, (traceparent, span) => {
+      const row = newTask(orgId, dto, traceparent, new Date());
+      span?.setAttribute('hourglass.task.id', row.id);
+      return this.writer.write(row, actor);
+    }).catch((error: unknown) => {
+      throw isQueueKeyViolation(error) ? unknownQueue(dto.queue!) : error;
+    });
     this.created.inc();
     return toTaskResponse(task);
   }
@@ -76,19 +78,20 @@ export class TasksService {
   ): Promise<TaskBatchResponse> {
     const now = new Date();
     await this.assertQueuesExist(orgId, dto.tasks);
-    const rows = await this.db
-      .transaction((em) =>
+    const rows = await withProducerSpan('create tasks', traceParent, DELIVERY_QUEUE_ATTRIBUTES, (traceparent, span) => {
+      span?.setAttribute('messaging.batch.message_count', dto.tasks.length);
+      return this.db.transaction((em) =>
         this.writer.insertBatch(
           em,
-          dto.tasks.map((task) => newTask(orgId, task, traceParent, now)),
+          dto.tasks.map((task) => newTask(orgId, task, traceparent, now)),
           dto.tasks.map(() => actor),
         ),
-      )
-      .catch(async (error: unknown) => {
-        // A queue deleted since the check: the foreign key refused the batch; name the item it hit.
-        if (isQueueKeyViolation(error)) await this.assertQueuesExist(orgId, dto.tasks);
-        throw error;
-      });
+      );
+    }).catch(async (error: unknown) => {
+      // A queue deleted since the check: the foreign key refused the batch; name the item it hit.
+      if (isQueueKeyViolation(error)) await this.assertQueuesExist(orgId, dto.tasks);
+      throw error;
+    });
     this.created.inc(rows.length);
     return { data: rows.map((row) => toTaskResponse(row)) };
   }
@@ -117,18 +120,20 @@ export class TasksService {
   /** A new task with the same request and settings, due now; the source may be in any status. */
   async clone(orgId: string, actor: Actor, id: string, traceParent: string): Promise<TaskResponse> {
     const source = await this.findOrThrow(orgId, id);
-    const task = await this.writer.write(
-      {
-        ...source,
-        id: newId(),
-        status: TaskStatus.Queued,
-        runAt: new Date(),
-        scheduleId: null,
-        fireAt: null,
-        jobId: null,
-        traceParent,
-      },
-      actor,
+    const task = await withProducerSpan('clone task', traceParent, DELIVERY_QUEUE_ATTRIBUTES, (traceparent) =>
+      this.writer.write(
+        {
+          ...source,
+          id: newId(),
+          status: TaskStatus.Queued,
+          runAt: new Date(),
+          scheduleId: null,
+          fireAt: null,
+          jobId: null,
+          traceParent: traceparent,
+        },
+        actor,
+      ),
     );
     this.created.inc();
     return toTaskResponse(task);

@@ -14,6 +14,7 @@ import type { DeliveryMetrics } from './delivery-metrics.js';
 import { WakeSignal } from './wake-signal.js';
 import { OrgSlots } from './org-slots.js';
 import { checkAssertions, deliveryRules } from './assertions.js';
+import { traceDelivery } from './delivery-trace.js';
 
 export interface DeliveryWorkerOptions {
   concurrency: number;
@@ -129,22 +130,28 @@ export class DeliveryWorker {
   }
 
   private async deliver(job: FetchedJob, task: StartedTask, secrets: string[]): Promise<void> {
+    const trace = traceDelivery(task, URL.parse(task.url));
     try {
       const headers = buildDeliveryHeaders({
         taskHeaders: task.headers,
         taskId: task.id,
         attemptNumber: task.attemptNumber,
         scheduleId: task.scheduleId,
-        traceParent: task.traceParent,
+        traceParent: trace.traceparent,
         secrets,
         body: task.body ?? '',
         userAgent: this.options.userAgent,
         nowSeconds: Math.floor(Date.now() / 1_000),
       });
-      const record = checkAssertions(
-        await this.send({ url: task.url, method: task.method, headers, body: task.body, timeoutMs: task.timeoutMs }),
-        task,
-      );
+      const sent = await this.send({
+        url: task.url,
+        method: task.method,
+        headers,
+        body: task.body,
+        timeoutMs: task.timeoutMs,
+      });
+      trace.sent(sent);
+      const record = checkAssertions(sent, task);
       // Counted from the last replay: the budget and the backoff restart, attempt numbers do not.
       const step = nextStep(
         record.result,
@@ -155,7 +162,9 @@ export class DeliveryWorker {
       );
       this.deps.metrics.observeAttempt(task, record, step.outcome);
       this.deps.writer.add({ job, task, record, step });
+      trace.end(step.outcome);
     } catch (error) {
+      trace.end(undefined, error);
       // A bug, not an outcome: leave the job unsettled so its lease lapses and it is retried.
       this.deps.onError(error as Error, 'deliver');
     }

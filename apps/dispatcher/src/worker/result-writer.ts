@@ -4,6 +4,7 @@ import { TaskStatus, type NextStep } from '@hourglass/domain';
 import {
   AttemptRepository,
   completeDeliveryJobs,
+  DataKeyUnavailable,
   enqueueTasks,
   newId,
   TaskRepository,
@@ -26,10 +27,12 @@ type AttemptedResult = Extract<JobResult, { task: StartedTask }>;
 const MAX_BATCH = 500;
 
 /**
- * A data exception (SQLSTATE class 22) or an integrity violation (23): retrying the same rows cannot
+ * A data exception (SQLSTATE class 22) or an integrity violation (23), or a result of an org deleted
+ * meanwhile (its data key is gone, so its attempt cannot be sealed): retrying the same rows cannot
  * succeed, unlike a lost connection or a database shutting down.
  */
 function refusedForItsData(error: unknown): boolean {
+  if (error instanceof DataKeyUnavailable) return true;
   const code = (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

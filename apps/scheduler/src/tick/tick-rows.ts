@@ -21,9 +21,9 @@ export function plannedTasks(plans: SchedulePlan[]): PlannedTask[] {
 /**
  * The task of an occurrence, as the task writer takes it. Prepared ahead (fire time after the
  * database's now() of this transaction) it starts `scheduled`, so its job waits for the fire time
- * (docs/decisions/0007); priority follows plan tier and schedule frequency.
+ * (docs/decisions/0007); priority follows plan tier and schedule frequency. `traceParent`: its fire's span.
  */
-export function occurrenceTask(task: PlannedTask, tier: number): TaskWrite {
+export function occurrenceTask(task: PlannedTask, tier: number, traceParent: string | null = null): TaskWrite {
   const { schedule } = task;
   return {
     task: {
@@ -43,7 +43,7 @@ export function occurrenceTask(task: PlannedTask, tier: number): TaskWrite {
       callbackUrl: null,
       scheduleId: schedule.id,
       fireAt: task.fireAt,
-      traceParent: null,
+      traceParent,
     },
     jobPriority: JobPriority.of(tier, schedule.shortestIntervalMs, schedule.priority),
   };

@@ -9,6 +9,7 @@ import { FireTimes } from './due-occurrences.js';
 import { applyQuota, planSchedule, type SchedulePlan } from './occurrence-plan.js';
 import { advanceOf, occurrenceRows, occurrenceTask, plannedTasks } from './tick-rows.js';
 import { tickMetrics, type TickMetrics } from './tick-metrics.js';
+import { startFireSpans } from './fire-spans.js';
 
 export interface TickResult {
   schedules: number;
@@ -80,13 +81,19 @@ export class TickService {
     const plans = claimed.map((schedule) => planSchedule(schedule, graceMs, times, lookaheadMs));
     const reserved = await this.reserveQuota(em, plans);
     const planned = plannedTasks(plans);
-    const written = await writeTasks(
-      em,
-      this.boss,
-      planned.map((task) => occurrenceTask(task, planFor(this.config.plans, task.schedule.plan).tier)),
-      { quota: { reserved }, skipDuplicateOccurrences: true },
+    const spans = startFireSpans(planned);
+    const writes = planned.map((task) =>
+      occurrenceTask(task, planFor(this.config.plans, task.schedule.plan).tier, spans?.traceparentOf(task.id)),
     );
+    const written = await writeTasks(em, this.boss, writes, {
+      quota: { reserved },
+      skipDuplicateOccurrences: true,
+    }).catch((error: unknown) => {
+      spans?.end(new Set(), error);
+      throw error;
+    });
     const writtenIds = new Set(written.map((task) => task.id));
+    spans?.end(writtenIds);
     const created = planned.filter((task) => writtenIds.has(task.id));
     const logged = await this.schedules.insertOccurrences(em, occurrenceRows(plans, created));
     await this.schedules.advance(em, plans.map(advanceOf));

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { generateDataKeyMaterial, MAX_DATA_KEY_VERSION } from '@hourglass/crypto';
 import { cipherOf } from '../encryption/field-cipher.js';
 import { wrapAad } from '../encryption/org-data-keys.js';
@@ -48,21 +48,32 @@ export class DataKeyRepository {
   /**
    * A new data-key version for the org, which seals its new values from now on (on other processes
    * once their key cache is re-read). The org row is locked, so concurrent rotations serialise and a
-   * deletion in progress wins.
+   * deletion in progress wins. `before` runs in the same transaction first (the audit entry).
    */
-  async rotate(orgId: string): Promise<DataKeyVersion | RotationRefusal> {
+  async rotate(
+    orgId: string,
+    before?: (em: EntityManager, version: number) => Promise<void>,
+  ): Promise<DataKeyVersion | RotationRefusal> {
     const cipher = cipherOf(this.db);
     const ring = cipher.keys.ring;
     const rotated = await this.db.transaction(async (em) => {
-      const [org] = await queryRows<{ latest: number | null }>(
+      const [org] = await queryRows<{ id: string }>(
         em,
-        `SELECT (SELECT max(version) FROM org_data_keys WHERE org_id = o.id) AS latest
-           FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL FOR UPDATE`,
+        'SELECT id FROM organizations WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
         [orgId],
       );
       if (!org) return 'not_found';
-      const version = (org.latest ?? 0) + 1;
+      // A statement of its own, after the lock: its snapshot sees the version a rotation that held
+      // the lock before committed (one statement's would not, and both would insert the same version).
+      const [{ latest }] = await queryRows<{ latest: number | null }>(
+        em,
+        'SELECT max(version) AS latest FROM org_data_keys WHERE org_id = $1',
+        [orgId],
+      );
+      const version = (latest ?? 0) + 1;
       if (version > MAX_DATA_KEY_VERSION) return 'versions_exhausted';
+      // Before the insert: what it seals (the audit entry) must use a committed key, never the new one.
+      await before?.(em, version);
       const { wrapped } = ring.wrap(generateDataKeyMaterial(), wrapAad(orgId, version));
       const [row] = await queryRows<DataKeyVersion>(
         em,

@@ -50,10 +50,18 @@ export class IdempotencyRepository {
     return { kind: 'done', sameRequest, status: existing.response_status!, body: existing.response_body };
   }
 
-  async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
+  /** `orgId`: the org an operator's reply is about, so that deleting the org deletes the reply. */
+  async complete(
+    scope: string,
+    key: string,
+    status: number,
+    body: unknown,
+    orgId: string | null = null,
+  ): Promise<void> {
     await this.db.query(
-      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE scope = $1 AND key = $2`,
-      [scope, key, status, JSON.stringify(body ?? null)],
+      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4, org_id = $5
+        WHERE scope = $1 AND key = $2`,
+      [scope, key, status, JSON.stringify(body ?? null), orgId],
     );
   }
 

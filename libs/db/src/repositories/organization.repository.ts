@@ -43,6 +43,8 @@ export class OrganizationRepository {
     // Signing secrets are sealed by the master ring, not the data key: destroyed here too (a handful of rows).
     await queryRows(em, 'DELETE FROM org_signing_secrets WHERE org_id = $1 RETURNING id', [id]);
     await queryRows(em, "UPDATE organizations SET signing_secrets = '{}' WHERE id = $1 RETURNING id", [id]);
+    // The operator's replies about it (its API keys, its creation with the whsec_): a handful of rows.
+    await queryRows(em, "DELETE FROM idempotency_keys WHERE scope = 'admin' AND org_id = $1 RETURNING key", [id]);
     await queryRows(
       em,
       'UPDATE api_keys SET revoked_at = now() WHERE org_id = $1 AND revoked_at IS NULL RETURNING id',

@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationError, validateSync, type ValidatorOptions } from 'class-validator';
 import { AppError, ErrorCode, type FieldError } from '@hourglass/domain';
 import { cacheValidationMetadata } from './validation-metadata-cache.js';
@@ -99,6 +99,13 @@ class ContextValidationPipe extends ValidationPipe {
       stopAtFirstError: true,
       exceptionFactory: validationProblem,
     });
+  }
+
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Nest reads a null body as a missing one ({}): a body of all-optional fields would pass as `{}`.
+    if (value === null && metadata.type === 'body')
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'The request body must be a JSON object, not null');
+    return super.transform(value, metadata);
   }
 
   protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
