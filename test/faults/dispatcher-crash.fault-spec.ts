@@ -1,16 +1,14 @@
-import { DataSource } from 'typeorm';
-import { createBoss, createDataSource } from '@hourglass/db';
 import {
-  createTestDatabase,
+  createTestDataSource,
   make,
-  seedDueTasks,
   startHttpSink,
   startService,
   type HttpSink,
   type RunningService,
-  type TestDatabase,
+  type TestDataSource,
   testMasterKeys,
 } from '@hourglass/testing';
+import { duplicatedIn, hitsByTask, lostAmong, reportFigures, seedTasksFor, unfinishedTasks } from './fault-kit.js';
 
 const TASKS = Number(process.env.FAULT_TASKS ?? 10_000);
 const KILL_EVERY_MS = 1_000;
@@ -22,14 +20,12 @@ const SLOW = 240_000;
  * kill interrupted it, and then both requests carry the same webhook-id (the body names the task).
  */
 describe('fault: dispatchers killed with SIGKILL while delivering', () => {
-  let database: TestDatabase;
-  let db: DataSource;
+  let source: TestDataSource;
   let sink: HttpSink;
   const dispatchers: RunningService[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
+    source = await createTestDataSource();
     // A little latency keeps deliveries in flight, so kills do interrupt some.
     sink = await startHttpSink((_req, res) => void setTimeout(() => res.end('ok'), 250));
   }, SLOW);
@@ -37,23 +33,15 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
   afterAll(async () => {
     await Promise.all(dispatchers.map((d) => d.kill('SIGKILL')));
     await sink.close();
-    await db.destroy();
-    await database.drop();
+    await source.close();
   }, SLOW);
 
   it(
     'delivers every task at least once, duplicates only with the same webhook-id',
     async () => {
+      const { db, database } = source;
       const { org } = await make.org(db);
-      const boss = createBoss(database.url, 'producer');
-      await boss.start();
-      const ids = await seedDueTasks(db, boss, {
-        orgId: org.id,
-        url: `${sink.url}/fault`,
-        count: TASKS,
-        timeoutMs: 2_000,
-      });
-      await boss.stop({ graceful: false });
+      const ids = await seedTasksFor(source, org.id, [`${sink.url}/fault`], () => TASKS, 2_000);
 
       const env = {
         DATABASE_URL: database.url,
@@ -63,8 +51,7 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
       };
       for (let i = 0; i < 3; i++) dispatchers.push(await startService('dispatcher', env));
       let kills = 0;
-      const pending = async () =>
-        Number((await db.query(`SELECT count(*) AS n FROM tasks WHERE status <> 'succeeded'`))[0].n);
+      const pending = () => unfinishedTasks(db);
       const deadline = Date.now() + 200_000;
       while ((await pending()) > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
@@ -77,18 +64,13 @@ describe('fault: dispatchers killed with SIGKILL while delivering', () => {
 
       expect(await pending()).toBe(0);
       expect(kills).toBeGreaterThan(0);
-      const hitsByTask = new Map<string, number>();
-      for (const hit of sink.requests) {
-        // The body names the task; the webhook-id header must name the same one, on every duplicate too.
-        const { taskId } = JSON.parse(hit.body) as { taskId: string };
-        expect(hit.headers['webhook-id']).toBe(taskId);
-        hitsByTask.set(taskId, (hitsByTask.get(taskId) ?? 0) + 1);
-      }
-      expect(ids.filter((id) => !hitsByTask.has(id))).toEqual([]);
-      const duplicated = [...hitsByTask.values()].filter((n) => n > 1).length;
+      // The body names the task; the webhook-id header must name the same one, on every duplicate too.
+      const hits = hitsByTask([sink]);
+      expect(lostAmong(ids, hits)).toEqual([]);
+      const duplicated = duplicatedIn(hits);
       // Each kill can interrupt at most one process's in-flight deliveries (200 by default).
       expect(duplicated).toBeLessThanOrEqual(kills * 200);
-      console.log(`fault: ${TASKS} tasks, ${kills} kills, ${duplicated} tasks delivered more than once`);
+      reportFigures('dispatcher-sigkill', { tasks: TASKS, kills, duplicatedTasks: duplicated, lost: 0 });
     },
     SLOW,
   );

@@ -1,6 +1,7 @@
 import { createDataSource } from '@hourglass/db';
 import {
   createTestDatabase,
+  isSchedulerLeader as leading,
   make,
   startHttpSink,
   startService,
@@ -20,15 +21,6 @@ import type { DataSource } from 'typeorm';
 const SLOW = 120_000;
 const SCHEDULES = 10;
 const FAILOVER_LIMIT_MS = 15_000;
-
-/** The replica's own leadership gauge (/readyz says only ok or not ok). */
-async function leading(service: RunningService): Promise<boolean> {
-  const text = await fetch(`${service.url}/metrics`).then(
-    (r) => r.text(),
-    () => '',
-  );
-  return /^hourglass_scheduler_leader(\{[^}]*\})? 1$/m.test(text);
-}
 
 describe('system: scheduler failover', () => {
   let database: TestDatabase;

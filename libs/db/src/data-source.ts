@@ -2,6 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { KeyRing } from '@hourglass/crypto';
 import { attachCipher, FieldCipher } from './encryption/field-cipher.js';
 import { ENTITIES } from './entities/index.js';
+import { PooledClient } from './pooled-client.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
 export interface DbOptions {
@@ -37,6 +38,7 @@ export function createDataSource(options: DbOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     extra: {
+      Client: PooledClient,
       max: options.poolMax ?? 10,
       application_name: options.applicationName ?? 'hourglass',
       connectionTimeoutMillis: 5_000,

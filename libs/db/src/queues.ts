@@ -10,6 +10,7 @@ import {
 } from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import { queryRows } from './sql.js';
+import { PooledClient } from './pooled-client.js';
 
 /**
  * The only module that touches pg-boss (docs/decisions/0012). Services fetch, insert, complete and
@@ -68,6 +69,7 @@ export function createBoss(url: string, role: BossRole, extra: Partial<Construct
     connectionString: url,
     schema: PGBOSS_SCHEMA,
     application_name: `hourglass-boss-${role}`,
+    Client: PooledClient,
     max: role === 'worker' ? 4 : 2,
     migrate: role === 'migrator',
     createSchema: role === 'migrator',

@@ -67,3 +67,12 @@ export async function startService(
   });
   return service;
 }
+
+/** Whether a scheduler replica holds leadership, by its own gauge (/readyz says only ok or not ok). */
+export async function isSchedulerLeader(service: RunningService): Promise<boolean> {
+  const text = await fetch(`${service.url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  return /^hourglass_scheduler_leader(\{[^}]*\})? 1$/m.test(text);
+}

@@ -84,8 +84,10 @@ export class DeliveryWorker {
     const { concurrency, batchSize, pollMs } = this.options;
     const refillAt = Math.min(batchSize, Math.ceil(concurrency / 4));
     while (!this.stopping) {
-      const free = concurrency - this.inFlight.size;
-      if (free < refillAt && this.inFlight.size > 0) {
+      // Results the writer still holds (database away) take slots too: the buffer stays within the pool's size.
+      const held = this.deps.writer.backlog;
+      const free = concurrency - this.inFlight.size - held;
+      if (free < refillAt && this.inFlight.size + held > 0) {
         await this.signal.wait(pollMs);
         continue;
       }

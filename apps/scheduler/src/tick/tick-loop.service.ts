@@ -19,6 +19,8 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly listener: Listener;
   private running?: Promise<void>;
   private active = false;
+  /** Bumped by every start and stop: a loop from an earlier leadership ends even if leadership came back. */
+  private generation = 0;
   /** One timer per distinct prepared fire time, to wake the dispatchers at that instant. */
   private readonly releases = new Map<number, NodeJS.Timeout>();
 
@@ -51,12 +53,15 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
   private async start(): Promise<void> {
     if (this.active) return;
     this.active = true;
+    const generation = ++this.generation;
+    await this.running;
     await this.listener.start();
-    this.running = this.loop();
+    this.running = this.loop(generation);
   }
 
   private async stop(): Promise<void> {
     this.active = false;
+    this.generation++;
     for (const timer of this.releases.values()) clearTimeout(timer);
     this.releases.clear();
     this.waker.wake();
@@ -64,8 +69,8 @@ export class TickLoopService implements OnApplicationBootstrap, BeforeApplicatio
     await this.running;
   }
 
-  private async loop(): Promise<void> {
-    const leading = () => this.active && this.leader.leading;
+  private async loop(generation: number): Promise<void> {
+    const leading = () => this.active && generation === this.generation && this.leader.leading;
     while (leading()) {
       try {
         if (!(await this.leader.confirm())) break;
