@@ -93,7 +93,8 @@ describe('docker-compose.yml', () => {
   });
 
   const binary = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
-  const withCompose = binary.status === 0 ? it : it.skip;
+  // CI installs it (.ci/run): there a missing binary fails the test instead of skipping it.
+  const withCompose = binary.status === 0 || process.env.CI ? it : it.skip;
   if (binary.status !== 0) {
     console.warn('SKIP `docker-compose config`: no docker-compose binary (Debian: apt-get install docker-compose)');
   }
