@@ -12,7 +12,7 @@ export interface RunningApi {
 
 const agent = new Agent({ keepAliveTimeout: 30_000 });
 
-async function postJson<T>(url: string, token: string, body: unknown): Promise<T> {
+export async function postJson<T>(url: string, token: string, body: unknown): Promise<T> {
   const res = await request(url, {
     dispatcher: agent,
     method: 'POST',

@@ -1,6 +1,6 @@
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
-import { startApi, taskBody } from './api-client.js';
+import { postJson, type RunningApi, startApi, taskBody } from './api-client.js';
 import { CpuMeter } from './cpu.js';
 import { variantEnv, type PhaseContext } from './throughput.js';
 
@@ -22,22 +22,58 @@ export interface ApiLoadResult {
 
 const WARMUP_SECONDS = 2;
 
+/** What autocannon posts: built once the gateway runs (an endpoint may need creating first). */
+interface LoadTarget {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
 /**
  * (b) POST /v1/tasks under load: autocannon, N connections for S seconds, each task delayed 1 h so
  * no dispatcher is involved (none runs). A short warm-up run comes first and is not reported.
  */
-export async function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
+export function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
+  return measureLoad(ctx, '(b)', async (api) => ({
+    url: `${api.base}/v1/tasks`,
+    body: taskBody(ctx.receiver.url, '1h'),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
+  }));
+}
+
+/** A 2 KB JSON event, as a provider would send it. */
+const INBOUND_BODY = JSON.stringify({ type: 'invoice.paid', data: { pad: 'x'.repeat(2_000) } });
+
+/**
+ * (f) `/in/{slug}` under the same load as (b): an endpoint without a verifier and one forward, 2 KB
+ * bodies. Each 202 is an event committed with its forward task (and job), so `tasksInDb` over the
+ * run is the forward throughput written; no dispatcher runs.
+ */
+export function runInboundLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
+  return measureLoad(ctx, '(f)', async (api) => {
+    const endpoint = await postJson<{ slug: string }>(`${api.base}/v1/endpoints`, api.key, {
+      name: 'bench',
+      forward: [{ url: `${ctx.receiver.url}/forwarded` }],
+    });
+    return {
+      url: `${api.base}/in/${endpoint.slug}`,
+      body: INBOUND_BODY,
+      headers: { 'content-type': 'application/json' },
+    };
+  });
+}
+
+async function measureLoad(
+  ctx: PhaseContext,
+  label: string,
+  target: (api: RunningApi) => Promise<LoadTarget>,
+): Promise<ApiLoadResult> {
   const { config, log } = ctx;
   const url = await ctx.dbs.fresh('api');
   const api = await startApi(url, ctx.masterKeys, ctx.adminToken, variantEnv(ctx));
   try {
-    const options = {
-      url: `${api.base}/v1/tasks`,
-      method: 'POST',
-      body: taskBody(ctx.receiver.url, '1h'),
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
-    };
-    log(`(b) warm-up ${WARMUP_SECONDS} s, then ${config.apiConnections} connections for ${config.apiSeconds} s…`);
+    const options = { ...(await target(api)), method: 'POST' as const };
+    log(`${label} warm-up ${WARMUP_SECONDS} s, then ${config.apiConnections} connections for ${config.apiSeconds} s…`);
     await autocannon({ ...options, connections: 10, duration: WARMUP_SECONDS });
     const before = await countTasks(url);
     const meter = new CpuMeter(api.child.pid);

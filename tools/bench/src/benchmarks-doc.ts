@@ -110,6 +110,9 @@ const METHOD = `## How it is measured
 - (a) and (b) run once more with encryption off (HOURGLASS_BENCH_PLAINTEXT) and once with tracing on: every span
   sampled and exported over OTLP http/protobuf to a sink in the bench process (docs/decisions/0019). "CPU per
   delivery / per request" is the measured process's CPU over its throughput: steadier than throughput here.
+- (f) api-gateway alone as in (b); an endpoint without a verifier and one forward, then autocannon posts a 2 KB
+  JSON body to \`/in/{slug}\` with the same connections and duration. Each 202 is the raw request committed with its
+  forward task and job; "forward tasks written" counts those over the run (no dispatcher runs).
 - (c) api-gateway, dispatcher and scheduler running and idle; 10 warm-up tasks (not counted), 2 s of quiet, then
   tasks due now are created one at a time (each POST after the previous one answered, plus the gap); latency is
   from just before the POST is sent until the receiver gets the delivery.

@@ -22,7 +22,7 @@ export interface BenchConfig {
   scheduleSteady: number;
   scheduleSeconds: number;
   scheduleBacklog: number;
-  /** Which phases to run: comma list of throughput,api,latency,schedules (BENCH_ONLY); all when unset. */
+  /** Which phases to run: comma list of throughput,api,inbound,latency,schedules (BENCH_ONLY); all when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
@@ -37,7 +37,7 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,latency,schedules')
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,inbound,latency,schedules')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyRing } from '@hourglass/crypto';
 import { closeApiClient } from './api-client.js';
-import { runApiLoad } from './api-load.js';
+import { runApiLoad, runInboundLoad } from './api-load.js';
 import { benchmarksDoc } from './benchmarks-doc.js';
 import { benchEnvUsed, loadBenchConfig } from './config.js';
 import { BenchDatabases } from './database.js';
@@ -65,6 +65,7 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
     log('(b) baseline: bare INSERT + pg-boss send…');
     await phase(results, 'insert', () => runInsertBaseline(ctx));
   }
+  if (only.has('inbound')) await phase(results, 'inbound', () => runInboundLoad(ctx));
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
   return results;

@@ -20,6 +20,8 @@ export interface BenchResults {
   api?: ApiLoadResult;
   apiPlain?: ApiLoadResult;
   apiTraced?: ApiLoadResult;
+  /** (f) POST /in/{slug} under (b)'s load: events acknowledged, forward tasks written. */
+  inbound?: ApiLoadResult;
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
   schedules?: SchedulesResult;
@@ -95,6 +97,30 @@ function apiRows(r: BenchResults): Row[] {
   return rows;
 }
 
+function inboundRows(r: BenchResults): Row[] {
+  const rows = failed('(f) POST /in/{slug}', r.errors.inbound);
+  const f = r.inbound;
+  if (!f) return rows;
+  rows.push(
+    {
+      figure: `(f) POST /in/{slug}, 2 KB bodies, ${f.connections} connections`,
+      value: `${num(f.requestsPerSec)} req/s`,
+      target: '≥ 2,000 req/s',
+      status: check(f.requestsPerSec >= 2_000),
+    },
+    { figure: '(f) ack latency p99', value: ms(f.p99), target: '≤ 50 ms', status: check(f.p99 <= 50) },
+    info('(f) forward tasks written', `${num(f.tasksInDb / f.seconds)} tasks/s`),
+    {
+      figure: '(f) non-2xx + errors',
+      value: num(f.non2xx + f.errors),
+      target: '0',
+      status: check(f.non2xx + f.errors === 0),
+    },
+  );
+  if (r.api) rows.push(info('(f) ingest / (b) POST /v1/tasks', num(f.requestsPerSec / r.api.requestsPerSec, 2)));
+  return rows;
+}
+
 function latencyRows(r: BenchResults): Row[] {
   const rows = failed('(c) idle latency', r.errors.latency);
   const d = r.latency?.delivery;
@@ -115,6 +141,7 @@ export function reportRows(r: BenchResults): Row[] {
     ...apiRows(r),
     ...encryptionRows(r),
     ...tracingRows(r),
+    ...inboundRows(r),
     ...latencyRows(r),
     ...scheduleRows(r.schedules, r.errors.schedules),
   ];
