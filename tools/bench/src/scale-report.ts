@@ -21,11 +21,12 @@ export function scaleDispatcherGrid(scale: ScaleResult | undefined): string[][] 
       'dispatchers’ cores',
       'machine cores',
       'statements / task',
+      'row writes / task',
       'WAL bytes / task',
     ],
     ...runs.map((run) => {
       const d = run.result;
-      if (!d) return [String(run.processes), run.note ?? '—', '—', '—', '—', '—', '—'];
+      if (!d) return [String(run.processes), run.note ?? '—', '—', '—', '—', '—', '—', '—'];
       return [
         String(run.processes),
         num(d.perSecond),
@@ -33,6 +34,7 @@ export function scaleDispatcherGrid(scale: ScaleResult | undefined): string[][] 
         num(d.cpu.child, 2),
         num(d.cpu.machine, 2),
         d.cost.statements === undefined ? '—' : num(d.cost.statements, 2),
+        num(d.cost.rowWrites, 1),
         num(d.cost.walBytes),
       ];
     }),
