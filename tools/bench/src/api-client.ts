@@ -41,13 +41,13 @@ export function benchPlansEnv(): Record<string, string> {
   return { HOURGLASS_PLANS: JSON.stringify({ free }) };
 }
 
-/** Starts the api-gateway on a free port, waits for /readyz, then makes an org and a key through the admin API. */
-export async function startApi(
+/** Starts an api-gateway on a free port and waits for /readyz. */
+export async function startGateway(
   databaseUrl: string,
   masterKeys: string,
   adminToken: string,
   extraEnv: Record<string, string> = {},
-): Promise<RunningApi> {
+): Promise<{ child: Child; base: string }> {
   const port = await freePort();
   const child = startService('api-gateway', {
     DATABASE_URL: databaseUrl,
@@ -59,7 +59,22 @@ export async function startApi(
   });
   try {
     await waitReady(child, port);
-    const base = `http://127.0.0.1:${port}`;
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** Starts the api-gateway (as startGateway), then makes an org and a key through the admin API. */
+export async function startApi(
+  databaseUrl: string,
+  masterKeys: string,
+  adminToken: string,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningApi> {
+  const { child, base } = await startGateway(databaseUrl, masterKeys, adminToken, extraEnv);
+  try {
     const org = await postJson<{ id: string }>(`${base}/v1/admin/orgs`, adminToken, { name: 'bench' });
     const { key } = await postJson<{ key: string }>(`${base}/v1/admin/orgs/${org.id}/api-keys`, adminToken, {
       scopes: ['read', 'write'],

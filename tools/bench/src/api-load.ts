@@ -1,6 +1,6 @@
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
-import { postJson, type RunningApi, startApi, taskBody } from './api-client.js';
+import { postJson, type RunningApi, startApi, startGateway, taskBody } from './api-client.js';
 import { CpuMeter } from './cpu.js';
 import { variantEnv, type PhaseContext } from './throughput.js';
 
@@ -22,20 +22,22 @@ export interface ApiLoadResult {
 
 const WARMUP_SECONDS = 2;
 
-/** What autocannon posts: built once the gateway runs (an endpoint may need creating first). */
+/** What autocannon posts (`path` on every gateway): built once the gateways run (an endpoint may be made first). */
 interface LoadTarget {
-  url: string;
+  path: string;
   body: string;
   headers: Record<string, string>;
 }
 
 /**
  * (b) POST /v1/tasks under load: autocannon, N connections for S seconds, each task delayed 1 h so
- * no dispatcher is involved (none runs). A short warm-up run comes first and is not reported.
+ * no dispatcher is involved (none runs). A short warm-up run comes first and is not reported. With
+ * `gateways` > 1 (the scale-out phase) that many api-gateways share the database and the N connections
+ * are split evenly across them, one autocannon per gateway running at the same time.
  */
-export function runApiLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
-  return measureLoad(ctx, '(b)', async (api) => ({
-    url: `${api.base}/v1/tasks`,
+export function runApiLoad(ctx: PhaseContext, gateways = 1): Promise<ApiLoadResult> {
+  return measureLoad(ctx, '(b)', gateways, async (api) => ({
+    path: '/v1/tasks',
     body: taskBody(ctx.receiver.url, '1h'),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${api.key}` },
   }));
@@ -50,65 +52,89 @@ const INBOUND_BODY = JSON.stringify({ type: 'invoice.paid', data: { pad: 'x'.rep
  * run is the forward throughput written; no dispatcher runs.
  */
 export function runInboundLoad(ctx: PhaseContext): Promise<ApiLoadResult> {
-  return measureLoad(ctx, '(f)', async (api) => {
+  return measureLoad(ctx, '(f)', 1, async (api) => {
     const endpoint = await postJson<{ slug: string }>(`${api.base}/v1/endpoints`, api.key, {
       name: 'bench',
       forward: [{ url: `${ctx.receiver.url}/forwarded` }],
     });
-    return {
-      url: `${api.base}/in/${endpoint.slug}`,
-      body: INBOUND_BODY,
-      headers: { 'content-type': 'application/json' },
-    };
+    return { path: `/in/${endpoint.slug}`, body: INBOUND_BODY, headers: { 'content-type': 'application/json' } };
   });
 }
 
 async function measureLoad(
   ctx: PhaseContext,
   label: string,
+  gateways: number,
   target: (api: RunningApi) => Promise<LoadTarget>,
 ): Promise<ApiLoadResult> {
   const { config, log } = ctx;
   const url = await ctx.dbs.fresh('api');
   const api = await startApi(url, ctx.masterKeys, ctx.adminToken, variantEnv(ctx));
+  const children = [api.child];
   try {
-    const options = { ...(await target(api)), method: 'POST' as const };
-    log(`${label} warm-up ${WARMUP_SECONDS} s, then ${config.apiConnections} connections for ${config.apiSeconds} s…`);
-    await autocannon({ ...options, connections: 10, duration: WARMUP_SECONDS });
+    const bases = [api.base];
+    for (let i = 1; i < gateways; i++) {
+      const extra = await startGateway(url, ctx.masterKeys, ctx.adminToken, variantEnv(ctx));
+      children.push(extra.child);
+      bases.push(extra.base);
+    }
+    const { path, body, headers } = await target(api);
+    const load = (connections: number, duration: number) =>
+      Promise.all(
+        bases.map((base, i) =>
+          autocannon({
+            url: `${base}${path}`,
+            method: 'POST',
+            body,
+            headers,
+            // The remainder goes to the first gateways, so the total stays `connections`.
+            connections: Math.floor(connections / bases.length) + (i < connections % bases.length ? 1 : 0),
+            duration,
+          }),
+        ),
+      );
+    log(
+      `${label} warm-up ${WARMUP_SECONDS} s, then ${config.apiConnections} connections for ${config.apiSeconds} s` +
+        (gateways > 1 ? ` across ${gateways} api-gateways…` : '…'),
+    );
+    await load(10, WARMUP_SECONDS);
     const before = await countTasks(url);
-    const meter = new CpuMeter(api.child.pid);
+    const meter = new CpuMeter(children.map((child) => child.pid));
     const started = performance.now();
-    const result = await autocannon({ ...options, connections: config.apiConnections, duration: config.apiSeconds });
+    const results = await load(config.apiConnections, config.apiSeconds);
     const cpu = meter.stop();
     const elapsed = (performance.now() - started) / 1_000;
     return summarize(
-      result,
+      results,
       config.apiConnections,
       cpu.child / elapsed,
       cpu.machine / elapsed,
       (await countTasks(url)) - before,
     );
   } finally {
-    await api.child.stop();
+    await Promise.all(children.map((child) => child.stop()));
   }
 }
 
+/** One autocannon's figures, or several run side by side: rates add up; p50 is averaged, p99 and max the worst. */
 function summarize(
-  result: Result,
+  results: Result[],
   connections: number,
   apiCores: number,
   machineCores: number,
   tasksInDb: number,
 ): ApiLoadResult {
+  const seconds = Math.max(...results.map((r) => r.duration));
+  const sum = (pick: (r: Result) => number) => results.reduce((total, r) => total + pick(r), 0);
   return {
     connections,
-    seconds: result.duration,
-    requestsPerSec: result['2xx'] / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    non2xx: result.non2xx,
-    errors: result.errors,
+    seconds,
+    requestsPerSec: sum((r) => r['2xx'] / r.duration),
+    p50: sum((r) => r.latency.p50) / results.length,
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    max: Math.max(...results.map((r) => r.latency.max)),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
     apiCores,
     machineCores,
     tasksInDb,

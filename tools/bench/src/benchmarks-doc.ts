@@ -4,6 +4,7 @@ import type { DrainResult } from './drain.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import { scheduleDetails, SCHEDULES_METHOD } from './schedules-report.js';
 import { roundsSection } from './rounds-report.js';
+import { scaleSection } from './scale-report.js';
 
 export interface DocInput {
   results: BenchResults;
@@ -150,6 +151,7 @@ export function benchmarksDoc(input: DocInput): string {
     ...rows.map((row) => `| ${row.figure} | ${row.value} | ${row.target || '—'} | ${row.status} |`),
     '',
     ...roundsSection(input.results),
+    ...scaleSection(input.results),
     '## Details',
     '',
     ...details(input),

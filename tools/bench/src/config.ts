@@ -22,7 +22,7 @@ export interface BenchConfig {
   scheduleSteady: number;
   scheduleSeconds: number;
   scheduleBacklog: number;
-  /** Which phases to run: comma list of throughput,api,inbound,latency,schedules (BENCH_ONLY); all when unset. */
+  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,scale; all but scale when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;

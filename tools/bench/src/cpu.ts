@@ -31,9 +31,16 @@ export class CpuMeter {
   private readonly machine0 = machineBusyTicks();
   private readonly child0: number;
   private readonly self0 = process.cpuUsage();
+  private readonly pids: number[];
 
-  constructor(private readonly childPid: number | undefined) {
-    this.child0 = childPid ? processTicks(childPid) : 0;
+  /** `child` is summed over every pid given (several processes measured as one worker). */
+  constructor(child: number | undefined | readonly (number | undefined)[]) {
+    this.pids = [child].flat().filter((pid): pid is number => pid !== undefined);
+    this.child0 = this.childTicks();
+  }
+
+  private childTicks(): number {
+    return this.pids.reduce((sum, pid) => sum + processTicks(pid), 0);
   }
 
   /** Call while the child is still alive (its /proc entry goes away when it exits). */
@@ -41,7 +48,7 @@ export class CpuMeter {
     const self = process.cpuUsage(this.self0);
     return {
       machine: (machineBusyTicks() - this.machine0) / TICKS_PER_SECOND,
-      child: this.childPid ? (processTicks(this.childPid) - this.child0) / TICKS_PER_SECOND : 0,
+      child: (this.childTicks() - this.child0) / TICKS_PER_SECOND,
       bench: (self.user + self.system) / 1e6,
     };
   }

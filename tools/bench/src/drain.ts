@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Child } from './services.js';
+import type { Child, ChildGroup } from './services.js';
 import type { Receiver } from './receiver.js';
 import { CpuMeter, type CpuUse } from './cpu.js';
 import { costPerTask, enableStatements, readCounters, type DbCost } from './db-cost.js';
@@ -22,7 +22,7 @@ export interface DrainResult {
 
 export interface DrainOptions {
   url: string;
-  child: Child;
+  child: Child | ChildGroup;
   receiver: Receiver;
   tasks: number;
   timeoutMs: number;
@@ -60,7 +60,7 @@ export async function measureDrain(options: DrainOptions): Promise<DrainResult> 
     let done = 0;
     for (;;) {
       // CPU is measured from the first check after deliveries began, so the child's start-up is not in it.
-      if (!meter && receiver.firstAt !== undefined) meter = { cpu: new CpuMeter(child.pid), at: performance.now() };
+      if (!meter && receiver.firstAt !== undefined) meter = { cpu: new CpuMeter(child.pids), at: performance.now() };
       const progress = `${receiver.receivedAt.size}/${tasks} received, ${done} recorded`;
       if (!child.alive) throw new Error(`${child.name} exited with ${progress}:\n${child.output()}`);
       if (performance.now() > deadline)

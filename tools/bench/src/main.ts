@@ -13,6 +13,8 @@ import { loadNow, machineInfo } from './machine.js';
 import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
 import { runSchedules } from './schedules.js';
+import { runScale } from './scale.js';
+import { scaleDispatcherGrid, scaleGatewayGrid } from './scale-report.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
 import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
 import { runRounds } from './rounds.js';
@@ -68,6 +70,7 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   if (only.has('inbound')) await phase(results, 'inbound', () => runInboundLoad(ctx));
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
+  if (only.has('scale')) await phase(results, 'scale', () => runScale(ctx));
   return results;
 }
 
@@ -101,6 +104,10 @@ async function main(): Promise<void> {
     console.log(`\n${formatTable(rows)}\n`);
     if (results.rounds)
       console.log(`${formatGrid(roundsGrid(results.rounds))}\n\n${formatGrid(costGrid(results.rounds))}\n`);
+    if (results.scale)
+      console.log(
+        `${formatGrid(scaleDispatcherGrid(results.scale))}\n\n${formatGrid(scaleGatewayGrid(results.scale))}\n`,
+      );
     const machine = machineInfo(await dbs.serverVersion(), loadAtStart);
     const doc = benchmarksDoc({
       results,

@@ -5,6 +5,7 @@ import type { IdleLatencyResult } from './idle-latency.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import type { MachineInfo } from './machine.js';
 import type { RoundRun } from './rounds.js';
+import type { ScaleResult } from './scale.js';
 import type { SchedulesResult } from './schedules.js';
 import { scheduleRows } from './schedules-report.js';
 
@@ -25,6 +26,8 @@ export interface BenchResults {
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
   schedules?: SchedulesResult;
+  /** (a) with 1, 2 and 4 dispatchers and (b) with 1 and 2 api-gateways, one PostgreSQL (BENCH_ONLY=scale). */
+  scale?: ScaleResult;
   /** Phase name → why it produced no figure. */
   errors: Record<string, string>;
 }

@@ -34,6 +34,10 @@ export class Child {
     return this.proc.pid;
   }
 
+  get pids(): (number | undefined)[] {
+    return [this.pid];
+  }
+
   get alive(): boolean {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
@@ -56,6 +60,35 @@ export class Child {
     if (this.echo) process.stderr.write(`[${this.name}] ${line}\n`);
     this.tail.push(line);
     if (this.tail.length > 40) this.tail.shift();
+  }
+}
+
+/** Several children drained as one worker (the scale-out phase): alive while all are, stopped together. */
+export class ChildGroup {
+  constructor(private readonly children: Child[]) {}
+
+  get name(): string {
+    return `${this.children.length} × ${this.children[0]?.name}`;
+  }
+
+  get pids(): (number | undefined)[] {
+    return this.children.map((child) => child.pid);
+  }
+
+  get alive(): boolean {
+    return this.children.every((child) => child.alive);
+  }
+
+  get startedAt(): number {
+    return Math.min(...this.children.map((child) => child.startedAt));
+  }
+
+  output(): string {
+    return this.children.map((child) => child.output()).join('\n---\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map((child) => child.stop()));
   }
 }
 

@@ -5,7 +5,7 @@ import type { BenchDatabases } from './database.js';
 import { measureDrain, type DrainResult } from './drain.js';
 import type { Receiver } from './receiver.js';
 import { seedTasks } from './seed.js';
-import { startService } from './services.js';
+import { ChildGroup, startService, type Child } from './services.js';
 import type { TraceSink } from './trace-sink.js';
 
 export interface PhaseContext {
@@ -23,22 +23,29 @@ export interface PhaseContext {
 
 /**
  * (a) End-to-end delivery throughput: N due tasks with their jobs are loaded, then ONE dispatcher
- * process delivers them; done when every task is `succeeded` with exactly one attempts row.
+ * process (or `dispatchers` of them, each with its default in-flight limit, for the scale-out phase)
+ * delivers them; done when every task is `succeeded` with exactly one attempts row.
  */
-export async function runThroughput(ctx: PhaseContext): Promise<DrainResult> {
+export async function runThroughput(ctx: PhaseContext, dispatchers = 1): Promise<DrainResult> {
   const { config, receiver, log } = ctx;
   const url = await ctx.dbs.fresh('throughput');
   log(`(a) seeding ${config.tasks} tasks with their delivery jobs…`);
   await seedTasks(url, ctx.masterKeys, config.tasks, receiver.url, !ctx.plaintext);
   receiver.reset();
-  log('(a) starting one dispatcher…');
-  const port = await freePort();
-  const dispatcher = startService('dispatcher', {
-    DATABASE_URL: url,
-    HOURGLASS_MASTER_KEYS: ctx.masterKeys,
-    ...variantEnv(ctx),
-    PORT: String(port),
-  });
+  log(dispatchers === 1 ? '(a) starting one dispatcher…' : `(a) starting ${dispatchers} dispatchers…`);
+  const children: Child[] = [];
+  for (let i = 0; i < dispatchers; i++) {
+    const port = await freePort();
+    children.push(
+      startService('dispatcher', {
+        DATABASE_URL: url,
+        HOURGLASS_MASTER_KEYS: ctx.masterKeys,
+        ...variantEnv(ctx),
+        PORT: String(port),
+      }),
+    );
+  }
+  const dispatcher = dispatchers === 1 ? children[0]! : new ChildGroup(children);
   try {
     const result = await measureDrain({
       url,

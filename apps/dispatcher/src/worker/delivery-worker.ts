@@ -66,6 +66,11 @@ export class DeliveryWorker {
     this.signal.wake();
   }
 
+  /** A batch of results was written: the slots it held (see the fetch loop) are free again. */
+  resultsWritten(): void {
+    this.signal.wake();
+  }
+
   /** Stops fetching, then waits up to `graceMs` for in-flight deliveries and their results. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;

@@ -38,10 +38,17 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
       this.logger.warn({ msg: `delivery ${where} failed`, err: error }, 'Delivery');
     const dataKeys = cipherOf(db).keys;
     const secrets = new SigningSecrets(signingSecrets, dataKeys.ring);
-    const writer = new ResultWriter(db, boss, tasks, attempts, (error, size) => {
-      deliveryMetrics.settleErrors.inc();
-      onError(error, `settle of ${size}`);
-    });
+    const writer = new ResultWriter(
+      db,
+      boss,
+      tasks,
+      attempts,
+      (error, size) => {
+        deliveryMetrics.settleErrors.inc();
+        onError(error, `settle of ${size}`);
+      },
+      () => this.worker.resultsWritten(),
+    );
     this.worker = new DeliveryWorker(
       { ...config.delivery, userAgent: USER_AGENT },
       { boss, tasks, client: this.client, secrets, writer, circuits, metrics: deliveryMetrics, onError },
