@@ -14,6 +14,7 @@ import { AuditLog1765200000000 } from './1765200000000-audit-log.js';
 import { RateLimitWindows1765300000000 } from './1765300000000-rate-limit-windows.js';
 import { InboundWebhooks1765400000000 } from './1765400000000-inbound-webhooks.js';
 import { IdempotencyOwnerOrg1765500000000 } from './1765500000000-idempotency-owner-org.js';
+import { MonitorsAndNotifications1765600000000 } from './1765600000000-monitors-and-notifications.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   RateLimitWindows1765300000000,
   InboundWebhooks1765400000000,
   IdempotencyOwnerOrg1765500000000,
+  MonitorsAndNotifications1765600000000,
 ];

@@ -32,3 +32,4 @@ export * from './audit/audit-trail.js';
 export * from './repositories/rate-limit.repository.js';
 export * from './repositories/inbound-endpoint.repository.js';
 export * from './repositories/inbound-event.repository.js';
+export * from './notifications/notification-events.js';

@@ -17,6 +17,13 @@ export const Channel = {
   SigningSecretsChanged: 'hourglass_signing_secrets_changed',
   /** An org was deleted (payload: org id). Dispatchers drop its data keys and secrets at once. */
   OrgDeleted: 'hourglass_org_deleted',
+  /** A notification event was raised (payload empty). The scheduler's leader fans it out to channels. */
+  NotificationEvents: 'hourglass_notification_events',
+  /**
+   * A monitor was created, changed, pinged into a new deadline, paused or deleted (payload: monitor id). The scheduler's
+   * leader re-plans its deadline sleep.
+   */
+  MonitorsChanged: 'hourglass_monitors_changed',
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 
