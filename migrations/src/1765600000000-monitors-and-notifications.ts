@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the state change that raised it), `notification_channels` where the org wants to hear of it, and
  * `notifications` the outbox row per channel, delivered as a task through the one task writer.
  * Ping tokens are stored as a SHA-256 for lookup and sealed for display; HTTP check requests, ping
- * bodies and channel URLs/addresses are sealed bytea (docs/decisions/0014).
+ * bodies, channel URLs/addresses and event payloads are sealed bytea (docs/decisions/0014).
  */
 export class MonitorsAndNotifications1765600000000 implements MigrationInterface {
   name = 'MonitorsAndNotifications1765600000000';
@@ -127,7 +127,7 @@ export class MonitorsAndNotifications1765600000000 implements MigrationInterface
         subject_type text NOT NULL,
         subject_id uuid,
         notify jsonb,
-        payload jsonb NOT NULL DEFAULT '{}',
+        payload bytea NOT NULL,
         dedup_key text,
         created_at timestamptz NOT NULL DEFAULT now(),
         dispatched_at timestamptz

@@ -31,6 +31,11 @@ describe('raiseNotificationEvent', () => {
       'SELECT notify, dedup_key FROM notification_events WHERE org_id = $1 ORDER BY id',
       [org.id],
     );
+    const payloads: { payload: Buffer }[] = await t.db.query(
+      'SELECT payload FROM notification_events WHERE org_id = $1',
+      [org.id],
+    );
+    expect(payloads.every(({ payload }) => !payload.toString('latin1').includes('nightly-backup'))).toBe(true);
     expect(rows).toEqual([
       { notify: null, dedup_key: 'incident:1:down' },
       { notify: null, dedup_key: null },

@@ -20,6 +20,7 @@ export const RESEAL_WALKS: ResealWalk[] = [
   { parent: 'audit_log', children: [] },
   { parent: 'inbound_endpoints', children: [] },
   { parent: 'inbound_events', children: [] },
+  { parent: 'notification_events', children: [] },
 ];
 
 interface StoredRow {

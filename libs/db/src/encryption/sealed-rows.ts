@@ -38,6 +38,7 @@ export const SEALED_FIELDS = {
     { prop: 'headers', column: 'headers', json: true },
     { prop: 'body', column: 'body' },
   ],
+  notification_events: [{ prop: 'payload', column: 'payload', json: true }],
 } as const satisfies Record<string, readonly SealedField[]>;
 
 export type SealedTable = keyof typeof SEALED_FIELDS;

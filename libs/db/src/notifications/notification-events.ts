@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { sealRows } from '../encryption/sealed-rows.js';
 import { newId } from '../ids.js';
 import { Channel, notify } from '../notify.js';
 
@@ -23,10 +24,7 @@ export interface NotificationEvent {
   subjectType: 'monitor' | 'task' | 'schedule' | 'org';
   subjectId: string | null;
   notify: NotifyOverride;
-  /**
-   * What the message says: names, states, causes, counts. Never a target URL, header or body (it
-   * is stored in the clear); a renderer that needs those loads them by subject id.
-   */
+  /** What the message says: names, states, causes, counts (sealed at rest: it may name targets). */
   payload: Record<string, unknown>;
   /** Raising an event with a key already raised by the org is a no-op (two evaluators, one alert). */
   dedupKey?: string;
@@ -38,19 +36,21 @@ export interface NotificationEvent {
  * Returns false when `dedupKey` had been raised already.
  */
 export async function raiseNotificationEvent(manager: EntityManager, event: NotificationEvent): Promise<boolean> {
+  const id = newId();
+  const [sealed] = await sealRows(manager, 'notification_events', [{ id, orgId: event.orgId, payload: event.payload }]);
   const rows: unknown[] = await manager.query(
     `INSERT INTO notification_events (id, org_id, event, subject_type, subject_id, notify, payload, dedup_key)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
      ON CONFLICT (org_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
      RETURNING id`,
     [
-      newId(),
+      id,
       event.orgId,
       event.event,
       event.subjectType,
       event.subjectId,
       event.notify === null ? null : JSON.stringify(event.notify),
-      JSON.stringify(event.payload),
+      sealed!.payload,
       event.dedupKey ?? null,
     ],
   );
