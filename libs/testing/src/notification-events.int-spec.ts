@@ -17,7 +17,11 @@ describe('raiseNotificationEvent', () => {
       subjectType: 'monitor' as const,
       subjectId: null,
       notify: null,
-      payload: { name: 'nightly-backup' },
+      payload: {
+        title: 'Monitor "nightly-backup" is down',
+        summary: 'No ping for 10 minutes.',
+        severity: 'critical' as const,
+      },
     };
     const raised = await Promise.all(
       Array.from({ length: 10 }, () =>

@@ -18,6 +18,28 @@ export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 /** A resource's own override: `null` is the org's default channels, `'none'` is silence. */
 export type NotifyOverride = { channelIds: string[] } | 'none' | null;
 
+/** What every event's payload carries, so every channel can render any event the same way. */
+export interface NotificationPayload {
+  /** One line, e.g. `Monitor "nightly-backup" is down`. */
+  title: string;
+  /** A sentence or two: the cause, since when. */
+  summary: string;
+  severity: 'critical' | 'warning' | 'ok' | 'info';
+  /** Short labelled values shown under the summary (state, cause, duration, counts). */
+  fields?: Record<string, string | number>;
+  /** digest.weekly only: the tables of the weekly email. */
+  digest?: WeeklyDigest;
+  [extra: string]: unknown;
+}
+
+export interface WeeklyDigest {
+  periodStart: string;
+  periodEnd: string;
+  counts: Record<string, number>;
+  failures: { name: string; count: number }[];
+  slowestTargets: { host: string; p95Ms: number; count: number }[];
+}
+
 export interface NotificationEvent {
   orgId: string;
   event: NotificationEventType;
@@ -25,7 +47,7 @@ export interface NotificationEvent {
   subjectId: string | null;
   notify: NotifyOverride;
   /** What the message says: names, states, causes, counts (sealed at rest: it may name targets). */
-  payload: Record<string, unknown>;
+  payload: NotificationPayload;
   /** Raising an event with a key already raised by the org is a no-op (two evaluators, one alert). */
   dedupKey?: string;
 }
