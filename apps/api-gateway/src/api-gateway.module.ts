@@ -16,6 +16,7 @@ import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuditLogModule } from './audit/audit-log.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 
 /**
  * Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots.
@@ -41,6 +42,7 @@ export class ApiGatewayModule {
         QueuesModule,
         AuditLogModule,
         InboundModule,
+        NotificationsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

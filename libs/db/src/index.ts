@@ -33,3 +33,6 @@ export * from './repositories/rate-limit.repository.js';
 export * from './repositories/inbound-endpoint.repository.js';
 export * from './repositories/inbound-event.repository.js';
 export * from './notifications/notification-events.js';
+export * from './notifications/notification-channel.repository.js';
+export * from './notifications/notification-outbox.js';
+export * from './notifications/render.js';

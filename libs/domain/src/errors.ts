@@ -37,6 +37,7 @@ export const ErrorCode = {
   QUEUE_ALREADY_EXISTS: 'QUEUE_ALREADY_EXISTS',
   QUEUE_NOT_EMPTY: 'QUEUE_NOT_EMPTY',
   ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
+  NOTIFICATION_CHANNEL_NOT_FOUND: 'NOTIFICATION_CHANNEL_NOT_FOUND',
   EVENT_NOT_FOUND: 'EVENT_NOT_FOUND',
   /** An inbound request whose signature did not verify (stored with its rejection, never forwarded). */
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',

@@ -39,6 +39,7 @@ export const SEALED_FIELDS = {
     { prop: 'body', column: 'body' },
   ],
   notification_events: [{ prop: 'payload', column: 'payload', json: true }],
+  notification_channels: [{ prop: 'target', column: 'target' }],
 } as const satisfies Record<string, readonly SealedField[]>;
 
 export type SealedTable = keyof typeof SEALED_FIELDS;
