@@ -144,7 +144,7 @@ export interface FanOutOptions {
   groupWindowMs: number;
 }
 
-/** The org's channels that hear `event`: the override's (within the org), else its default channels subscribed to it. */
+/** The channels that hear `event`: the override's (within the org), else its default channels subscribed to it. */
 function channelsFor(event: PendingEvent, channels: Channel[]): Channel[] {
   const own = channels.filter((c) => c.orgId === event.orgId && c.disabledAt === null);
   if (event.notify === 'none') return [];
