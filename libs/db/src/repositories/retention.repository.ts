@@ -211,7 +211,8 @@ export class RetentionRepository {
 
   /**
    * One batch of a deleted org's purge, whatever the rows' age or status: its tasks with their
-   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys, its audit log;
+   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys, its audit log,
+   * its notifications, notification events and channels;
    * once none is left, the org row itself (its keys, secrets, queues and counters go with it by
    * cascade). Their delivery jobs stay (ids only): a dispatcher completes one whose task is gone.
    * Returns how many rows it deleted; 0 when the org is gone.
@@ -237,6 +238,12 @@ export class RetentionRepository {
       `WITH gone AS (DELETE FROM audit_log WHERE id IN (
          SELECT id FROM audit_log WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
        SELECT count(*) AS n FROM gone`,
+      // Notifications: the outbox, the events, then the channels (the outbox rows reference them).
+      ...['notifications', 'notification_events', 'notification_channels'].map(
+        (table) => `WITH gone AS (DELETE FROM ${table} WHERE id IN (
+           SELECT id FROM ${table} WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+      ),
       `WITH gone AS (DELETE FROM organizations WHERE id = $1 AND deleted_at IS NOT NULL AND $2::int > 0
          AND NOT EXISTS (SELECT 1 FROM tasks WHERE org_id = $1) AND NOT EXISTS (SELECT 1 FROM schedules WHERE org_id = $1)
          AND NOT EXISTS (SELECT 1 FROM audit_log WHERE org_id = $1)
