@@ -102,5 +102,7 @@ describe('notification channels: /v1/notification-channels and /v1/notifications
     expect((await other.get(`/v1/notifications?channelId=${id}`).expect(200)).body.data).toEqual([]);
     await api.get('/v1/notifications?status=bogus').expect(400);
     await api.get('/v1/notifications?channelId=nope').expect(400);
+    expect((await api.get('/v1/notifications?event=a%00b').expect(400)).body.code).toBeDefined();
+    await api.get(`/v1/notifications?cursor=${'x'.repeat(300)}`).expect(400);
   });
 });
