@@ -37,9 +37,27 @@ describe('notification channels: /v1/notification-channels and /v1/notifications
     // The delivery task is the platform's own: not in the org's task list, not counted.
     expect((await api.get('/v1/tasks').expect(200)).body.data).toEqual([]);
 
+    // Disabling cancels what it had not sent (with its task); enabling turns it back on.
+    const disabled = await api.patch(`/v1/notification-channels/${id}`, { enabled: false }).expect(200);
+    expect(disabled.body).toMatchObject({ enabled: false, disabledReason: 'disabled through the API' });
+    const cancelled = await api.get(`/v1/notifications?channelId=${id}`).expect(200);
+    expect(cancelled.body.data.map((n: { status: string }) => n.status)).toEqual(['cancelled']);
+    const [task] = await gw.app
+      .get(DataSource)
+      .query(`SELECT t.status FROM tasks t JOIN notifications n ON n.task_id = t.id WHERE n.id = $1`, [sent.body.id]);
+    expect(task.status).toBe('cancelled');
+    const enabled = await api.patch(`/v1/notification-channels/${id}`, { enabled: true }).expect(200);
+    expect(enabled.body).toMatchObject({ enabled: true, disabledAt: null, disabledReason: null });
+
     const audit = await api.get(`/v1/audit-log?resourceId=${id}`).expect(200);
     expect(audit.body.data.map((e: { action: string }) => e.action).sort()).toEqual(
-      ['notification_channel.created', 'notification_channel.tested', 'notification_channel.updated'].sort(),
+      [
+        'notification_channel.created',
+        'notification_channel.tested',
+        'notification_channel.updated',
+        'notification_channel.updated',
+        'notification_channel.updated',
+      ].sort(),
     );
     expect(JSON.stringify(audit.body)).not.toContain('secretpart');
     await api.delete(`/v1/notification-channels/${id}`).expect(204);

@@ -98,7 +98,9 @@ export class UpdateChannelDto {
   @IsBoolean()
   default?: boolean;
 
-  @ApiPropertyOptional({ description: 'true re-enables a channel disabled after its target answered 404 or 410' })
+  @ApiPropertyOptional({
+    description: 'false disables the channel (its unsent notifications are cancelled); true re-enables it',
+  })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;

@@ -29,7 +29,7 @@ export class NotificationChannel {
   @ApiProperty()
   default!: boolean;
 
-  @ApiProperty({ description: 'false once its target answered 404 or 410 (PATCH enabled: true re-enables it)' })
+  @ApiProperty({ description: 'false once its target answered 404 or 410, or PATCH enabled: false' })
   enabled!: boolean;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })

@@ -81,7 +81,7 @@ export class NotificationsService {
           ...(dto.events === undefined ? {} : { events: dto.events }),
           ...(dto.default === undefined ? {} : { isDefault: dto.default }),
           ...(target === undefined ? {} : { target }),
-          ...(dto.enabled ? { enable: true } : {}),
+          ...(dto.enabled === undefined ? {} : { enabled: dto.enabled }),
         },
         em,
       );

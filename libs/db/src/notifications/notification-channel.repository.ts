@@ -30,12 +30,33 @@ export type NewNotificationChannel = Pick<
 export type NotificationChannelPatch = Partial<
   Pick<NotificationChannelRow, 'name' | 'target' | 'events' | 'isDefault'>
 > & {
-  /** Re-enables a channel that was disabled (its target answered 404/410). */
-  enable?: boolean;
+  /** true re-enables a disabled channel (its target answered 404/410); false disables it. */
+  enabled?: boolean;
 };
 
 export const CHANNEL_COLUMNS = `id, org_id AS "orgId", name, type, target, events, is_default AS "isDefault",
   disabled_at AS "disabledAt", disabled_reason AS "disabledReason", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/**
+ * Cancels the channels' notifications not sent yet (held, pending, retrying) and their tasks still
+ * waiting (a cancelled task's job is completed unsent): a disabled or deleted channel sends nothing more.
+ */
+export async function cancelUnsentNotifications(em: EntityManager, channelIds: string[]): Promise<void> {
+  const open = await queryRows<{ taskId: string | null }>(
+    em,
+    `UPDATE notifications SET status = 'cancelled'
+      WHERE channel_id = ANY($1::uuid[]) AND status IN ('held', 'pending', 'retrying')
+      RETURNING task_id AS "taskId"`,
+    [channelIds],
+  );
+  const taskIds = open.flatMap((n) => (n.taskId ? [n.taskId] : []));
+  if (taskIds.length > 0)
+    await em.query(
+      `UPDATE tasks SET status = 'cancelled', finished_at = now(), updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'retrying')`,
+      [taskIds],
+    );
+}
 
 /** Notification channels (docs/decisions/0022), `target` handed out opened. */
 export class NotificationChannelRepository {
@@ -86,7 +107,7 @@ export class NotificationChannelRepository {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Only the fields given change. Null when there is no such channel in the org. */
+  /** Only the fields given change. Null when there is no such channel in the org. Disabling cancels what it had not sent. */
   async update(
     orgId: string,
     id: string,
@@ -107,18 +128,25 @@ export class NotificationChannelRepository {
       const [sealed] = await sealRows(em, 'notification_channels', [{ id, orgId, target: patch.target }]);
       set('target', sealed!.target);
     }
-    if (patch.enable) sets.push('disabled_at = NULL', 'disabled_reason = NULL');
+    if (patch.enabled === true) sets.push('disabled_at = NULL', 'disabled_reason = NULL');
+    if (patch.enabled === false)
+      sets.push(
+        `disabled_at = COALESCE(disabled_at, now())`,
+        `disabled_reason = COALESCE(disabled_reason, 'disabled through the API')`,
+      );
     const rows = await queryRows<NotificationChannelRow>(
       em,
       `UPDATE notification_channels SET ${sets.join(', ')} WHERE org_id = $1 AND id = $2 RETURNING ${CHANNEL_COLUMNS}`,
       values,
     );
+    if (rows.length > 0 && patch.enabled === false) await cancelUnsentNotifications(em, [id]);
     return openOne(em, 'notification_channels', rows[0] ?? null);
   }
 
-  /** Its notifications go with it (ON DELETE CASCADE); their tasks already written stay. */
+  /** Its notifications go with it (ON DELETE CASCADE); their tasks not sent yet are cancelled first. */
   async delete(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<boolean> {
-    if (!isUuid(id)) return false;
+    if (!isUuid(id) || !(await this.find(orgId, id, em))) return false;
+    await cancelUnsentNotifications(em, [id]);
     const rows = await queryRows(em, `DELETE FROM notification_channels WHERE org_id = $1 AND id = $2 RETURNING id`, [
       orgId,
       id,

@@ -8,7 +8,11 @@ import { isUuid, newId } from '../ids.js';
 import type { NewTask } from '../repositories/task.repository.js';
 import { queryRows } from '../sql.js';
 import { writeTasks } from '../task-writer/task-writer.js';
-import { CHANNEL_COLUMNS, type NotificationChannelRow } from './notification-channel.repository.js';
+import {
+  cancelUnsentNotifications,
+  CHANNEL_COLUMNS,
+  type NotificationChannelRow,
+} from './notification-channel.repository.js';
 import type { NotificationPayload, NotifyOverride } from './notification-events.js';
 import { type RenderedEvent, renderMessage } from './render.js';
 
@@ -367,20 +371,10 @@ async function disableChannels(em: EntityManager, codes: Map<string, number>): P
       changes: { disabledReason: [null, `target answered HTTP ${codes.get(c.id)}`] },
     })),
   );
-  const open = await queryRows<{ taskId: string | null }>(
+  await cancelUnsentNotifications(
     em,
-    `UPDATE notifications SET status = 'cancelled'
-      WHERE channel_id = ANY($1::uuid[]) AND status IN ('held', 'pending', 'retrying')
-      RETURNING task_id AS "taskId"`,
-    [disabled.map((c) => c.id)],
+    disabled.map((c) => c.id),
   );
-  const taskIds = open.flatMap((n) => (n.taskId ? [n.taskId] : []));
-  if (taskIds.length > 0)
-    await em.query(
-      `UPDATE tasks SET status = 'cancelled', finished_at = now(), updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'scheduled', 'retrying')`,
-      [taskIds],
-    );
 }
 
 export interface NotificationFilter {
