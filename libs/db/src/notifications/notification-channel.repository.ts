@@ -107,7 +107,7 @@ export class NotificationChannelRepository {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Only the fields given change. Null when there is no such channel in the org. Disabling cancels what it had not sent. */
+  /** Only the fields given change; null when there is no such channel in the org. Disabling cancels its unsent. */
   async update(
     orgId: string,
     id: string,
