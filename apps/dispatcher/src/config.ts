@@ -68,9 +68,10 @@ export function toDispatcherConfig(env: DispatcherEnv) {
     ...toCommonConfig(env, 10),
     http: { port: env.PORT ?? 8082 },
     circuit: { failureThreshold: env.DISPATCHER_CIRCUIT_THRESHOLD ?? 10, baseOpenMs: 5_000, maxOpenMs: 300_000 },
+    // Empty (compose passes an unset variable as ""): no SMTP server, the default From.
     smtp: {
-      url: env.HOURGLASS_SMTP_URL ?? null,
-      from: env.HOURGLASS_SMTP_FROM ?? 'Hourglass <notifications@localhost>',
+      url: env.HOURGLASS_SMTP_URL || null,
+      from: env.HOURGLASS_SMTP_FROM || 'Hourglass <notifications@localhost>',
     },
     queues: { pollMs: env.DISPATCHER_QUEUE_POLL_MS ?? 200 },
     delivery: {
