@@ -83,7 +83,8 @@ export class MonitorRequestDto extends TaskRequestDto {
 @RefusesNull()
 export class ExpectDto {
   @ApiPropertyOptional({
-    type: [Number],
+    type: 'array',
+    items: { type: 'integer', minimum: 100, maximum: 599 },
     example: [200],
     minItems: 1,
     maxItems: MonitorLimits.maxStatusCodes,
