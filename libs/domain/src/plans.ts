@@ -73,6 +73,8 @@ export function parsePlans(json: string | undefined): Record<string, Plan> {
       if (!Number.isInteger(value) || (value as number) < 0)
         throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
     }
+    if (plan.maxMonitors !== undefined && (!Number.isInteger(plan.maxMonitors) || plan.maxMonitors < 0))
+      throw new Error(`plan "${name}": maxMonitors must be a non-negative integer`);
     const limits = Object.fromEntries(RATE_LIMIT_KEYS.map((key) => [key, plan[key] ?? DEFAULT_PLANS.free![key]]));
     for (const key of RATE_LIMIT_KEYS) {
       const min = key === 'rateLimitWindowSeconds' ? 1 : 0;
