@@ -172,6 +172,19 @@ describe('monitors: /v1/monitors and /ping/{token}', () => {
     expect(events[0]!.dedup_key).toBe(`incident:${incidents[0].id}:down`);
   });
 
+  it('concurrent pings of one monitor are all stored; the losers of the version race take the locked path', async () => {
+    const created = (await api.post('/v1/monitors', { name: 'busy', type: 'heartbeat', every: '1h' }).expect(201)).body;
+    const token = tokenOf(created.pingUrl);
+    await gw.http().post(`/ping/${token}`).expect(200);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gw.http().post(`/ping/${token}`)));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    const pings = (await api.get(`/v1/monitors/${created.id}/pings?limit=100`).expect(200)).body.data;
+    expect(pings).toHaveLength(21);
+    const view = (await api.get(`/v1/monitors/${created.id}`).expect(200)).body;
+    expect(view.lastPingAt).toBe(pings[0].receivedAt);
+    expect(view.status).toBe('up');
+  });
+
   it('pings with unknown tokens, bad exit codes or bad rids are 404/400 problems', async () => {
     const created = (await api.post('/v1/monitors', { name: 'job2', type: 'heartbeat', every: '1h' }).expect(201)).body;
     const token = tokenOf(created.pingUrl);

@@ -44,9 +44,11 @@ export class PingsService {
     await this.db.transaction(async (em) => {
       const current = await this.monitors.lockByTokenHash(hash, em);
       if (!current) throw notFound();
-      const locked = this.step(current, ping, at);
-      await this.monitors.insertPing(this.row(current, ping, locked, at), em);
-      await recordMonitorStep(em, this.monitors, current, locked, at);
+      // Read again after the lock: a ping that waited for another is later than it, so lastPingAt never goes back.
+      const now = new Date();
+      const locked = this.step(current, ping, now);
+      await this.monitors.insertPing(this.row(current, ping, locked, now), em);
+      await recordMonitorStep(em, this.monitors, current, locked, now);
     });
   }
 
