@@ -117,6 +117,21 @@ describe('monitors: /v1/monitors and /ping/{token}', () => {
     expect(ssrf.body.code).toBe('TARGET_NOT_ALLOWED');
   });
 
+  it('a read-only key lists and reads but cannot create, change or delete', async () => {
+    const { id } = (await api.post('/v1/monitors', { name: 'ro', type: 'heartbeat', every: '1h' }).expect(201)).body;
+    const minted = await api.post('/v1/api-keys', { name: 'ro', scopes: ['read'] }).expect(201);
+    const readOnly = gw.as(minted.body.key);
+    await readOnly.get('/v1/monitors').expect(200);
+    await readOnly.get(`/v1/monitors/${id}/pings`).expect(200);
+    for (const denied of [
+      readOnly.post('/v1/monitors', heartbeat),
+      readOnly.patch(`/v1/monitors/${id}`, { name: 'x' }),
+      readOnly.post(`/v1/monitors/${id}/pause`),
+      readOnly.delete(`/v1/monitors/${id}`),
+    ])
+      expect((await denied.expect(403)).body.code).toBe('FORBIDDEN');
+  });
+
   it("another org's monitor is 404 on every route; its token still pings only its own monitor", async () => {
     const other = gw.as((await gw.newOrg()).key);
     const theirs = (await other.post('/v1/monitors', heartbeat).expect(201)).body;
