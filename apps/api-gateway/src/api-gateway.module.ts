@@ -15,6 +15,7 @@ import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuditLogModule } from './audit/audit-log.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
+import { MonitorsModule } from './monitors/monitors.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 
@@ -43,6 +44,7 @@ export class ApiGatewayModule {
         AuditLogModule,
         InboundModule,
         NotificationsModule,
+        MonitorsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -7,6 +7,7 @@ import { RetentionService } from './retention/retention.service.js';
 import { TickService } from './tick/tick.service.js';
 import { TickLoopService } from './tick/tick-loop.service.js';
 import { NotificationLoopService } from './notifications/notification-loop.service.js';
+import { MonitorDeadlinesService } from './monitors/monitor-deadlines.service.js';
 
 @Module({})
 export class SchedulerModule {
@@ -22,8 +23,9 @@ export class SchedulerModule {
         TickService,
         TickLoopService,
         NotificationLoopService,
+        MonitorDeadlinesService,
       ],
-      exports: [LeaderService, RetentionService, TickService, NotificationLoopService],
+      exports: [LeaderService, RetentionService, TickService, NotificationLoopService, MonitorDeadlinesService],
     };
   }
 }

@@ -36,3 +36,5 @@ export * from './notifications/notification-events.js';
 export * from './notifications/notification-channel.repository.js';
 export * from './notifications/notification-outbox.js';
 export * from './notifications/render.js';
+export * from './monitors/monitor.repository.js';
+export * from './monitors/monitor-transitions.js';

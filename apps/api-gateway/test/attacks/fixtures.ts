@@ -32,6 +32,8 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /v1/endpoints/{id}/events/replay': () => ({ filter: { status: 'forwarded' }, dryRun: true }),
   'POST /v1/notification-channels': () => ({ name: unique('c'), type: 'webhook', url, events: ['task.failed'] }),
   'PATCH /v1/notification-channels/{id}': () => ({ name: unique('renamed') }),
+  'POST /v1/monitors': () => ({ name: unique('m'), type: 'heartbeat', every: '1h' }),
+  'PATCH /v1/monitors/{id}': () => ({ name: unique('renamed') }),
 };
 
 export function validBody(operation: Operation): Record<string, unknown> | undefined {
@@ -90,11 +92,22 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
       body: VALID_BODIES['POST /v1/notification-channels']!(),
     })
   ).body.id as string;
+  const heartbeat = (
+    await contract.expect(201, 'post', '/v1/monitors', { ...as, body: VALID_BODIES['POST /v1/monitors']!() })
+  ).body.id as string;
+  const httpMonitor = (
+    await contract.expect(201, 'post', '/v1/monitors', {
+      ...as,
+      body: { name: unique('h'), type: 'http', every: '1h', request: { url } },
+    })
+  ).body.id as string;
+  await contract.expect(200, 'post', `/v1/monitors/${httpMonitor}/pause`, as);
   return {
     orgId,
     key,
     ids: {
       '/v1/notification-channels/{id}': [channel],
+      '/v1/monitors/{id}': [heartbeat, httpMonitor],
       '/v1/admin/orgs/{orgId}': [orgId],
       '/v1/tasks/{id}': [pending, cancelled],
       '/v1/schedules/{id}': [cron, paused],
