@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { ResultWriter } from './result-writer.js';
 import { SigningSecrets } from './signing-secrets.js';
 import { CircuitBreakers } from './circuit-breakers.js';
+import { deliveryLog } from '../logging/delivery-log.js';
 
 export const USER_AGENT = 'Hourglass/0.1.0';
 
@@ -51,7 +52,17 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     );
     this.worker = new DeliveryWorker(
       { ...config.delivery, userAgent: USER_AGENT },
-      { boss, tasks, client: this.client, secrets, writer, circuits, metrics: deliveryMetrics, onError },
+      {
+        boss,
+        tasks,
+        client: this.client,
+        secrets,
+        writer,
+        circuits,
+        metrics: deliveryMetrics,
+        onError,
+        log: deliveryLog(logger),
+      },
     );
     this.listener = new Listener({
       url: config.db.url,
