@@ -22,7 +22,11 @@ export interface BenchConfig {
   scheduleSteady: number;
   scheduleSeconds: number;
   scheduleBacklog: number;
-  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,scale; all but scale when unset. */
+  /** (e) concurrent clients, tasks per POST /v1/tasks/batch, seconds (BENCH_BATCH_CLIENTS, _SIZE, _SECONDS). */
+  batchClients: number;
+  batchTasks: number;
+  batchSeconds: number;
+  /** Phases (BENCH_ONLY): comma list of throughput,api,batch,inbound,latency,schedules,scale; all but scale when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
@@ -37,7 +41,7 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,inbound,latency,schedules')
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,batch,inbound,latency,schedules')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -51,6 +55,9 @@ export function loadBenchConfig(): BenchConfig {
     scheduleSteady: int('BENCH_SCHEDULE_STEADY', 50),
     scheduleSeconds: int('BENCH_SCHEDULE_SECONDS', 20),
     scheduleBacklog: int('BENCH_SCHEDULE_BACKLOG', 20_000),
+    batchClients: int('BENCH_BATCH_CLIENTS', 4),
+    batchTasks: int('BENCH_BATCH_SIZE', 1_000),
+    batchSeconds: int('BENCH_BATCH_SECONDS', 10),
     concurrency: 200,
     batchSize: 100,
     phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,

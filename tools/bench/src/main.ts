@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KeyRing } from '@hourglass/crypto';
 import { closeApiClient } from './api-client.js';
 import { runApiLoad, runInboundLoad } from './api-load.js';
+import { runBatchLoad } from './batch-load.js';
 import { benchmarksDoc } from './benchmarks-doc.js';
 import { benchEnvUsed, loadBenchConfig } from './config.js';
 import { BenchDatabases } from './database.js';
@@ -67,6 +68,7 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
     log('(b) baseline: bare INSERT + pg-boss send…');
     await phase(results, 'insert', () => runInsertBaseline(ctx));
   }
+  if (only.has('batch')) await phase(results, 'batch', () => runBatchLoad(ctx));
   if (only.has('inbound')) await phase(results, 'inbound', () => runInboundLoad(ctx));
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));

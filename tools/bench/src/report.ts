@@ -1,4 +1,5 @@
 import type { ApiLoadResult } from './api-load.js';
+import type { BatchLoadResult } from './batch-load.js';
 import type { BenchConfig } from './config.js';
 import type { DrainResult } from './drain.js';
 import type { IdleLatencyResult } from './idle-latency.js';
@@ -21,6 +22,8 @@ export interface BenchResults {
   api?: ApiLoadResult;
   apiPlain?: ApiLoadResult;
   apiTraced?: ApiLoadResult;
+  /** (e) POST /v1/tasks/batch of 1,000 from a few clients: tasks created per second. */
+  batch?: BatchLoadResult;
   /** (f) POST /in/{slug} under (b)'s load: events acknowledged, forward tasks written. */
   inbound?: ApiLoadResult;
   insert?: InsertBaselineResult;
@@ -100,6 +103,28 @@ function apiRows(r: BenchResults): Row[] {
   return rows;
 }
 
+function batchRows(r: BenchResults): Row[] {
+  const rows = failed('(e) POST /v1/tasks/batch', r.errors.batch);
+  const e = r.batch;
+  if (!e) return rows;
+  rows.push(
+    {
+      figure: `(e) POST /v1/tasks/batch of ${num(e.batchSize)}, ${e.clients} clients`,
+      value: `${num(e.tasksPerSec)} tasks/s`,
+      target: '≥ 30,000 tasks/s',
+      status: check(e.tasksPerSec >= 30_000),
+    },
+    info('(e) batch latency p50 / p99', `${ms(e.latency.p50)} / ${ms(e.latency.p99)}`),
+    {
+      figure: '(e) refused batches, tasks missing',
+      value: `${num(e.failures)}, ${num(e.batches * e.batchSize - e.tasksInDb)}`,
+      target: '0, 0',
+      status: check(e.failures === 0 && e.tasksInDb === e.batches * e.batchSize),
+    },
+  );
+  return rows;
+}
+
 function inboundRows(r: BenchResults): Row[] {
   const rows = failed('(f) POST /in/{slug}', r.errors.inbound);
   const f = r.inbound;
@@ -144,6 +169,7 @@ export function reportRows(r: BenchResults): Row[] {
     ...apiRows(r),
     ...encryptionRows(r),
     ...tracingRows(r),
+    ...batchRows(r),
     ...inboundRows(r),
     ...latencyRows(r),
     ...scheduleRows(r.schedules, r.errors.schedules),
