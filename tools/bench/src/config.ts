@@ -26,7 +26,7 @@ export interface BenchConfig {
   batchClients: number;
   batchTasks: number;
   batchSeconds: number;
-  /** Phases (BENCH_ONLY): comma list of throughput,api,batch,inbound,latency,schedules,scale; all but scale if unset. */
+  /** Phases (BENCH_ONLY): throughput,api,batch,inbound,latency,schedules,scale; all but scale when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
