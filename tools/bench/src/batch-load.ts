@@ -1,7 +1,9 @@
+import pg from 'pg';
 import { Agent, request } from 'undici';
 import { startApi } from './api-client.js';
 import { countTasks } from './api-load.js';
 import { CpuMeter } from './cpu.js';
+import { enableStatements } from './db-cost.js';
 import { percentiles, type Percentiles } from './stats.js';
 import { variantEnv, type PhaseContext } from './throughput.js';
 
@@ -33,6 +35,7 @@ export async function runBatchLoad(ctx: PhaseContext): Promise<BatchLoadResult> 
   const { config, log } = ctx;
   const { batchClients: clients, batchTasks: batchSize, batchSeconds: seconds } = config;
   const url = await ctx.dbs.fresh('batch');
+  if (process.env.BENCH_BATCH_EXPLAIN === 'true') await explainSlowStatements(url);
   const api = await startApi(url, ctx.masterKeys, ctx.adminToken, variantEnv(ctx));
   const agent = new Agent({ connections: clients, keepAliveTimeout: 30_000 });
   const task = { request: { url: `${ctx.receiver.url}/batch`, method: 'POST', body: '{"n":1}' }, delay: '1h' };
@@ -68,6 +71,7 @@ export async function runBatchLoad(ctx: PhaseContext): Promise<BatchLoadResult> 
     );
     const elapsed = (performance.now() - started) / 1_000;
     const cpu = meter.stop();
+    if (process.env.BENCH_BATCH_STATEMENTS === 'true') await logTopStatements(url, log);
     return {
       clients,
       batchSize,
@@ -83,5 +87,36 @@ export async function runBatchLoad(ctx: PhaseContext): Promise<BatchLoadResult> 
   } finally {
     await agent.close();
     await api.child.stop();
+  }
+}
+
+/** Where the database's time went (BENCH_BATCH_STATEMENTS=true; needs pg_stat_statements preloaded). */
+async function logTopStatements(url: string, log: (line: string) => void): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    if (!(await enableStatements(client))) return log('(e) pg_stat_statements is not preloaded');
+    const { rows } = await client.query<{ calls: string; total: number; mean: number; query: string }>(
+      `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 6`,
+    );
+    for (const r of rows) log(`(e) ${r.calls} × ${r.mean.toFixed(1)} ms = ${r.total.toFixed(0)} ms: ${r.query}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Plans of statements over 50 ms go to the server log (BENCH_BATCH_EXPLAIN=true, a profiling aid; superuser). */
+async function explainSlowStatements(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const db = client.escapeIdentifier(new URL(url).pathname.slice(1));
+    await client.query(`ALTER DATABASE ${db} SET session_preload_libraries = 'auto_explain'`);
+    for (const [name, value] of Object.entries({ log_min_duration: '50', log_analyze: 'on', log_buffers: 'on', log_triggers: 'on' }))
+      await client.query(`ALTER DATABASE ${db} SET auto_explain.${name} = '${value}'`);
+  } finally {
+    await client.end();
   }
 }
