@@ -57,6 +57,16 @@ function details(input: DocInput): string[] {
     );
   }
   lines.push(...scheduleDetails(r.schedules));
+  if (r.soak) {
+    const s = r.soak;
+    lines.push(
+      `- soak: ${s.seconds} s, ${s.clients} clients creating tasks due now: created ` +
+        `${num(s.created.overall)} tasks/s overall (${num(s.created.first)} → ${num(s.created.last)}), delivered ` +
+        `${num(s.delivered.overall)} tasks/s (${num(s.delivered.first)} → ${num(s.delivered.last)}), ${num(s.failures)} refused, ` +
+        `${num(s.lag)} created but not yet delivered at the end; ` +
+        `RSS ${s.rss.map((p) => `${p.service} ${num(p.first)} → ${num(p.last)} MiB (max ${num(p.max)})`).join(', ')}.`,
+    );
+  }
   for (const [phase, error] of Object.entries(r.errors)) lines.push(`- ${phase}: **failed**: ${error.split('\n')[0]}`);
   return lines;
 }
@@ -124,6 +134,10 @@ const METHOD = `## How it is measured
   \`POST /v1/tasks/batch\` of \`BENCH_BATCH_SIZE\` (1,000) tasks shaped as (b)'s, the next once the last is
   answered, for \`BENCH_BATCH_SECONDS\` (10); tasks/s is 201s × batch size over the run, checked against the
   rows written with their jobs.
+- soak (\`BENCH_SOAK_S\` seconds, not in CI): an api-gateway and a dispatcher on one fresh database; (b)'s connections
+  post tasks due now for the whole run while the dispatcher delivers them. Every second
+  the bench counts 201s and deliveries at the receiver and reads each service's \`VmRSS\` (/proc/<pid>/status);
+  drift is the last tenth's rate over the first tenth's.
 - (f) api-gateway alone as in (b); an endpoint without a verifier and one forward, then autocannon posts a 2 KB
   JSON body to \`/in/{slug}\` with the same connections and duration. Each 202 is the raw request committed with its
   forward task and job; "forward tasks written" counts those over the run (no dispatcher runs).

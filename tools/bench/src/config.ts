@@ -26,6 +26,8 @@ export interface BenchConfig {
   batchClients: number;
   batchTasks: number;
   batchSeconds: number;
+  /** Soak seconds (BENCH_SOAK_S; not in CI): run when set, with or without the other phases. */
+  soakSeconds?: number;
   /** Phases (BENCH_ONLY): throughput,api,batch,inbound,latency,schedules,scale; all but scale when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
@@ -58,6 +60,7 @@ export function loadBenchConfig(): BenchConfig {
     batchClients: int('BENCH_BATCH_CLIENTS', 4),
     batchTasks: int('BENCH_BATCH_SIZE', 1_000),
     batchSeconds: int('BENCH_BATCH_SECONDS', 10),
+    soakSeconds: process.env.BENCH_SOAK_S ? int('BENCH_SOAK_S', 1) : undefined,
     concurrency: 200,
     batchSize: 100,
     phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,

@@ -15,6 +15,7 @@ import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
 import { runSchedules } from './schedules.js';
 import { runScale } from './scale.js';
+import { runSoak } from './soak.js';
 import { scaleDispatcherGrid, scaleGatewayGrid } from './scale-report.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
 import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
@@ -73,6 +74,8 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
   if (only.has('scale')) await phase(results, 'scale', () => runScale(ctx));
+  const soak = ctx.config.soakSeconds;
+  if (soak !== undefined) await phase(results, 'soak', () => runSoak(ctx, soak));
   return results;
 }
 

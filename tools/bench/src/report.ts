@@ -1,5 +1,6 @@
 import type { ApiLoadResult } from './api-load.js';
 import type { BatchLoadResult } from './batch-load.js';
+import type { SoakResult } from './soak.js';
 import type { BenchConfig } from './config.js';
 import type { DrainResult } from './drain.js';
 import type { IdleLatencyResult } from './idle-latency.js';
@@ -31,6 +32,8 @@ export interface BenchResults {
   schedules?: SchedulesResult;
   /** (a) with 1, 2 and 4 dispatchers and (b) with 1 and 2 api-gateways, one PostgreSQL (BENCH_ONLY=scale). */
   scale?: ScaleResult;
+  /** BENCH_SOAK_S: creation and delivery side by side, drift and RSS over the run. */
+  soak?: SoakResult;
   /** Phase name → why it produced no figure. */
   errors: Record<string, string>;
 }
@@ -125,6 +128,32 @@ function batchRows(r: BenchResults): Row[] {
   return rows;
 }
 
+/** Last tenth over first tenth, as a signed percentage. */
+export const driftOf = (rate: { first: number; last: number }) =>
+  rate.first > 0 ? (rate.last / rate.first - 1) * 100 : 0;
+
+function soakRows(r: BenchResults): Row[] {
+  const rows = failed('soak', r.errors.soak);
+  const s = r.soak;
+  if (!s) return rows;
+  const rate = (what: string, x: SoakResult['created']): Row => ({
+    figure: `soak ${what}, first → last tenth`,
+    value: `${num(x.first)} → ${num(x.last)} tasks/s (${num(driftOf(x), 1)} %)`,
+    target: 'drift ≥ -10 %',
+    status: check(driftOf(x) >= -10),
+  });
+  rows.push(
+    rate('created', s.created),
+    rate('delivered', s.delivered),
+    info('soak created, not delivered at the end', num(s.lag)),
+  );
+  for (const p of s.rss)
+    rows.push(
+      info(`soak RSS ${p.service}, first / max / last`, `${num(p.first)} / ${num(p.max)} / ${num(p.last)} MiB`),
+    );
+  return rows;
+}
+
 function inboundRows(r: BenchResults): Row[] {
   const rows = failed('(f) POST /in/{slug}', r.errors.inbound);
   const f = r.inbound;
@@ -173,6 +202,7 @@ export function reportRows(r: BenchResults): Row[] {
     ...inboundRows(r),
     ...latencyRows(r),
     ...scheduleRows(r.schedules, r.errors.schedules),
+    ...soakRows(r),
   ];
 }
 
