@@ -57,6 +57,16 @@ function details(input: DocInput): string[] {
     );
   }
   lines.push(...scheduleDetails(r.schedules));
+  for (const [name, d] of [
+    ['(a) empty', r.throughputHistory ? r.throughput : undefined],
+    ['(a) over the history', r.throughputHistory],
+  ] as const) {
+    if (!d?.sizes) continue;
+    const sizes = d.sizes.map(
+      (s) => `${s.table} ${num(s.rows)} rows, ${num(s.tableMiB, 1)} MiB + ${num(s.indexMiB, 1)} MiB indexes`,
+    );
+    lines.push(`- ${name}: ${num(d.perSecond)} tasks/s; after the drain: ${sizes.join('; ')}.`);
+  }
   if (r.soak) {
     const s = r.soak;
     lines.push(
@@ -134,6 +144,10 @@ const METHOD = `## How it is measured
   \`POST /v1/tasks/batch\` of \`BENCH_BATCH_SIZE\` (1,000) tasks shaped as (b)'s, the next once the last is
   answered, for \`BENCH_BATCH_SECONDS\` (10); tasks/s is 201s × batch size over the run, checked against the
   rows written with their jobs.
+- (a) over a history (\`BENCH_HISTORY\` tasks, off by default): before (a)'s N tasks, the history is written by the
+  task writer as the API writes it, then settled as a first-attempt success (task \`succeeded\`, one \`delivered\`
+  attempt, the job \`completed\`) and VACUUM ANALYZE'd, as autovacuum would have by then; (a) then runs as usual,
+  compared with (a) on an empty database in the same run.
 - soak (\`BENCH_SOAK_S\` seconds, not in CI): an api-gateway and a dispatcher on one fresh database; (b)'s connections
   post tasks due now for the whole run while the dispatcher delivers them. Every second
   the bench counts 201s and deliveries at the receiver and reads each service's \`VmRSS\` (/proc/<pid>/status);

@@ -26,6 +26,8 @@ export interface BenchConfig {
   batchClients: number;
   batchTasks: number;
   batchSeconds: number;
+  /** Finished tasks (with attempts and completed jobs) seeded under a second (a) (BENCH_HISTORY; off when unset). */
+  historyTasks?: number;
   /** Soak seconds (BENCH_SOAK_S; not in CI): run when set, with or without the other phases. */
   soakSeconds?: number;
   /** Phases (BENCH_ONLY): throughput,api,batch,inbound,latency,schedules,scale; all but scale when unset. */
@@ -60,6 +62,7 @@ export function loadBenchConfig(): BenchConfig {
     batchClients: int('BENCH_BATCH_CLIENTS', 4),
     batchTasks: int('BENCH_BATCH_SIZE', 1_000),
     batchSeconds: int('BENCH_BATCH_SECONDS', 10),
+    historyTasks: process.env.BENCH_HISTORY ? int('BENCH_HISTORY', 1) : undefined,
     soakSeconds: process.env.BENCH_SOAK_S ? int('BENCH_SOAK_S', 1) : undefined,
     concurrency: 200,
     batchSize: 100,

@@ -74,6 +74,12 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
   if (only.has('scale')) await phase(results, 'scale', () => runScale(ctx));
+  const history = ctx.config.historyTasks;
+  if (history !== undefined) {
+    if (!results.throughput) await phase(results, 'throughput', () => runThroughput(ctx));
+    log(`(a) again over a history of ${history} finished tasks…`);
+    await phase(results, 'throughputHistory', () => runThroughput(ctx, 1, history));
+  }
   const soak = ctx.config.soakSeconds;
   if (soak !== undefined) await phase(results, 'soak', () => runSoak(ctx, soak));
   return results;

@@ -32,6 +32,8 @@ export interface BenchResults {
   schedules?: SchedulesResult;
   /** (a) with 1, 2 and 4 dispatchers and (b) with 1 and 2 api-gateways, one PostgreSQL (BENCH_ONLY=scale). */
   scale?: ScaleResult;
+  /** (a) again over BENCH_HISTORY finished tasks and their attempts (issue 13, "steady as tables grow"). */
+  throughputHistory?: DrainResult;
   /** BENCH_SOAK_S: creation and delivery side by side, drift and RSS over the run. */
   soak?: SoakResult;
   /** Phase name → why it produced no figure. */
@@ -132,6 +134,21 @@ function batchRows(r: BenchResults): Row[] {
 export const driftOf = (rate: { first: number; last: number }) =>
   rate.first > 0 ? (rate.last / rate.first - 1) * 100 : 0;
 
+function historyRows(r: BenchResults): Row[] {
+  const rows = failed('(a) over a history', r.errors.throughputHistory);
+  const h = r.throughputHistory;
+  if (!h || !r.throughput) return rows;
+  const ratio = h.perSecond / r.throughput.perSecond;
+  const tasks = h.sizes?.find((s) => s.table === 'tasks');
+  rows.push({
+    figure: `(a) over ${num(Math.max(0, (tasks?.rows ?? h.tasks) - h.tasks))} finished tasks / empty`,
+    value: `${num(ratio, 2)} (${num(h.perSecond)} / ${num(r.throughput.perSecond)} tasks/s)`,
+    target: '≥ 0.90',
+    status: check(ratio >= 0.9),
+  });
+  return rows;
+}
+
 function soakRows(r: BenchResults): Row[] {
   const rows = failed('soak', r.errors.soak);
   const s = r.soak;
@@ -202,6 +219,7 @@ export function reportRows(r: BenchResults): Row[] {
     ...inboundRows(r),
     ...latencyRows(r),
     ...scheduleRows(r.schedules, r.errors.schedules),
+    ...historyRows(r),
     ...soakRows(r),
   ];
 }
