@@ -146,6 +146,13 @@ function historyRows(r: BenchResults): Row[] {
     target: '≥ 0.90',
     status: check(ratio >= 0.9),
   });
+  rows.push(
+    ...cpuRatio(
+      '(a) dispatcher CPU per delivery, history / empty',
+      cpuMicros(h.cpu.child, h.perSecond),
+      cpuMicros(r.throughput.cpu.child, r.throughput.perSecond),
+    ),
+  );
   return rows;
 }
 
