@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { waitFor, testMasterKeys } from '@hourglass/testing';
+import {
+  createTestDatabase,
+  startService,
+  testMasterKeys,
+  waitFor,
+  type RunningService,
+  type TestDatabase,
+} from '@hourglass/testing';
 
 /** A minimal client of the public API, for system tests: plain fetch, no SDK. */
 export class ApiClient {
@@ -87,4 +94,20 @@ export function waitForFinish(api: ApiClient, id: string, timeoutMs = 30_000): P
     (task) => ['succeeded', 'failed', 'cancelled'].includes(task.status),
     { timeoutMs, intervalMs: 100, what: `task ${id} to finish` },
   );
+}
+
+/** A lone api-gateway on a fresh database with an org's read + write key, for the describe block it is called in. */
+export function gatewayStack(extra: Record<string, string> = {}) {
+  const current = {} as { database: TestDatabase; gateway: RunningService; api: ApiClient; key: string };
+  beforeAll(async () => {
+    current.database = await createTestDatabase();
+    const { env, adminToken } = serviceEnv(current.database.url, extra);
+    current.gateway = await startService('api-gateway', env);
+    Object.assign(current, await newOrgClient(current.gateway.url, adminToken, { name: 'gateway-stack' }));
+  }, 60_000);
+  afterAll(async () => {
+    await current.gateway?.kill('SIGKILL');
+    await current.database?.drop();
+  }, 60_000);
+  return current;
 }

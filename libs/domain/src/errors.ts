@@ -46,6 +46,8 @@ export const ErrorCode = {
   MONITOR_NOT_FOUND: 'MONITOR_NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UNAVAILABLE: 'UNAVAILABLE',
+  /** A request that reached a process already draining for shutdown (SIGTERM): retry, on a new connection. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
   INTERNAL: 'INTERNAL',
   NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
   BAD_GATEWAY: 'BAD_GATEWAY',

@@ -10,6 +10,8 @@ import { assertAcceptableInput } from './http/input-guard.js';
 import { addServerSpans } from './tracing/server-spans.js';
 import { startTracing } from './tracing/tracing-sdk.js';
 import { registerRawBodyParsers } from './http/raw-body.js';
+import { refuseWhileClosing } from './http/shutting-down.js';
+import { addRequestLog } from './logging/request-log.js';
 
 export interface HttpAppOptions {
   /** Largest request body Fastify accepts; larger ones are 413 PAYLOAD_TOO_LARGE. */
@@ -37,6 +39,8 @@ export async function createHttpApp(
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    // Answered by the shutdown hook below instead: problem+json SHUTTING_DOWN, not Fastify's own JSON.
+    return503OnClosing: false,
     // Errors raised before a request exists, or before a route matched, answer problem+json too.
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
@@ -54,7 +58,10 @@ export async function createHttpApp(
   fastify.removeContentTypeParser('text/plain');
   registerRawBodyParsers(fastify);
   const routes = new RouteTable();
+  // Before the span hooks: its onResponse reads the SERVER span they end.
+  addRequestLog(fastify, logger);
   addServerSpans(fastify);
+  refuseWhileClosing(fastify);
   // No setErrorHandler here: at init() Nest installs its own Fastify error handler, which sends errors
   // raised before a route runs (bad JSON, body too large, these hooks) through the global ProblemFilter
   // anyway; a second one only replaced ours and printed FSTWRN004.

@@ -1,6 +1,8 @@
 export * from './config/load-config.js';
 export * from './config/common-env.js';
 export * from './logging/app-logger.js';
+export * from './logging/log-fields.js';
+export { addRequestLog, noteTaskId } from './logging/request-log.js';
 export * from './metrics/metrics.js';
 export * from './health/readiness.js';
 export * from './http/error-status.js';

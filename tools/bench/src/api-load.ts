@@ -141,7 +141,7 @@ function summarize(
   };
 }
 
-async function countTasks(url: string): Promise<number> {
+export async function countTasks(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

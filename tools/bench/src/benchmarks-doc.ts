@@ -40,6 +40,15 @@ function details(input: DocInput): string[] {
         `the machine ${num(r.insert.machineCores, 2)}.`,
     );
   }
+  if (r.batch) {
+    const e = r.batch;
+    lines.push(
+      `- (e) ${num(e.batches)} batches of ${num(e.batchSize)} in ${num(e.seconds, 1)} s from ${e.clients} clients: ` +
+        `${num(e.tasksPerSec)} tasks/s, batch p50 ${ms(e.latency.p50)}, p99 ${ms(e.latency.p99)}, max ${ms(e.latency.max)}; ` +
+        `${num(e.tasksInDb)} task rows written with their jobs; api-gateway used ${num(e.apiCores, 2)} cores, the machine ` +
+        `${num(e.machineCores, 2)}.`,
+    );
+  }
   if (r.latency) {
     const { delivery: d, create: c, lost } = r.latency;
     lines.push(
@@ -48,6 +57,26 @@ function details(input: DocInput): string[] {
     );
   }
   lines.push(...scheduleDetails(r.schedules));
+  for (const [name, d] of [
+    ['(a) empty', r.throughputHistory ? r.throughput : undefined],
+    ['(a) over the history', r.throughputHistory],
+  ] as const) {
+    if (!d?.sizes) continue;
+    const sizes = d.sizes.map(
+      (s) => `${s.table} ${num(s.rows)} rows, ${num(s.tableMiB, 1)} MiB + ${num(s.indexMiB, 1)} MiB indexes`,
+    );
+    lines.push(`- ${name}: ${num(d.perSecond)} tasks/s; after the drain: ${sizes.join('; ')}.`);
+  }
+  if (r.soak) {
+    const s = r.soak;
+    lines.push(
+      `- soak: ${s.seconds} s, ${s.clients} clients creating tasks due now: created ` +
+        `${num(s.created.overall)} tasks/s overall (${num(s.created.first)} → ${num(s.created.last)}), delivered ` +
+        `${num(s.delivered.overall)} tasks/s (${num(s.delivered.first)} → ${num(s.delivered.last)}), ${num(s.failures)} refused, ` +
+        `${num(s.lag)} created but not yet delivered at the end; ` +
+        `RSS ${s.rss.map((p) => `${p.service} ${num(p.first)} → ${num(p.last)} MiB (max ${num(p.max)})`).join(', ')}.`,
+    );
+  }
   for (const [phase, error] of Object.entries(r.errors)) lines.push(`- ${phase}: **failed**: ${error.split('\n')[0]}`);
   return lines;
 }
@@ -111,6 +140,18 @@ const METHOD = `## How it is measured
 - (a) and (b) run once more with encryption off (HOURGLASS_BENCH_PLAINTEXT) and once with tracing on: every span
   sampled and exported over OTLP http/protobuf to a sink in the bench process (docs/decisions/0019). "CPU per
   delivery / per request" is the measured process's CPU over its throughput: steadier than throughput here.
+- (e) api-gateway alone as in (b); 5 warm-up batches, then \`BENCH_BATCH_CLIENTS\` (4) clients each post
+  \`POST /v1/tasks/batch\` of \`BENCH_BATCH_SIZE\` (1,000) tasks shaped as (b)'s, the next once the last is
+  answered, for \`BENCH_BATCH_SECONDS\` (10); tasks/s is 201s × batch size over the run, checked against the
+  rows written with their jobs.
+- (a) over a history (\`BENCH_HISTORY\` tasks, off by default): before (a)'s N tasks, the history is written by the
+  task writer as the API writes it, then settled as a first-attempt success (task \`succeeded\`, one \`delivered\`
+  attempt, the job \`completed\`) and VACUUM ANALYZE'd, as autovacuum would have by then; (a) then runs as usual,
+  compared with (a) on an empty database in the same run.
+- soak (\`BENCH_SOAK_S\` seconds, not in CI): an api-gateway and a dispatcher on one fresh database; (b)'s connections
+  post tasks due now for the whole run while the dispatcher delivers them. Every second
+  the bench counts 201s and deliveries at the receiver and reads each service's \`VmRSS\` (/proc/<pid>/status);
+  drift is the last tenth's rate over the first tenth's.
 - (f) api-gateway alone as in (b); an endpoint without a verifier and one forward, then autocannon posts a 2 KB
   JSON body to \`/in/{slug}\` with the same connections and duration. Each 202 is the raw request committed with its
   forward task and job; "forward tasks written" counts those over the run (no dispatcher runs).
@@ -140,6 +181,7 @@ export function benchmarksDoc(input: DocInput): string {
     `${env}npm run bench`,
     '```',
     `Tasks for (a): ${num(input.config.tasks)}; (b): ${input.config.apiConnections} connections × ${input.config.apiSeconds} s; ` +
+      `(e): ${input.config.batchClients} clients × batches of ${num(input.config.batchTasks)} × ${input.config.batchSeconds} s; ` +
       `(c): ${input.config.latencyTasks} tasks ${input.config.latencyGapMs} ms apart; ` +
       `(d): ${input.config.scheduleBurst} due at once, ${input.config.scheduleSteady} per-second × ${input.config.scheduleSeconds} s, ` +
       `backlog ${num(input.config.scheduleBacklog)}. Whole run: ${num(input.totalSeconds)} s.`,

@@ -22,7 +22,15 @@ export interface BenchConfig {
   scheduleSteady: number;
   scheduleSeconds: number;
   scheduleBacklog: number;
-  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,scale; all but scale when unset. */
+  /** (e) concurrent clients, tasks per POST /v1/tasks/batch, seconds (BENCH_BATCH_CLIENTS, _SIZE, _SECONDS). */
+  batchClients: number;
+  batchTasks: number;
+  batchSeconds: number;
+  /** Finished tasks (with attempts and completed jobs) seeded under a second (a) (BENCH_HISTORY; off when unset). */
+  historyTasks?: number;
+  /** Soak seconds (BENCH_SOAK_S; not in CI): run when set, with or without the other phases. */
+  soakSeconds?: number;
+  /** Phases (BENCH_ONLY): throughput,api,batch,inbound,latency,schedules,scale; all but scale when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
@@ -37,7 +45,7 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,inbound,latency,schedules')
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,batch,inbound,latency,schedules')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -51,6 +59,11 @@ export function loadBenchConfig(): BenchConfig {
     scheduleSteady: int('BENCH_SCHEDULE_STEADY', 50),
     scheduleSeconds: int('BENCH_SCHEDULE_SECONDS', 20),
     scheduleBacklog: int('BENCH_SCHEDULE_BACKLOG', 20_000),
+    batchClients: int('BENCH_BATCH_CLIENTS', 4),
+    batchTasks: int('BENCH_BATCH_SIZE', 1_000),
+    batchSeconds: int('BENCH_BATCH_SECONDS', 10),
+    historyTasks: process.env.BENCH_HISTORY ? int('BENCH_HISTORY', 1) : undefined,
+    soakSeconds: process.env.BENCH_SOAK_S ? int('BENCH_SOAK_S', 1) : undefined,
     concurrency: 200,
     batchSize: 100,
     phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,

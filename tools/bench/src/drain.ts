@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Child, ChildGroup } from './services.js';
 import type { Receiver } from './receiver.js';
 import { CpuMeter, type CpuUse } from './cpu.js';
+import type { TableSize } from './history.js';
 import { costPerTask, enableStatements, readCounters, type DbCost } from './db-cost.js';
 import { sleep } from './services.js';
 
@@ -18,6 +19,8 @@ export interface DrainResult {
   commitsPerTask: number;
   /** Statements, row writes and WAL per task, measured around the drain. */
   cost: DbCost;
+  /** The tables after the drain (runThroughput). */
+  sizes?: TableSize[];
 }
 
 export interface DrainOptions {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KeyRing } from '@hourglass/crypto';
 import { closeApiClient } from './api-client.js';
 import { runApiLoad, runInboundLoad } from './api-load.js';
+import { runBatchLoad } from './batch-load.js';
 import { benchmarksDoc } from './benchmarks-doc.js';
 import { benchEnvUsed, loadBenchConfig } from './config.js';
 import { BenchDatabases } from './database.js';
@@ -14,6 +15,7 @@ import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
 import { runSchedules } from './schedules.js';
 import { runScale } from './scale.js';
+import { runSoak } from './soak.js';
 import { scaleDispatcherGrid, scaleGatewayGrid } from './scale-report.js';
 import { killAllNow, ROOT, stopAll } from './services.js';
 import { costGrid, formatGrid, roundsGrid } from './rounds-report.js';
@@ -67,10 +69,19 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
     log('(b) baseline: bare INSERT + pg-boss send…');
     await phase(results, 'insert', () => runInsertBaseline(ctx));
   }
+  if (only.has('batch')) await phase(results, 'batch', () => runBatchLoad(ctx));
   if (only.has('inbound')) await phase(results, 'inbound', () => runInboundLoad(ctx));
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
   if (only.has('scale')) await phase(results, 'scale', () => runScale(ctx));
+  const history = ctx.config.historyTasks;
+  if (history !== undefined) {
+    if (!results.throughput) await phase(results, 'throughput', () => runThroughput(ctx));
+    log(`(a) again over a history of ${history} finished tasks…`);
+    await phase(results, 'throughputHistory', () => runThroughput(ctx, 1, history));
+  }
+  const soak = ctx.config.soakSeconds;
+  if (soak !== undefined) await phase(results, 'soak', () => runSoak(ctx, soak));
   return results;
 }
 

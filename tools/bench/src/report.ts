@@ -1,4 +1,6 @@
 import type { ApiLoadResult } from './api-load.js';
+import type { BatchLoadResult } from './batch-load.js';
+import type { SoakResult } from './soak.js';
 import type { BenchConfig } from './config.js';
 import type { DrainResult } from './drain.js';
 import type { IdleLatencyResult } from './idle-latency.js';
@@ -21,6 +23,8 @@ export interface BenchResults {
   api?: ApiLoadResult;
   apiPlain?: ApiLoadResult;
   apiTraced?: ApiLoadResult;
+  /** (e) POST /v1/tasks/batch of 1,000 from a few clients: tasks created per second. */
+  batch?: BatchLoadResult;
   /** (f) POST /in/{slug} under (b)'s load: events acknowledged, forward tasks written. */
   inbound?: ApiLoadResult;
   insert?: InsertBaselineResult;
@@ -28,6 +32,10 @@ export interface BenchResults {
   schedules?: SchedulesResult;
   /** (a) with 1, 2 and 4 dispatchers and (b) with 1 and 2 api-gateways, one PostgreSQL (BENCH_ONLY=scale). */
   scale?: ScaleResult;
+  /** (a) again over BENCH_HISTORY finished tasks and their attempts (issue 13, "steady as tables grow"). */
+  throughputHistory?: DrainResult;
+  /** BENCH_SOAK_S: creation and delivery side by side, drift and RSS over the run. */
+  soak?: SoakResult;
   /** Phase name → why it produced no figure. */
   errors: Record<string, string>;
 }
@@ -100,6 +108,76 @@ function apiRows(r: BenchResults): Row[] {
   return rows;
 }
 
+function batchRows(r: BenchResults): Row[] {
+  const rows = failed('(e) POST /v1/tasks/batch', r.errors.batch);
+  const e = r.batch;
+  if (!e) return rows;
+  rows.push(
+    {
+      figure: `(e) POST /v1/tasks/batch of ${num(e.batchSize)}, ${e.clients} clients`,
+      value: `${num(e.tasksPerSec)} tasks/s`,
+      target: '≥ 30,000 tasks/s',
+      status: check(e.tasksPerSec >= 30_000),
+    },
+    info('(e) batch latency p50 / p99', `${ms(e.latency.p50)} / ${ms(e.latency.p99)}`),
+    {
+      figure: '(e) refused batches, tasks missing',
+      value: `${num(e.failures)}, ${num(e.batches * e.batchSize - e.tasksInDb)}`,
+      target: '0, 0',
+      status: check(e.failures === 0 && e.tasksInDb === e.batches * e.batchSize),
+    },
+  );
+  return rows;
+}
+
+/** Last tenth over first tenth, as a signed percentage. */
+export const driftOf = (rate: { first: number; last: number }) =>
+  rate.first > 0 ? (rate.last / rate.first - 1) * 100 : 0;
+
+function historyRows(r: BenchResults): Row[] {
+  const rows = failed('(a) over a history', r.errors.throughputHistory);
+  const h = r.throughputHistory;
+  if (!h || !r.throughput) return rows;
+  const ratio = h.perSecond / r.throughput.perSecond;
+  const tasks = h.sizes?.find((s) => s.table === 'tasks');
+  rows.push({
+    figure: `(a) over ${num(Math.max(0, (tasks?.rows ?? h.tasks) - h.tasks))} finished tasks / empty`,
+    value: `${num(ratio, 2)} (${num(h.perSecond)} / ${num(r.throughput.perSecond)} tasks/s)`,
+    target: '≥ 0.90',
+    status: check(ratio >= 0.9),
+  });
+  rows.push(
+    ...cpuRatio(
+      '(a) dispatcher CPU per delivery, history / empty',
+      cpuMicros(h.cpu.child, h.perSecond),
+      cpuMicros(r.throughput.cpu.child, r.throughput.perSecond),
+    ),
+  );
+  return rows;
+}
+
+function soakRows(r: BenchResults): Row[] {
+  const rows = failed('soak', r.errors.soak);
+  const s = r.soak;
+  if (!s) return rows;
+  const rate = (what: string, x: SoakResult['created']): Row => ({
+    figure: `soak ${what}, first → last tenth`,
+    value: `${num(x.first)} → ${num(x.last)} tasks/s (${num(driftOf(x), 1)} %)`,
+    target: 'drift ≥ -10 %',
+    status: check(driftOf(x) >= -10),
+  });
+  rows.push(
+    rate('created', s.created),
+    rate('delivered', s.delivered),
+    info('soak created, not delivered at the end', num(s.lag)),
+  );
+  for (const p of s.rss)
+    rows.push(
+      info(`soak RSS ${p.service}, first / max / last`, `${num(p.first)} / ${num(p.max)} / ${num(p.last)} MiB`),
+    );
+  return rows;
+}
+
 function inboundRows(r: BenchResults): Row[] {
   const rows = failed('(f) POST /in/{slug}', r.errors.inbound);
   const f = r.inbound;
@@ -144,9 +222,12 @@ export function reportRows(r: BenchResults): Row[] {
     ...apiRows(r),
     ...encryptionRows(r),
     ...tracingRows(r),
+    ...batchRows(r),
     ...inboundRows(r),
     ...latencyRows(r),
     ...scheduleRows(r.schedules, r.errors.schedules),
+    ...historyRows(r),
+    ...soakRows(r),
   ];
 }
 

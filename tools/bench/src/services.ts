@@ -97,7 +97,8 @@ export function startService(name: 'api-gateway' | 'scheduler' | 'dispatcher', e
   return new Child(name, join(ROOT, 'apps', name, 'dist', 'main.js'), {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    LOG_LEVEL: 'warn',
+    // BENCH_LOG_LEVEL=info measures what the per-request and per-attempt log lines cost (docs/operations.md).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     HOURGLASS_LOCAL_MODE: 'true',
     SHUTDOWN_GRACE_MS: '5000',
     // Passed through so a service can be profiled (NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…").

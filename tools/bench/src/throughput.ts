@@ -4,6 +4,7 @@ import type { BenchConfig } from './config.js';
 import type { BenchDatabases } from './database.js';
 import { measureDrain, type DrainResult } from './drain.js';
 import type { Receiver } from './receiver.js';
+import { seedHistory, tableSizes } from './history.js';
 import { seedTasks } from './seed.js';
 import { ChildGroup, startService, type Child } from './services.js';
 import type { TraceSink } from './trace-sink.js';
@@ -26,9 +27,13 @@ export interface PhaseContext {
  * process (or `dispatchers` of them, each with its default in-flight limit, for the scale-out phase)
  * delivers them; done when every task is `succeeded` with exactly one attempts row.
  */
-export async function runThroughput(ctx: PhaseContext, dispatchers = 1): Promise<DrainResult> {
+export async function runThroughput(ctx: PhaseContext, dispatchers = 1, history = 0): Promise<DrainResult> {
   const { config, receiver, log } = ctx;
   const url = await ctx.dbs.fresh('throughput');
+  if (history > 0) {
+    log(`(a) seeding a history of ${history} finished tasks with their attempts and completed jobs…`);
+    await seedHistory(url, ctx.masterKeys, history, receiver.url, !ctx.plaintext);
+  }
   log(`(a) seeding ${config.tasks} tasks with their delivery jobs…`);
   await seedTasks(url, ctx.masterKeys, config.tasks, receiver.url, !ctx.plaintext);
   receiver.reset();
@@ -57,11 +62,11 @@ export async function runThroughput(ctx: PhaseContext, dispatchers = 1): Promise
         const { rows } = await client.query<{ succeeded: string; attempts: string }>(
           `SELECT (SELECT count(*) FROM tasks WHERE status = 'succeeded') AS succeeded, (SELECT count(*) FROM attempts) AS attempts`,
         );
-        return Math.min(Number(rows[0]!.succeeded), Number(rows[0]!.attempts));
+        return Math.min(Number(rows[0]!.succeeded), Number(rows[0]!.attempts)) - history;
       },
     });
     await checkExactlyOnce(url, receiver, config.tasks, log);
-    return result;
+    return { ...result, sizes: await tableSizes(url) };
   } finally {
     await dispatcher.stop();
   }

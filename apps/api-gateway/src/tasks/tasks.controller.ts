@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiProblems } from '../docs/problem.js';
 import { TRACEPARENT } from '../docs/openapi.js';
@@ -11,7 +12,7 @@ import { CreateTaskBatchDto, type TaskBatchResponse } from './tasks-edit.dto.js'
 import { ListTasksQuery, PageQuery } from './tasks-query.dto.js';
 import { TasksService } from './tasks.service.js';
 import { traceparentFor } from './traceparent.js';
-import { RequestTraceparent } from '@hourglass/platform';
+import { noteTaskId, RequestTraceparent } from '@hourglass/platform';
 
 @Controller('v1/tasks')
 export class TasksController {
@@ -26,9 +27,13 @@ export class TasksController {
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,
     @Body() dto: CreateTaskDto,
+    @Req() request: FastifyRequest,
     @RequestTraceparent() traceparent?: string,
   ): Promise<TaskResponse> {
-    return this.tasks.create(auth.orgId, actor, dto, traceparentFor(traceparent));
+    return this.tasks.create(auth.orgId, actor, dto, traceparentFor(traceparent)).then((task) => {
+      noteTaskId(request, task.id);
+      return task;
+    });
   }
 
   @Post('batch')

@@ -16,6 +16,7 @@ import { WakeSignal } from './wake-signal.js';
 import { OrgSlots } from './org-slots.js';
 import { checkAssertions, deliveryRules } from './assertions.js';
 import { traceDelivery } from './delivery-trace.js';
+import type { DeliveryLog } from '../logging/delivery-log.js';
 
 export interface DeliveryWorkerOptions {
   concurrency: number;
@@ -36,6 +37,8 @@ export interface DeliveryWorkerDeps {
   circuits: CircuitBreakers;
   metrics: DeliveryMetrics;
   onError: (error: Error, where: string) => void;
+  /** Per-attempt lines bound to the task (../logging/delivery-log.ts); absent in tests that need none. */
+  log?: DeliveryLog;
 }
 
 /**
@@ -170,10 +173,12 @@ export class DeliveryWorker {
       this.deps.metrics.observeAttempt(task, record, step.outcome);
       this.deps.writer.add({ job, task, record, step });
       trace.end(step.outcome);
+      this.deps.log?.attempt?.(task, trace.traceparent, record, step.outcome);
     } catch (error) {
       trace.end(undefined, error);
       // A bug, not an outcome: leave the job unsettled so its lease lapses and it is retried.
-      this.deps.onError(error as Error, 'deliver');
+      if (this.deps.log) this.deps.log.failed(task, trace.traceparent, error as Error);
+      else this.deps.onError(error as Error, 'deliver');
     }
   }
 

@@ -10,6 +10,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { ResultWriter } from './result-writer.js';
 import { SigningSecrets } from './signing-secrets.js';
 import { CircuitBreakers } from './circuit-breakers.js';
+import { deliveryLog } from '../logging/delivery-log.js';
 
 export const USER_AGENT = 'Hourglass/0.1.0';
 
@@ -63,6 +64,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
         circuits,
         metrics: deliveryMetrics,
         onError,
+        log: deliveryLog(logger),
       },
     );
     this.listener = new Listener({

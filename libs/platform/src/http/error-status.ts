@@ -41,6 +41,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   ENDPOINT_PAUSED: 503,
   CONFLICT: 409,
   UNAVAILABLE: 503,
+  SHUTTING_DOWN: 503,
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   BAD_GATEWAY: 502,

@@ -97,6 +97,7 @@ export function sendProblem(reply: FastifyReply, body: ProblemDetails): void {
   problemCodes.set(reply, body.code);
   if (body.code === ErrorCode.UNAVAILABLE || body.code === ErrorCode.ENDPOINT_PAUSED)
     void reply.header('retry-after', '5');
+  else if (body.code === ErrorCode.SHUTTING_DOWN) void reply.header('retry-after', '1');
   void reply.status(errorStatus[body.code]).header('content-type', 'application/problem+json').send(body);
 }
 

@@ -53,6 +53,9 @@ export function addServerSpans(fastify: FastifyInstance): void {
     });
 }
 
+/** The request's SERVER span, while it is open (tracing on). */
+export const serverSpanOf = (request: FastifyRequest): Span | undefined => serverSpans.get(request);
+
 function endServerSpan(request: FastifyRequest, status: number | undefined): void {
   const span = serverSpans.get(request);
   if (!span) return;
