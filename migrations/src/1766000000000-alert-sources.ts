@@ -1,0 +1,22 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Alert sources (docs/decisions/0024): a task's and a schedule's own `notify` override (null: the
+ * org's default channels), and when a schedule started failing (null: healthy), so its first
+ * failure raises `schedule.failed` once and its next success `schedule.recovered` once. Expand
+ * only: nullable columns without defaults are a catalog change, no table rewrite, and no index on
+ * tasks (the hot table pays nothing on its writes).
+ */
+export class AlertSources1766000000000 implements MigrationInterface {
+  name = 'AlertSources1766000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE tasks ADD COLUMN notify jsonb`);
+    await q.query(`ALTER TABLE schedules ADD COLUMN notify jsonb, ADD COLUMN failing_since timestamptz`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE schedules DROP COLUMN failing_since, DROP COLUMN notify`);
+    await q.query(`ALTER TABLE tasks DROP COLUMN notify`);
+  }
+}
