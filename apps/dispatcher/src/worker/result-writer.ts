@@ -14,6 +14,7 @@ import {
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
 import { createCallbacks, type FinishedTask } from './callbacks.js';
+import { raiseFinishedAlerts } from './failure-alerts.js';
 
 /** One fetched job's end: either an attempt was made, or its task no longer wanted delivering. */
 export type JobResult =
@@ -74,8 +75,9 @@ function finishedTask(result: AttemptedResult): FinishedTask[] {
  * Writes results in batches: whatever accumulated while the previous write ran goes in the next
  * one, so an idle system writes each result at once and a busy one amortises the round trips.
  * One transaction per batch settles the tasks, enqueues retries, records attempts, creates the
- * callbacks of finished tasks and completes the jobs, so a crash leaves either all of it or none
- * (the job then expires and is redelivered).
+ * callbacks and raises the alerts (task.failed, schedule.failed/recovered) of finished tasks and
+ * completes the jobs, so a crash leaves either all of it or none (the job then expires and is
+ * redelivered).
  */
 export class ResultWriter {
   private pending: JobResult[] = [];
@@ -156,7 +158,9 @@ export class ResultWriter {
           })),
       );
       await this.attempts.insertMany(attempted.map(attemptRow), em);
-      await createCallbacks(em, this.boss, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
+      const ended = attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask);
+      await createCallbacks(em, this.boss, ended);
+      await raiseFinishedAlerts(em, ended);
       // A job is completed only once its task is done with it: settled here, finished anyway
       // (cancelled mid-attempt, settled by a redelivery) or not startable at all. A task that is
       // neither lost its running mark in a database crash (docs/decisions/0011): its job stays
