@@ -83,6 +83,13 @@ export class SchedulerEnv extends CommonEnv {
   @Min(50)
   @Max(60_000)
   SCHEDULE_RECHECK_MS?: number;
+
+  /** How often the leader checks usage thresholds and raises due weekly digests (docs/decisions/0024). */
+  @IsOptional()
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  ALERTS_INTERVAL_MS?: number;
 }
 
 export function toSchedulerConfig(env: SchedulerEnv) {
@@ -95,6 +102,7 @@ export function toSchedulerConfig(env: SchedulerEnv) {
       batchSize: env.RETENTION_BATCH_SIZE ?? 1_000,
       dataKeySettleMs: env.DATA_KEY_SETTLE_MS ?? 60_000,
     },
+    alerts: { intervalMs: env.ALERTS_INTERVAL_MS ?? 60_000, digestBatchSize: 100, digestAttemptSample: 10_000 },
     tick: {
       graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,
       batchSize: env.SCHEDULE_BATCH_SIZE ?? 500,

@@ -35,3 +35,5 @@ export * from './repositories/inbound-event.repository.js';
 export * from './notifications/notification-events.js';
 export * from './notifications/raise-events.js';
 export * from './notifications/schedule-alerts.js';
+export * from './notifications/usage-alerts.js';
+export * from './notifications/weekly-digest.js';

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import {
   raiseNotificationEvents,
   raiseScheduleAlerts,
+  targetHost,
   type NotificationEvent,
   type OccurrenceOutcome,
 } from '@hourglass/db';
@@ -20,14 +21,6 @@ export function causeOf({ record, outcome }: Pick<FinishedTask, 'record' | 'outc
   if (record.error) return record.statusCode ? `HTTP ${record.statusCode}: ${record.error}` : record.error;
   if (record.statusCode !== null) return `HTTP ${record.statusCode}`;
   return outcome;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '';
-  }
 }
 
 /**
@@ -53,7 +46,7 @@ export function finishedAlerts(finished: FinishedTask[]): FinishedAlerts {
     }
     if (!failed) continue;
     const cause = causeOf(f);
-    const target = hostOf(task.url);
+    const target = targetHost(task.url);
     taskFailures.push({
       orgId: task.orgId,
       event: 'task.failed',
