@@ -102,7 +102,7 @@ export function toSchedulerConfig(env: SchedulerEnv) {
       batchSize: env.RETENTION_BATCH_SIZE ?? 1_000,
       dataKeySettleMs: env.DATA_KEY_SETTLE_MS ?? 60_000,
     },
-    alerts: { intervalMs: env.ALERTS_INTERVAL_MS ?? 60_000, digestBatchSize: 100, digestAttemptSample: 10_000 },
+    alerts: { intervalMs: env.ALERTS_INTERVAL_MS ?? 60_000, digestBatchSize: 25, digestAttemptSample: 2_000 },
     tick: {
       graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,
       batchSize: env.SCHEDULE_BATCH_SIZE ?? 500,

@@ -108,10 +108,12 @@ describe('alert sources on the leader: usage thresholds and the weekly digest (r
       ...(await createTasks(subscribed.id, 1, 'http://slow.example/b')),
       ...(await createTasks(subscribed.id, 1, 'http://fast.example/c')),
     ];
-    const settle = (id: string, status: string) => db.query('UPDATE tasks SET status = $2 WHERE id = $1', [id, status]);
-    await settle(ok!.id, 'succeeded');
-    await settle(slow!.id, 'succeeded');
-    await settle(failed!.id, 'failed');
+    // As the dispatcher leaves them: finished, with their attempt counts.
+    const settle = (id: string, status: string, attempts: number) =>
+      db.query('UPDATE tasks SET status = $2, attempt_count = $3 WHERE id = $1', [id, status, attempts]);
+    await settle(ok!.id, 'succeeded', 1);
+    await settle(slow!.id, 'succeeded', 1);
+    await settle(failed!.id, 'failed', 2);
     const attempt = (taskId: string, n: number, outcome: string, ms: number) =>
       db.query(
         `INSERT INTO attempts (id, task_id, org_id, number, outcome, status_code, duration_ms, started_at, finished_at)
