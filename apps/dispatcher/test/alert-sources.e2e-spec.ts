@@ -109,5 +109,17 @@ describe('alert sources on the result path (dispatcher in process, real Postgres
     expect(await db.query('SELECT failing_since FROM schedules WHERE id = $1', [schedule.id])).toEqual([
       { failing_since: null },
     ]);
+
+    // An older occurrence failing after the recovery (settled out of order) re-opens nothing; a newer one does.
+    const stale = await occurrence(0, '/fail/stale');
+    await dispatcher.finished(org.id, stale.id);
+    expect(await raisedEvents(db, org.id)).toHaveLength(2);
+    const newer = await occurrence(6, '/fail/6');
+    await dispatcher.finished(org.id, newer.id);
+    const reopened = await raisedEvents(db, org.id, 'schedule.failed');
+    expect(reopened.map((e) => e.payload.occurrenceAt)).toEqual([
+      events[0]!.payload.occurrenceAt,
+      '2026-01-01T00:06:00.000Z',
+    ]);
   });
 });

@@ -28,23 +28,30 @@ interface Transition {
  * `schedule.recovered`. `schedules.failing_since` is the flag, flipped by one guarded UPDATE (the
  * row lock serialises concurrent writers; the guard is re-checked on the latest row), so two
  * dispatchers settling occurrences of one schedule raise one event; the dedupKey of the occurrence
- * makes a repeat of the same write a no-op. Occurrences that change nothing (a success of a healthy
- * schedule, the common case) lock and write nothing. Within one batch a failure wins.
+ * makes a repeat of the same write a no-op. Only an occurrence newer than the one that last flipped
+ * the flag (`alert_fire_at`) flips it, so a failure settling after a newer success (dispatchers
+ * settle out of order) does not re-open the streak; within one batch a success recovers only when
+ * it is newer than every failure. Occurrences that change nothing (a success of a healthy schedule,
+ * the common case) lock and write nothing.
  */
 export async function raiseScheduleAlerts(em: EntityManager, outcomes: OccurrenceOutcome[]): Promise<number> {
   if (outcomes.length === 0) return 0;
   const transitions = await queryRows<Transition>(
     em,
     `WITH per AS (
-       SELECT u.schedule_id, bool_or(u.failed) AS failed,
-              COALESCE(min(u.fire_at) FILTER (WHERE u.failed), max(u.fire_at)) AS fire_at
+       SELECT u.schedule_id, max(u.fire_at) FILTER (WHERE u.failed) AS failed_at,
+              max(u.fire_at) FILTER (WHERE NOT u.failed) AS ok_at
          FROM unnest($1::uuid[], $2::boolean[], $3::timestamptz[]) AS u(schedule_id, failed, fire_at)
         GROUP BY u.schedule_id)
      UPDATE schedules s
-        SET failing_since = CASE WHEN p.failed THEN now() END
+        SET failing_since = CASE WHEN s.failing_since IS NULL THEN now() END,
+            alert_fire_at = CASE WHEN s.failing_since IS NULL THEN p.failed_at ELSE p.ok_at END
        FROM per p, schedules o
-      WHERE s.id = p.schedule_id AND o.id = s.id AND p.failed = (s.failing_since IS NULL)
-     RETURNING s.id, s.org_id, s.name, s.notify, p.failed, p.fire_at, o.failing_since AS was_failing_since`,
+      WHERE s.id = p.schedule_id AND o.id = s.id
+        AND ((s.failing_since IS NULL AND p.failed_at > COALESCE(s.alert_fire_at, '-infinity'))
+          OR (s.failing_since IS NOT NULL AND p.ok_at > s.alert_fire_at AND (p.failed_at IS NULL OR p.ok_at > p.failed_at)))
+     RETURNING s.id, s.org_id, s.name, s.notify, s.failing_since IS NOT NULL AS failed, s.alert_fire_at AS fire_at,
+               o.failing_since AS was_failing_since`,
     [outcomes.map((o) => o.scheduleId), outcomes.map((o) => o.failed), outcomes.map((o) => o.fireAt)],
   );
   if (transitions.length === 0) return 0;
