@@ -5,9 +5,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * org's default channels), and when a schedule started failing (null: healthy) with the fire time
  * of the occurrence that last flipped that (`alert_fire_at`), so its first failure raises
  * `schedule.failed` once, its next success `schedule.recovered` once, and an older occurrence
- * settling late flips nothing. Expand only: nullable columns without defaults are a catalog change, no table rewrite, and no index on
- * tasks (the hot table pays nothing on its writes); org_usage gets an index on month for the
- * leader's usage check.
+ * settling late flips nothing. Expand only: nullable columns without defaults are a catalog
+ * change, no table rewrite, and no index on tasks (the hot table pays nothing on its writes);
+ * org_usage gets an index on month for the leader's usage check.
  */
 export class AlertSources1766000000000 implements MigrationInterface {
   name = 'AlertSources1766000000000';
