@@ -16,6 +16,7 @@ import { InboundWebhooks1765400000000 } from './1765400000000-inbound-webhooks.j
 import { IdempotencyOwnerOrg1765500000000 } from './1765500000000-idempotency-owner-org.js';
 import { MonitorsAndNotifications1765600000000 } from './1765600000000-monitors-and-notifications.js';
 import { NotificationOutbox1765800000000 } from './1765800000000-notification-outbox.js';
+import { AlertSources1766000000000 } from './1766000000000-alert-sources.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   IdempotencyOwnerOrg1765500000000,
   MonitorsAndNotifications1765600000000,
   NotificationOutbox1765800000000,
+  AlertSources1766000000000,
 ];

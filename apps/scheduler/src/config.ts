@@ -97,6 +97,12 @@ export class SchedulerEnv extends CommonEnv {
   @Min(100)
   @Max(300_000)
   NOTIFICATION_POLL_MS?: number;
+  /** How often the leader checks usage thresholds and raises due weekly digests (docs/decisions/0024). */
+  @IsOptional()
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  ALERTS_INTERVAL_MS?: number;
 }
 
 export function toSchedulerConfig(env: SchedulerEnv) {
@@ -114,6 +120,7 @@ export function toSchedulerConfig(env: SchedulerEnv) {
       pollMs: env.NOTIFICATION_POLL_MS ?? 5_000,
       batchSize: 500,
     },
+    alerts: { intervalMs: env.ALERTS_INTERVAL_MS ?? 60_000, digestBatchSize: 25, digestAttemptSample: 2_000 },
     tick: {
       graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,
       batchSize: env.SCHEDULE_BATCH_SIZE ?? 500,

@@ -4,6 +4,7 @@ import type { SchedulerConfig } from './config.js';
 import { LeaderService } from './leader/leader.service.js';
 import { BacklogMetrics } from './metrics/backlog-metrics.js';
 import { RetentionService } from './retention/retention.service.js';
+import { AlertSourcesService } from './alerts/alert-sources.service.js';
 import { TickService } from './tick/tick.service.js';
 import { TickLoopService } from './tick/tick-loop.service.js';
 import { NotificationLoopService } from './notifications/notification-loop.service.js';
@@ -20,12 +21,20 @@ export class SchedulerModule {
         LeaderService,
         BacklogMetrics,
         RetentionService,
+        AlertSourcesService,
         TickService,
         TickLoopService,
         NotificationLoopService,
         MonitorDeadlinesService,
       ],
-      exports: [LeaderService, RetentionService, TickService, NotificationLoopService, MonitorDeadlinesService],
+      exports: [
+        LeaderService,
+        RetentionService,
+        TickService,
+        NotificationLoopService,
+        MonitorDeadlinesService,
+        AlertSourcesService,
+      ],
     };
   }
 }

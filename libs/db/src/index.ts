@@ -38,3 +38,7 @@ export * from './notifications/notification-outbox.js';
 export * from './notifications/render.js';
 export * from './monitors/monitor.repository.js';
 export * from './monitors/monitor-transitions.js';
+export * from './notifications/raise-events.js';
+export * from './notifications/schedule-alerts.js';
+export * from './notifications/usage-alerts.js';
+export * from './notifications/weekly-digest.js';

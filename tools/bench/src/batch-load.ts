@@ -114,7 +114,12 @@ async function explainSlowStatements(url: string): Promise<void> {
   try {
     const db = client.escapeIdentifier(new URL(url).pathname.slice(1));
     await client.query(`ALTER DATABASE ${db} SET session_preload_libraries = 'auto_explain'`);
-    for (const [name, value] of Object.entries({ log_min_duration: '50', log_analyze: 'on', log_buffers: 'on', log_triggers: 'on' }))
+    for (const [name, value] of Object.entries({
+      log_min_duration: '50',
+      log_analyze: 'on',
+      log_buffers: 'on',
+      log_triggers: 'on',
+    }))
       await client.query(`ALTER DATABASE ${db} SET auto_explain.${name} = '${value}'`);
   } finally {
     await client.end();

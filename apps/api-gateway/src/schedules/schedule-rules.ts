@@ -12,6 +12,7 @@ import {
   TaskLimits,
 } from '@hourglass/domain';
 import type { CreateScheduleDto, UpdateScheduleDto } from './schedules.dto.js';
+import { notifyOverrideOf } from '../notify-override/notify-override.js';
 
 /** Schedules default to one attempt: the next occurrence is the retry. */
 export const DEFAULT_SCHEDULE_ATTEMPTS = 1;
@@ -55,6 +56,7 @@ export function newSchedule(orgId: string, dto: CreateScheduleDto, now: Date): N
     priority: dto.priority ?? TaskLimits.defaultPriority,
     missedRuns: dto.missedRuns ?? 'skip',
     overlap: dto.overlap ?? 'allow',
+    notify: notifyOverrideOf(dto.notify),
     enabled: true,
     ...timingState(timingOf(timing), true, now),
     version: 1,
@@ -72,6 +74,7 @@ export function scheduleChanges(current: ScheduleEntity, dto: UpdateScheduleDto,
     priority: dto.priority,
     missedRuns: dto.missedRuns,
     overlap: dto.overlap,
+    notify: dto.notify !== undefined ? notifyOverrideOf(dto.notify) : undefined,
     ...(dto.request ? requestColumns(dto.request) : {}),
   };
   if (dto.cron !== undefined || dto.interval !== undefined || dto.timezone !== undefined) {
@@ -129,6 +132,8 @@ export function manualTask(s: ScheduleEntity, traceParent: string, now: Date): N
     scheduleId: s.id,
     fireAt: null,
     traceParent,
+    // A manual run is no occurrence: its failure is a task.failed, heard where the schedule's are.
+    notify: s.notify,
   };
 }
 

@@ -13,7 +13,7 @@ import {
   type OverlapPolicy,
   ScheduleLimits,
 } from '@hourglass/domain';
-import type { ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } from '@hourglass/db';
+import type { NotifyOverride, ScheduleEntity, ScheduleOccurrenceEntity, ScheduleVersionEntity } from '@hourglass/db';
 import { RefusesNull } from '@hourglass/platform';
 import { CreateTaskDto } from '../tasks/tasks.dto.js';
 import { ExclusiveWith, IsDuration } from '../tasks/task.validators.js';
@@ -22,13 +22,14 @@ import { IsCron, IsTimezone, MinDuration, MIN_INTERVAL_MS } from './schedule.val
 const MAX_INTERVAL = formatDuration(ScheduleLimits.maxIntervalMs);
 
 /** The task template (request, timeoutMs, retry, labels, priority) is validated exactly as a task's. */
-@RefusesNull()
+@RefusesNull('notify')
 export class CreateScheduleDto extends PickType(CreateTaskDto, [
   'request',
   'timeoutMs',
   'retry',
   'labels',
   'priority',
+  'notify',
 ] as const) {
   @ApiProperty({
     example: 'nightly-report',
@@ -84,8 +85,11 @@ export class CreateScheduleDto extends PickType(CreateTaskDto, [
   overlap?: OverlapPolicy;
 }
 
-/** Every field optional (never null); `request` is replaced as a whole; giving cron drops interval and vice versa. */
-@RefusesNull()
+/**
+ * Every field optional (never null, but `notify`: null is back to the org's defaults); `request` is replaced as a
+ * whole; giving cron drops interval and vice versa.
+ */
+@RefusesNull('notify')
 export class UpdateScheduleDto extends PartialType(CreateScheduleDto) {}
 
 /** How many fire times `/next` previews: at most 100, and none more than ten years ahead. */
@@ -125,6 +129,7 @@ export interface ScheduleResponse {
   version: number;
   createdAt: string;
   updatedAt: string;
+  notify: NotifyOverride;
 }
 
 export interface ScheduleVersionResponse {
@@ -166,6 +171,7 @@ export function toScheduleResponse(s: ScheduleEntity): ScheduleResponse {
     version: s.version,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
+    notify: s.notify ?? null,
   };
 }
 

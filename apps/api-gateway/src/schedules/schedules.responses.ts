@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { MISSED_RUN_POLICIES, type MissedRunPolicy, OVERLAP_POLICIES, type OverlapPolicy } from '@hourglass/domain';
+import type { NotifyOverride } from '@hourglass/db';
 import { TaskRequestView } from '../tasks/tasks.responses.js';
+import { NotifyView } from '../notify-override/notify-override.js';
 import type { OccurrenceResponse, ScheduleResponse, ScheduleVersionResponse } from './schedules.dto.js';
 
 export class ScheduleRetryView {
@@ -69,6 +71,9 @@ export class Schedule implements ScheduleResponse {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
+
+  @NotifyView('schedule')
+  notify!: NotifyOverride;
 }
 
 export class SchedulePage {

@@ -15,6 +15,7 @@ import { type TaskResponse, toTaskResponse } from './tasks.dto.js';
 import type { UpdateTaskDto } from './tasks-edit.dto.js';
 import { resolveRunAt } from './tasks.service.js';
 import { TaskJobs } from './task-jobs.js';
+import { notifyOverrideOf } from '../notify-override/notify-override.js';
 
 /**
  * Edit, run now and replay. Each runs in one transaction that locks the task row, withdraws its
@@ -142,5 +143,6 @@ export function mergeEdit(task: TaskEntity, dto: UpdateTaskDto, now: Date): Task
     priority: dto.priority ?? task.priority,
     expectedStatusCodes: dto.expectedStatusCodes !== undefined ? dto.expectedStatusCodes : task.expectedStatusCodes,
     expectedBodyPattern: dto.expectedBodyPattern !== undefined ? dto.expectedBodyPattern : task.expectedBodyPattern,
+    notify: dto.notify !== undefined ? notifyOverrideOf(dto.notify) : task.notify,
   };
 }

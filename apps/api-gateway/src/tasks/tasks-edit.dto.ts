@@ -38,10 +38,11 @@ export class UpdateTaskRequestDto extends PartialType(TaskRequestDto) {}
 
 /**
  * Any subset of the create body but the callback URLs and `queue`. `request` fields are merged into the task's;
- * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears
- * (any other field set to null is 400: `delay: null` moved the task to now).
+ * `labels` and `request.headers` replace the whole map; `expectedStatusCodes`/`expectedBodyPattern`: null clears,
+ * `notify`: null is back to the org's defaults (any other field set to null is 400: `delay: null` moved the task to
+ * now).
  */
-@RefusesNull('expectedStatusCodes', 'expectedBodyPattern')
+@RefusesNull('expectedStatusCodes', 'expectedBodyPattern', 'notify')
 export class UpdateTaskDto extends PartialType(
   OmitType(CreateTaskDto, ['request', 'callbackUrl', 'failureCallbackUrl', 'queue'] as const),
 ) {

@@ -24,7 +24,7 @@ import {
   TaskLimits,
   type TaskStatus,
 } from '@hourglass/domain';
-import type { AttemptEntity, TaskEntity, TaskKind } from '@hourglass/db';
+import type { AttemptEntity, NotifyOverride, TaskEntity, TaskKind } from '@hourglass/db';
 import { RefusesNull } from '@hourglass/platform';
 import {
   ExclusiveWith,
@@ -37,6 +37,7 @@ import {
   MaxUtf8Bytes,
 } from './task.validators.js';
 import { QUEUE_NAME_PATTERN } from '../queues/queues.dto.js';
+import { NotifyProperty } from '../notify-override/notify-override.js';
 
 const MAX_DELAY = formatDuration(TaskLimits.maxDelayMs);
 
@@ -109,7 +110,7 @@ export class RetryDto {
   retryOn4xx?: boolean;
 }
 
-@RefusesNull('expectedStatusCodes', 'expectedBodyPattern')
+@RefusesNull('expectedStatusCodes', 'expectedBodyPattern', 'notify')
 export class CreateTaskDto {
   @ApiProperty({ type: TaskRequestDto })
   @IsDefined()
@@ -237,6 +238,9 @@ export class CreateTaskDto {
   @IsString()
   @Matches(QUEUE_NAME_PATTERN, { message: 'must be the name of a queue (1-64 letters, digits, ".", "_" or "-")' })
   queue?: string;
+
+  @NotifyProperty('task')
+  notify?: NotifyOverride;
 }
 
 export interface LastAttemptResponse {
@@ -271,6 +275,8 @@ export interface TaskResponse {
   /** 'callback': a delivery of another task's outcome to its callback URL (`parentTaskId`). */
   kind: TaskKind;
   parentTaskId: string | null;
+  /** Who hears of its final failure; null: the org's default channels. */
+  notify: NotifyOverride;
   createdAt: string;
   updatedAt: string;
   lastAttempt: LastAttemptResponse | null;
@@ -313,6 +319,7 @@ export function toTaskResponse(task: TaskEntity, lastAttempt: AttemptEntity | nu
     failureCallbackUrl: task.failureCallbackUrl,
     kind: task.kind,
     parentTaskId: task.parentTaskId,
+    notify: task.notify ?? null,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),
     lastAttempt: lastAttempt && {

@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { NotifyOverride } from '@hourglass/db';
+import { NotifyView } from '../notify-override/notify-override.js';
 import { HTTP_METHODS, type HttpMethod, TASK_STATUSES, type TaskStatus } from '@hourglass/domain';
 import type { AttemptResponse, LastAttemptResponse, TaskResponse } from './tasks.dto.js';
 import type { BulkActionResponse, TaskBatchResponse } from './tasks-edit.dto.js';
@@ -112,6 +114,9 @@ export class Task implements TaskResponse {
 
   @ApiProperty({ type: 'string', nullable: true, description: 'The task a callback reports on' })
   parentTaskId!: string | null;
+
+  @NotifyView('task')
+  notify!: NotifyOverride;
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;

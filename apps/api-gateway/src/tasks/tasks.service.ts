@@ -32,6 +32,7 @@ import {
   toTaskResponse,
 } from './tasks.dto.js';
 import { TaskWriter } from './task-writer.js';
+import { notifyOverrideOf } from '../notify-override/notify-override.js';
 import { entry } from '../audit/audit-entries.js';
 import type { CreateTaskBatchDto, TaskBatchResponse } from './tasks-edit.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery, type PageQuery } from './tasks-query.dto.js';
@@ -205,6 +206,7 @@ export function newTask(orgId: string, dto: CreateTaskDto, traceParent: string, 
     queue: dto.queue ?? null,
     callbackUrl: dto.callbackUrl ?? null,
     failureCallbackUrl: dto.failureCallbackUrl ?? null,
+    notify: notifyOverrideOf(dto.notify),
     retryOn4xx: dto.retry?.retryOn4xx ?? false,
     expectedStatusCodes: dto.expectedStatusCodes ?? null,
     expectedBodyPattern: dto.expectedBodyPattern ?? null,

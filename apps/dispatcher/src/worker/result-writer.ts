@@ -16,6 +16,7 @@ import {
 } from '@hourglass/db';
 import type { AttemptRecord } from '../delivery/http-client.js';
 import { createCallbacks, type FinishedTask } from './callbacks.js';
+import { raiseFinishedAlerts } from './failure-alerts.js';
 
 /** One fetched job's end: either an attempt was made, or its task no longer wanted delivering. */
 export type JobResult =
@@ -76,8 +77,9 @@ function finishedTask(result: AttemptedResult): FinishedTask[] {
  * Writes results in batches: whatever accumulated while the previous write ran goes in the next
  * one, so an idle system writes each result at once and a busy one amortises the round trips.
  * One transaction per batch settles the tasks, enqueues retries, records attempts, creates the
- * callbacks of finished tasks and completes the jobs, so a crash leaves either all of it or none
- * (the job then expires and is redelivered).
+ * callbacks and raises the alerts (task.failed, schedule.failed/recovered) of finished tasks and
+ * completes the jobs, so a crash leaves either all of it or none (the job then expires and is
+ * redelivered).
  */
 export class ResultWriter {
   private pending: JobResult[] = [];
@@ -158,7 +160,9 @@ export class ResultWriter {
           })),
       );
       await this.attempts.insertMany(attempted.map(attemptRow), em);
-      await createCallbacks(em, this.boss, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
+      const ended = attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask);
+      await createCallbacks(em, this.boss, ended);
+      await raiseFinishedAlerts(em, ended);
       // Notification outbox rows follow their tasks (docs/decisions/0022): nothing to do for a batch without one.
       await settleNotifications(
         em,

@@ -5,6 +5,7 @@ import {
   type OccurrenceTask,
   type ScheduleAdvance,
   type DueSchedule,
+  type OccurrenceOutcome,
   type TaskWrite,
 } from '@hourglass/db';
 import { TaskStatus } from '@hourglass/domain';
@@ -74,6 +75,24 @@ export function occurrenceRows(plans: SchedulePlan[], created: PlannedTask[]): O
     })),
   );
   return [...fired, ...skipped];
+}
+
+/**
+ * Occurrences skipped because they fired late (missed, or beyond runAll's cap), as failures of their
+ * schedules: the first one of a healthy schedule raises schedule.failed. Skips for overlap, quota
+ * (usage.threshold tells of that) or a pause are the schedule's own rules working, not failures.
+ */
+export function lateSkips(plans: SchedulePlan[]): OccurrenceOutcome[] {
+  return plans.flatMap((plan) =>
+    plan.skipped
+      .filter((skip) => skip.reason === 'missed' || skip.reason === 'cap')
+      .map((skip) => ({
+        scheduleId: plan.schedule.id,
+        fireAt: skip.fireAt,
+        failed: true,
+        cause: `skipped: fired late (${skip.count} occurrence${skip.count === 1 ? '' : 's'} ${skip.reason})`,
+      })),
+  );
 }
 
 export function advanceOf(plan: SchedulePlan): ScheduleAdvance {

@@ -6,6 +6,7 @@ import { Metrics } from '@hourglass/platform';
 import {
   createTestDatabase,
   make,
+  raisedEvents,
   until,
   type ScheduleFields,
   type TestDatabase,
@@ -132,6 +133,27 @@ describe('TickService (real Postgres)', () => {
     expect(await tasksOf(runOnce!.id)).toHaveLength(2);
     expect(await tasksOf(runAll!.id)).toHaveLength(10);
     for (const s of [skip!, runOnce!, runAll!]) expect(await occurrencesOf(s.id)).toHaveLength(10);
+  });
+
+  it('raises one schedule.failed for occurrences skipped late, none for late ones it still runs', async () => {
+    const org = (await make.org(db)).org.id;
+    const late = (missedRuns: string) =>
+      dueSince(570, { intervalMs: 60_000, shortestIntervalMs: 60_000, missedRuns } as Partial<ScheduleFields>, org);
+    // runAll fires its late occurrences: no failure.
+    const [skip] = [await late('skip'), await late('runAll')];
+    await tick.runOnce();
+    // Late again on a later tick: still failing, no second alert.
+    await db.query(`UPDATE schedules SET next_run_at = now() - interval '300 seconds' WHERE id = $1`, [skip.id]);
+    await tick.runOnce();
+    const events = await raisedEvents(db, org);
+    expect(events.map((e) => [e.event, e.subjectId])).toEqual([['schedule.failed', skip.id]]);
+    expect(events[0]!.payload).toMatchObject({
+      severity: 'critical',
+      cause: 'skipped: fired late (1 occurrence missed)',
+    });
+    expect(await db.query('SELECT id FROM schedules WHERE failing_since IS NOT NULL AND org_id = $1', [org])).toEqual([
+      { id: skip.id },
+    ]);
   });
 
   it('records a day of per-second occurrences as one counted skip, without enumerating them all', async () => {

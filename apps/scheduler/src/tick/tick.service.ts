@@ -1,13 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import { countPerOrg, reserveQuota, ScheduleTickRepository, wake, writeTasks } from '@hourglass/db';
+import {
+  countPerOrg,
+  raiseScheduleAlerts,
+  reserveQuota,
+  ScheduleTickRepository,
+  wake,
+  writeTasks,
+} from '@hourglass/db';
 import { APP_CONFIG, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
 import { planFor } from '@hourglass/domain';
 import { FireTimes } from './due-occurrences.js';
 import { applyQuota, planSchedule, type SchedulePlan } from './occurrence-plan.js';
-import { advanceOf, occurrenceRows, occurrenceTask, plannedTasks } from './tick-rows.js';
+import { advanceOf, lateSkips, occurrenceRows, occurrenceTask, plannedTasks } from './tick-rows.js';
 import { tickMetrics, type TickMetrics } from './tick-metrics.js';
 import { startFireSpans } from './fire-spans.js';
 
@@ -97,6 +104,8 @@ export class TickService {
     const created = planned.filter((task) => writtenIds.has(task.id));
     const logged = await this.schedules.insertOccurrences(em, occurrenceRows(plans, created));
     await this.schedules.advance(em, plans.map(advanceOf));
+    // Skipped for firing late is a failure of the schedule, watched without setup (docs/decisions/0024).
+    await raiseScheduleAlerts(em, lateSkips(plans));
     const prepared = created.filter((task) => task.fireAt > task.schedule.dbNow).map((task) => task.fireAt);
     return { schedules: claimed.length, logged, prepared };
   }

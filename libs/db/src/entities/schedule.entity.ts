@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { HttpMethod, MissedRunPolicy, OverlapPolicy } from '@hourglass/domain';
+import type { NotifyOverride } from '../notifications/notification-events.js';
 
 /** bigint columns come back from pg as strings; these are all far below 2^53. */
 const bigintAsNumber = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
@@ -31,6 +32,8 @@ export class ScheduleEntity {
   @Column('int') version!: number;
   @Column('timestamptz') createdAt!: Date;
   @Column('timestamptz') updatedAt!: Date;
+  /** Who hears of its failures and recovery: null the org's default channels, 'none' nobody. */
+  @Column('jsonb', { nullable: true }) notify!: NotifyOverride;
 }
 
 @Entity('schedule_versions')

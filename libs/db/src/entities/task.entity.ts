@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { HttpMethod, TaskStatus } from '@hourglass/domain';
+import type { NotifyOverride } from '../notifications/notification-events.js';
 
 export type TaskKind = 'task' | 'callback' | 'notification';
 
@@ -46,4 +47,6 @@ export class TaskEntity {
   @Column('bytea', { nullable: true }) failureCallbackUrl!: string | null;
   /** For a named-queue task: when a dispatcher admitted it (gave it its job); null while it waits. */
   @Column('timestamptz', { nullable: true }) queueAdmittedAt!: Date | null;
+  /** Who hears of its failure: null the org's default channels, 'none' nobody (docs/decisions/0024). */
+  @Column('jsonb', { nullable: true }) notify!: NotifyOverride;
 }

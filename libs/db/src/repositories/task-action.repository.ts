@@ -22,6 +22,7 @@ export type TaskEdit = Pick<
   | 'priority'
   | 'expectedStatusCodes'
   | 'expectedBodyPattern'
+  | 'notify'
 >;
 
 /** Which tasks a bulk action touches; `statuses` is already narrowed to the ones the action may move. */
@@ -64,7 +65,7 @@ export class TaskActionRepository {
       em,
       `UPDATE tasks SET status = $4, url = $5, method = $6, headers = $7, body = $8, timeout_ms = $9, run_at = $10,
               max_attempts = $11, retry_on_4xx = $12, labels = $13, priority = $14, expected_status_codes = $15,
-              expected_body_pattern = $16, version = version + 1, updated_at = now()
+              expected_body_pattern = $16, notify = $18::jsonb, version = version + 1, updated_at = now()
         WHERE org_id = $1 AND id = $2 AND version = $3 AND status = ANY($17::text[])
         RETURNING ${ALL_COLUMNS}`,
       [
@@ -85,6 +86,7 @@ export class TaskActionRepository {
         edit.expectedStatusCodes,
         edit.expectedBodyPattern,
         EDITABLE_STATUSES,
+        edit.notify === null ? null : JSON.stringify(edit.notify),
       ],
     );
     return openOne(em, 'tasks', rows[0] ?? null);

@@ -4,6 +4,7 @@ import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { openOne, openRows, withPlaintextOf } from '../encryption/sealed-rows.js';
 import { queryRows } from '../sql.js';
+import type { NotifyOverride } from '../notifications/notification-events.js';
 
 type TaskExtras =
   | 'jobId'
@@ -12,7 +13,8 @@ type TaskExtras =
   | 'retryOn4xx'
   | 'kind'
   | 'parentTaskId'
-  | 'failureCallbackUrl';
+  | 'failureCallbackUrl'
+  | 'notify';
 /** A task to write. It is never admitted yet: a named-queue task waits for admission (queue_admitted_at null). */
 export type NewTask = Omit<
   TaskEntity,
@@ -59,6 +61,10 @@ export interface StartedTask {
   failureCallbackUrl: string | null;
   /** When it was due (its creation, unless it was delayed), for the latency metric. */
   runAt: Date;
+  /** A schedule's occurrence: its fire time (for schedule.failed). */
+  fireAt?: Date | null;
+  /** Who hears of its final failure (task.failed); null or absent: the org's defaults. */
+  notify?: NotifyOverride;
 }
 
 export interface TaskSettlement {
@@ -75,13 +81,13 @@ export const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers,
   updated_at AS "updatedAt", finished_at AS "finishedAt", version, job_id AS "jobId",
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
   attempt_offset AS "attemptOffset", kind, parent_task_id AS "parentTaskId", failure_callback_url AS "failureCallbackUrl",
-  queue_admitted_at AS "queueAdmittedAt"`;
+  queue_admitted_at AS "queueAdmittedAt", notify`;
 
 const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
   max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent",
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
   attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl",
-  run_at AS "runAt"`;
+  run_at AS "runAt", fire_at AS "fireAt", notify`;
 
 /**
  * Inserted rows back in the order the new tasks were given (RETURNING promises no order), with the

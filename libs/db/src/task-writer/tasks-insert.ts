@@ -17,13 +17,13 @@ export function tasksInsertSql(params: Params, rows: NewTask[], cipher: FieldCip
   const sealedColumn = (prop: string) => params.add(sealed.map((row) => row[prop] ?? null));
   return `INSERT INTO tasks (id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels,
                           priority, queue, callback_url, schedule_id, fire_at, trace_parent, job_id, expected_status_codes,
-                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
+                          expected_body_pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url, notify)
        SELECT u.id, u.org_id, u.status, u.url, u.method, u.headers, u.body, u.timeout_ms, u.run_at, u.max_attempts, u.labels,
               u.priority, u.queue, u.callback_url, u.schedule_id, u.fire_at, u.trace_parent, u.job_id,
               -- unnest flattens a 2-D array, so each row's status codes travel as a JSON array.
               CASE WHEN u.codes IS NULL THEN NULL ELSE ARRAY(
                 SELECT c::smallint FROM jsonb_array_elements_text(u.codes) WITH ORDINALITY AS e(c, n) ORDER BY n) END,
-              u.pattern, u.retry_on_4xx, u.kind, u.parent_task_id, u.failure_callback_url
+              u.pattern, u.retry_on_4xx, u.kind, u.parent_task_id, u.failure_callback_url, u.notify
          FROM unnest(${column('id')}::uuid[], ${column('orgId')}::uuid[], ${column('status')}::text[], ${sealedColumn('url')}::bytea[],
                      ${column('method')}::text[], ${sealedColumn('headers')}::bytea[], ${sealedColumn('body')}::bytea[],
                      ${column('timeoutMs')}::int[], ${column('runAt')}::timestamptz[], ${column('maxAttempts')}::int[],
@@ -33,9 +33,10 @@ export function tasksInsertSql(params: Params, rows: NewTask[], cipher: FieldCip
                      ${params.add(rows.map((r) => (r.expectedStatusCodes ? JSON.stringify(r.expectedStatusCodes) : null)))}::jsonb[],
                      ${column('expectedBodyPattern')}::text[], ${params.add(rows.map((r) => r.retryOn4xx ?? false))}::boolean[],
                      ${params.add(rows.map((r) => r.kind ?? 'task'))}::text[], ${column('parentTaskId')}::uuid[],
-                     ${sealedColumn('failureCallbackUrl')}::bytea[])
+                     ${sealedColumn('failureCallbackUrl')}::bytea[],
+                     ${params.add(rows.map((r) => (r.notify ? JSON.stringify(r.notify) : null)))}::jsonb[])
            AS u(id, org_id, status, url, method, headers, body, timeout_ms, run_at, max_attempts, labels, priority, queue,
-                callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url)
+                callback_url, schedule_id, fire_at, trace_parent, job_id, codes, pattern, retry_on_4xx, kind, parent_task_id, failure_callback_url, notify)
        ${skipOccurrences ? 'ON CONFLICT (schedule_id, fire_at) WHERE schedule_id IS NOT NULL DO NOTHING' : ''}
        RETURNING ${ALL_COLUMNS}`;
 }
