@@ -9,6 +9,7 @@ import {
   type NewTask,
   newId,
   QueueRepository,
+  GroupCommit,
 } from '@hourglass/db';
 import type { Actor } from '@hourglass/domain';
 import { TaskWriter } from '../tasks/task-writer.js';
@@ -28,12 +29,6 @@ export interface IngestItem {
   rejection: string | null;
   challenge: boolean;
   traceparent: string;
-}
-
-interface Waiting {
-  item: IngestItem;
-  resolve: (status: InboundEventStatus) => void;
-  reject: (error: unknown) => void;
 }
 
 interface Triaged {
@@ -74,9 +69,13 @@ export function forwardTasks(
  */
 @Injectable()
 export class IngestWriter {
-  private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly batches = new GroupCommit<IngestItem, InboundEventStatus>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    // In arrival order: an ordered endpoint's forwards keep it.
+    retry: 'sequential',
+    flush: (items) => this.db.transaction((em) => this.write(em, items)),
+  });
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
@@ -87,10 +86,7 @@ export class IngestWriter {
 
   /** Resolves with what became of the request, once it is committed. */
   store(item: IngestItem): Promise<InboundEventStatus> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
-      this.schedule();
-    });
+    return this.batches.add(item);
   }
 
   /** Links the events' forwards and writes their tasks (audited as created by the endpoint), last in `em`. */
@@ -133,37 +129,6 @@ export class IngestWriter {
         },
         em,
       );
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.waiting.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-        const batch = this.waiting.splice(0, MAX_BATCH);
-        this.inFlight++;
-        void this.commit(batch).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  private async commit(batch: Waiting[]): Promise<void> {
-    try {
-      const statuses = await this.db.transaction((em) =>
-        this.write(
-          em,
-          batch.map((w) => w.item),
-        ),
-      );
-      batch.forEach((w, i) => w.resolve(statuses[i]!));
-    } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
-      for (const w of batch) await this.commit([w]);
-    }
   }
 
   private async write(em: EntityManager, items: IngestItem[]): Promise<InboundEventStatus[]> {

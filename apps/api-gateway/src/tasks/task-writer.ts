@@ -9,6 +9,7 @@ import {
   tasksPerMonthOf,
   type TasksPerMonth,
   writeTasks,
+  GroupCommit,
 } from '@hourglass/db';
 import { type Actor, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -23,12 +24,10 @@ const PLAN_CACHE_MS = 10_000;
  */
 const MAX_IN_FLIGHT = 2;
 
-interface Waiting {
+interface Create {
   task: NewTask;
   scheduleIntervalMs: number | null;
   actor: Actor;
-  resolve: (row: TaskEntity) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -40,9 +39,12 @@ interface Waiting {
  */
 @Injectable()
 export class TaskWriter {
-  private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly creates = new GroupCommit<Create, TaskEntity>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    retry: 'parallel',
+    flush: (batch) => this.flush(batch),
+  });
   private readonly planCache = new Map<string, { plan: string; expires: number }>();
   private readonly tasksPerMonth: TasksPerMonth;
 
@@ -60,10 +62,7 @@ export class TaskWriter {
    * `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task.
    */
   write(task: NewTask, actor: Actor, scheduleIntervalMs: number | null = null): Promise<TaskEntity> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ task, scheduleIntervalMs, actor, resolve, reject });
-      this.schedule();
-    });
+    return this.creates.add({ task, scheduleIntervalMs, actor });
   }
 
   /**
@@ -111,40 +110,16 @@ export class TaskWriter {
     return new Map(orgIds.map((id) => [id, this.planCache.get(id)?.plan ?? 'free']));
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.waiting.length === 0) return;
-    this.scheduled = true;
-    // setImmediate lets the requests parsed in this turn of the event loop join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-        const batch = this.waiting.splice(0, MAX_BATCH);
-        this.inFlight++;
-        void this.commit(batch).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  private async commit(batch: Waiting[]): Promise<void> {
-    try {
-      const intervals = new Map(
-        batch.flatMap((w) => (w.scheduleIntervalMs === null ? [] : [[w.task.id, w.scheduleIntervalMs] as const])),
-      );
-      // One statement, so no transaction around it: autocommit is its own, one round trip less each way.
-      const rows = await this.insertBatch(
-        this.dataSource.manager,
-        batch.map((w) => w.task),
-        batch.map((w) => w.actor),
-        intervals,
-      );
-      batch.forEach((w, i) => w.resolve(rows[i]!));
-    } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
-      // One bad row must not fail its neighbours: each is retried alone, in its own transaction.
-      await Promise.all(batch.map((w) => this.commit([w])));
-    }
+  private flush(batch: Create[]): Promise<TaskEntity[]> {
+    const intervals = new Map(
+      batch.flatMap((c) => (c.scheduleIntervalMs === null ? [] : [[c.task.id, c.scheduleIntervalMs] as const])),
+    );
+    // One statement, so no transaction around it: autocommit is its own, one round trip less each way.
+    return this.insertBatch(
+      this.dataSource.manager,
+      batch.map((c) => c.task),
+      batch.map((c) => c.actor),
+      intervals,
+    );
   }
 }
