@@ -39,6 +39,11 @@ interface Triaged {
   forwards: ForwardConfig[];
 }
 
+/** A request whose write needs more than one statement: a dedup claim, or an ordered endpoint's queue. */
+const needsTransaction = (item: IngestItem) =>
+  item.endpoint.ordered ||
+  (item.rejection === null && !item.challenge && dedupKeyOf(item.endpoint, item.request) !== null);
+
 /** The named queue (parallelism 1) an `ordered` endpoint's forwards go through, one at a time in arrival order. */
 export const orderedQueueOf = (endpoint: Pick<InboundEndpointRow, 'id'>) => `inbound-${endpoint.id}`;
 
@@ -74,7 +79,12 @@ export class IngestWriter {
     maxInFlight: MAX_IN_FLIGHT,
     // In arrival order: an ordered endpoint's forwards keep it.
     retry: 'sequential',
-    flush: (items) => this.db.transaction((em) => this.write(em, items)),
+    // A dedup claim or an ordered queue is a statement before the write: then a transaction holds them
+    // together. Without, the batch is the write alone, its own commit (one round trip, as a task create).
+    flush: (items) =>
+      items.some((item) => needsTransaction(item))
+        ? this.db.transaction((em) => this.write(em, items))
+        : this.write(this.db.manager, items),
   });
 
   constructor(
@@ -89,26 +99,34 @@ export class IngestWriter {
     return this.batches.add(item);
   }
 
-  /** Links the events' forwards and writes their tasks (audited as created by the endpoint), last in `em`. */
+  /**
+   * Writes `events` (new ones, may be none) and the forward tasks of `writes` with their links, in
+   * one statement when there is a task: the task writer's, with the events and links as more CTEs
+   * (audited as created by the endpoint). Tasks lock their orgs' usage rows (the quota count) until
+   * COMMIT, so inside a transaction this is its last statement.
+   */
   async writeForwards(
     em: EntityManager,
     writes: { endpoint: InboundEndpointRow; eventId: string; forwards: ForwardConfig[]; tasks: NewTask[] }[],
+    events: NewInboundEvent[] = [],
   ) {
-    await this.events.linkForwards(
-      em,
-      writes.flatMap(({ eventId, forwards, tasks }) =>
-        forwards.map((forward, i) => ({ eventId, forwardId: forward.id, taskId: tasks[i]!.id })),
-      ),
-    );
     const tasks = writes.flatMap((w) => w.tasks);
-    if (tasks.length === 0) return [];
+    if (tasks.length === 0) {
+      await this.events.insertMany(em, events);
+      return [];
+    }
+    const links = writes.flatMap(({ eventId, forwards, tasks }) =>
+      forwards.map((forward, i) => ({ eventId, forwardId: forward.id, taskId: tasks[i]!.id })),
+    );
     await this.ensureOrderedQueues(
       em,
       writes.filter((w) => w.endpoint.ordered && w.tasks.length > 0).map((w) => w.endpoint),
     );
-    // Last before COMMIT: the writer's statement locks the orgs' usage rows (the quota count) until then.
+    const sealed = await this.events.seal(em, events);
     const actors = writes.flatMap((w) => w.tasks.map((): Actor => ({ type: 'endpoint', id: w.endpoint.id })));
-    return this.writer.insertBatch(em, tasks, actors);
+    return this.writer.insertBatch(em, tasks, actors, new Map(), (params) =>
+      this.events.writeCtes(params, sealed, links),
+    );
   }
 
   /**
@@ -148,7 +166,6 @@ export class IngestWriter {
       dedupKey,
       duplicateOf,
     }));
-    await this.events.insertMany(em, rows);
     await this.writeForwards(
       em,
       triaged.map(({ item, forwards }) => ({
@@ -157,6 +174,7 @@ export class IngestWriter {
         forwards,
         tasks: forwardTasks(item.endpoint, item.eventId, item.request, forwards, item.traceparent),
       })),
+      rows,
     );
     return triaged.map((t) => t.status);
   }

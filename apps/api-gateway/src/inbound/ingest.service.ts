@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InboundEndpointRepository, type InboundEndpointRow, newId } from '@hourglass/db';
+import { type InboundEndpointRow, newId } from '@hourglass/db';
 import { verifyWebhook } from '@hourglass/crypto';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { Metrics } from '@hourglass/platform';
@@ -7,12 +7,15 @@ import type { Counter } from 'prom-client';
 import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
 import { type ReceivedRequest, slackChallenge } from './inbound-request.js';
 import { IngestWriter } from './ingest-writer.js';
+import { EndpointCache } from './endpoint-cache.js';
 
 /** What `/in/<slug>` answers once the request is committed. */
 export type IngestAnswer =
   { kind: 'accepted'; eventId: string; endpoint: InboundEndpointRow } | { kind: 'challenge'; challenge: string };
 
 const SLUG = /^[\w-]{1,64}$/;
+const FOREIGN_KEY_VIOLATION = '23503';
+const notFound = () => new AppError(ErrorCode.ENDPOINT_NOT_FOUND, 'No endpoint receives at this URL');
 
 /**
  * The public ingest (docs/decisions/0020): checks a request against its endpoint (size, rate,
@@ -25,7 +28,7 @@ export class IngestService {
   private readonly received: Counter<'provider' | 'outcome'>;
 
   constructor(
-    @Inject(InboundEndpointRepository) private readonly endpoints: InboundEndpointRepository,
+    @Inject(EndpointCache) private readonly endpoints: EndpointCache,
     @Inject(IngestWriter) private readonly writer: IngestWriter,
     @Inject(EndpointRateLimiter) private readonly rates: EndpointRateLimiter,
     @Inject(Metrics) metrics: Metrics,
@@ -38,8 +41,8 @@ export class IngestService {
   }
 
   async receive(slug: string, request: ReceivedRequest, traceparent: string): Promise<IngestAnswer> {
-    const endpoint = SLUG.test(slug) ? await this.endpoints.findBySlug(slug) : null;
-    if (!endpoint) throw new AppError(ErrorCode.ENDPOINT_NOT_FOUND, 'No endpoint receives at this URL');
+    const endpoint = SLUG.test(slug) ? await this.endpoints.bySlug(slug) : null;
+    if (!endpoint) throw notFound();
     await this.rates.admit(endpoint);
     if (request.body.length > endpoint.bodyLimit)
       throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `This endpoint accepts bodies up to ${endpoint.bodyLimit} bytes`);
@@ -48,14 +51,14 @@ export class IngestService {
     const rejection = verifyWebhook(endpoint.verify, request);
     const challenge = rejection === null && endpoint.verify.provider === 'slack' ? slackChallenge(request) : null;
     const eventId = newId();
-    const outcome = await this.writer.store({
-      eventId,
-      endpoint,
-      request,
-      rejection,
-      challenge: challenge !== null,
-      traceparent,
-    });
+    const outcome = await this.writer
+      .store({ eventId, endpoint, request, rejection, challenge: challenge !== null, traceparent })
+      .catch((error: unknown) => {
+        // The endpoint (or its org) was deleted since it was cached: gone, as a lookup now finds it.
+        if ((error as { code?: unknown }).code !== FOREIGN_KEY_VIOLATION) throw error;
+        this.endpoints.evict(endpoint.id);
+        throw notFound();
+      });
     this.received.inc({ provider: endpoint.verify.provider, outcome });
     if (rejection !== null) throw new AppError(ErrorCode.SIGNATURE_INVALID, `Signature not verified: ${rejection}`);
     return challenge !== null ? { kind: 'challenge', challenge } : { kind: 'accepted', eventId, endpoint };

@@ -9,6 +9,7 @@ import {
   tasksPerMonthOf,
   type TasksPerMonth,
   writeTasks,
+  type WriteTasksOptions,
   GroupCommit,
 } from '@hourglass/db';
 import { type Actor, planFor } from '@hourglass/domain';
@@ -70,12 +71,14 @@ export class TaskWriter {
    * through `em` (libs/db `writeTasks`): a task without its job (or a job without its task) cannot
    * exist, and an org over its quota throws with nothing of the batch kept. The job priority
    * follows each org's current plan (plan tier). `actors[i]` created `tasks[i]` (its audit entry).
+   * `alsoWrite`: more rows the same statement writes (the ingest's events and their forward links).
    */
   async insertBatch(
     em: EntityManager,
     tasks: NewTask[],
     actors: readonly Actor[],
     scheduleIntervals: ReadonlyMap<string, number> = new Map(),
+    alsoWrite?: WriteTasksOptions['alsoWrite'],
   ): Promise<TaskEntity[]> {
     const plans = await this.plansOf([...new Set(tasks.map((task) => task.orgId))], em);
     const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
@@ -86,7 +89,11 @@ export class TaskWriter {
         task,
         jobPriority: JobPriority.of(tierOf(task.orgId), scheduleIntervals.get(task.id) ?? null, task.priority),
       })),
-      { quota: { enforce: this.tasksPerMonth }, audit: tasks.map((task, i) => taskCreated(task, actors[i]!)) },
+      {
+        quota: { enforce: this.tasksPerMonth },
+        audit: tasks.map((task, i) => taskCreated(task, actors[i]!)),
+        alsoWrite,
+      },
     );
   }
 
