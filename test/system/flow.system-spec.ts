@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import {
@@ -11,6 +10,7 @@ import {
   waitFor,
 } from '@hourglass/testing';
 import { ApiClient, newOrgClient, serviceEnv, waitForFinish, type AttemptView } from './api-client.js';
+import { promtoolCheck } from './promtool.js';
 
 /**
  * The three services as real processes on one database, a real local HTTP target, and only the
@@ -237,14 +237,3 @@ describe('system: api-gateway + scheduler + dispatcher as processes', () => {
     SLOW,
   );
 });
-
-/** `promtool check metrics` on an exposition; null when promtool is not installed (CI installs it). */
-function promtoolCheck(exposition: string): { output: string } | null {
-  const run = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
-  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    if (process.env.CI) throw new Error('promtool is missing: .ci/run installs Debian prometheus for it');
-    console.warn('promtool not installed (Debian package prometheus): the metrics lint was skipped');
-    return null;
-  }
-  return { output: `${run.stdout}${run.stderr}`.trim() + (run.status === 0 ? '' : ` (exit ${run.status})`) };
-}

@@ -10,6 +10,7 @@ import {
   waitFor,
 } from '@hourglass/testing';
 import { type ApiClient, newOrgClient, serviceEnv } from './api-client.js';
+import { promtoolCheck } from './promtool.js';
 
 /**
  * An inbound webhook end to end across processes: a Stripe-signed request to /in/<slug> on the
@@ -78,6 +79,49 @@ describe('system: an inbound webhook forwarded by the dispatcher', () => {
         { timeoutMs: 20_000, intervalMs: 100, what: 'the forward task to succeed' },
       );
       expect(event.forwards).toHaveLength(1);
+    },
+    SLOW,
+  );
+
+  it(
+    'counts received requests per verifier and outcome (dedup hits, rejections) and times them; promtool-clean',
+    async () => {
+      const endpoint = await api.expect<{ slug: string }>(201, 'POST', '/v1/endpoints', {
+        name: 'metered',
+        verify: { provider: 'stripe', secrets: [STRIPE_SECRET] },
+      });
+      const body = '{"id":"evt_metered","type":"charge.succeeded"}';
+      const t = Math.floor(Date.now() / 1000);
+      const good = `t=${t},v1=${createHmac('sha256', STRIPE_SECRET).update(`${t}.${body}`).digest('hex')}`;
+      const send = (signature: string) =>
+        fetch(`${gateway.url}/in/${endpoint.slug}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+          body,
+        });
+      expect((await send(good)).status).toBe(202);
+      expect((await send(good)).status).toBe(202); // Stripe's retry: a dedup hit
+      expect((await send(`t=${t},v1=${'0'.repeat(64)}`)).status).toBe(401);
+      expect((await fetch(`${gateway.url}/in/no-such-slug`, { method: 'POST' })).status).toBe(404);
+
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      /** The value of the series `name` whose labels include `labels` (the registry adds `service`). */
+      const valueOf = (name: string, labels: Record<string, string>) => {
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+        return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      const requests = 'hourglass_inbound_requests_total';
+      const timed = 'hourglass_inbound_ingest_duration_seconds_count';
+      expect(valueOf(requests, { provider: 'stripe', outcome: 'stored' })).toBe(1);
+      expect(valueOf(requests, { provider: 'stripe', outcome: 'duplicate' })).toBe(1);
+      expect(valueOf(requests, { provider: 'stripe', outcome: 'rejected' })).toBe(1);
+      expect(valueOf(timed, { provider: 'stripe', outcome: 'stored' })).toBe(1);
+      expect(valueOf(timed, { provider: 'stripe', outcome: 'rejected' })).toBe(1);
+      expect(valueOf(timed, { provider: 'unknown', outcome: 'not_found' })).toBe(1);
+      const lint = promtoolCheck(text);
+      if (lint !== null) expect(lint.output).toBe('');
     },
     SLOW,
   );

@@ -163,6 +163,52 @@ describe('system: OpenTelemetry traces across the services', () => {
     },
     SLOW,
   );
+
+  it(
+    'runs one trace from POST /in/{slug} (its SERVER span, under the caller’s traceparent) to each forward’s target',
+    async () => {
+      const endpoint = await traced.stack.api.expect<{ slug: string }>(201, 'POST', '/v1/endpoints', {
+        name: 'traced',
+        forward: [{ url: `${traced.stack.sink.url}/in-a` }, { url: `${traced.stack.sink.url}/in-b` }],
+      });
+      const caller = '00-5bf92f3577b34da6a3ce929d0e0e4737-10f067aa0ba902b8-01';
+      const acked = await fetch(`${traced.stack.gateway}/in/${endpoint.slug}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: caller },
+        body: '{"n":1}',
+      });
+      expect(acked.status).toBe(202);
+      const { id } = (await acked.json()) as { id: string };
+      const hits = await traced.stack.sink.waitFor(2, (r) => r.headers['hourglass-event-id'] === id);
+      const sent = hits.map((hit) => traceparentOf(hit.headers['traceparent']));
+      expect(sent.map((s) => s.traceId)).toEqual([
+        '5bf92f3577b34da6a3ce929d0e0e4737',
+        '5bf92f3577b34da6a3ce929d0e0e4737',
+      ]);
+      const server = await span(sent[0]!.traceId, 'hourglass-api-gateway', OtlpKind.SERVER);
+      expect(server).toMatchObject({ name: 'POST /in/:slug', parentSpanId: '10f067aa0ba902b8' });
+      // The slug is the endpoint's credential: the span shows the route template only.
+      expect(server.attributes).toMatchObject({ 'url.path': '/in/:slug', 'http.response.status_code': 202 });
+      expect(JSON.stringify(server)).not.toContain(endpoint.slug);
+      const deliveries = await waitFor(
+        () =>
+          traced.receiver.spans.filter(
+            (s) =>
+              s.traceId === sent[0]!.traceId && s.kind === OtlpKind.CONSUMER && s.service === 'hourglass-dispatcher',
+          ),
+        (found) => found.length === 2,
+        { timeoutMs: 15_000, what: 'both forwards’ CONSUMER spans' },
+      );
+      expect(deliveries.map((d) => d.parentSpanId)).toEqual([server.spanId, server.spanId]);
+      const clients = await waitFor(
+        () => traced.receiver.spans.filter((s) => s.traceId === sent[0]!.traceId && s.kind === OtlpKind.CLIENT),
+        (found) => found.length === 2,
+        { timeoutMs: 15_000, what: 'both forwards’ CLIENT spans' },
+      );
+      expect(clients.map((c) => c.spanId).sort()).toEqual(sent.map((s) => s.spanId).sort());
+    },
+    SLOW,
+  );
 });
 
 describe('system: OTEL_SDK_DISABLED=true', () => {

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@hourglass/testing';
+import { DataSource } from 'typeorm';
 import { startGateway, type Gateway } from './harness.js';
 
 /**
@@ -53,6 +54,35 @@ describe('inbound ingest with the database down', () => {
       expect(res.body.code).toBe('UNAVAILABLE');
     }
     up = true;
+    await gw.http().post(`/in/${slug}`).send({ n: 3 }).expect(202);
+  });
+
+  it('answers 503 with Retry-After, on /in and on the API, when PostgreSQL raises 55000 (as during recovery)', async () => {
+    const { key } = await gw.newOrg();
+    const { slug } = (await gw.as(key).post('/v1/endpoints', { name: 'e' }).expect(201)).body;
+    await gw.http().post(`/in/${slug}`).send({ n: 1 }).expect(202);
+    const db = gw.app.get(DataSource);
+    // A real server error, raised by PostgreSQL itself on the writes both paths make.
+    await db.query(`CREATE FUNCTION not_ready() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'not in prerequisite state' USING ERRCODE = '55000'; END $$`);
+    await db.query('CREATE TRIGGER not_ready BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION not_ready()');
+    await db.query(
+      'CREATE TRIGGER not_ready BEFORE INSERT ON inbound_events FOR EACH ROW EXECUTE FUNCTION not_ready()',
+    );
+    try {
+      const task = { request: { url: 'https://example.com/t' } };
+      for (const res of [
+        await gw.http().post(`/in/${slug}`).send({ n: 2 }),
+        await gw.as(key).post('/v1/tasks', task),
+      ]) {
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+        expect(res.body.code).toBe('UNAVAILABLE');
+      }
+    } finally {
+      await db.query('DROP TRIGGER not_ready ON tasks; DROP TRIGGER not_ready ON inbound_events');
+      await db.query('DROP FUNCTION not_ready()');
+    }
     await gw.http().post(`/in/${slug}`).send({ n: 3 }).expect(202);
   });
 });

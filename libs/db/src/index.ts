@@ -42,3 +42,4 @@ export * from './notifications/raise-events.js';
 export * from './notifications/schedule-alerts.js';
 export * from './notifications/usage-alerts.js';
 export * from './notifications/weekly-digest.js';
+export * from './group-commit.js';

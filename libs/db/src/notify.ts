@@ -24,6 +24,11 @@ export const Channel = {
    * leader re-plans its deadline sleep.
    */
   MonitorsChanged: 'hourglass_monitors_changed',
+  /**
+   * An inbound endpoint was changed, paused, resumed, given a new slug or deleted (payload: endpoint id). API
+   * gateways drop their cached copy.
+   */
+  InboundEndpointsChanged: 'hourglass_inbound_endpoints_changed',
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 

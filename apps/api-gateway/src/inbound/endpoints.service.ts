@@ -3,6 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   AuditTrail,
+  Channel,
+  notify,
   type ForwardConfig,
   InboundEndpointRepository,
   type InboundEndpointPatch,
@@ -14,6 +16,7 @@ import { type Actor, AppError, ErrorCode, parseDuration } from '@hourglass/domai
 import { APP_CONFIG } from '@hourglass/platform';
 import type { ApiGatewayConfig } from '../config.js';
 import { entry } from '../audit/audit-entries.js';
+import { EndpointCache } from './endpoint-cache.js';
 import {
   type CreateEndpointDto,
   DEFAULT_BODY_LIMIT,
@@ -39,6 +42,7 @@ export class EndpointsService {
     @Inject(InboundEndpointRepository) private readonly endpoints: InboundEndpointRepository,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
+    @Inject(EndpointCache) private readonly cache: EndpointCache,
     @Inject(APP_CONFIG) config: ApiGatewayConfig,
   ) {
     this.publicBase = (config.http.publicUrl ?? `http://localhost:${config.http.port}`).replace(/\/+$/, '');
@@ -113,10 +117,13 @@ export class EndpointsService {
   async delete(orgId: string, actor: Actor, id: string): Promise<void> {
     const deleted = await this.db.transaction(async (em) => {
       const gone = await this.endpoints.delete(orgId, id, em);
-      if (gone) await this.audit.record(em, [entry(actor, orgId, 'endpoint.deleted', id, null, null)]);
+      if (!gone) return false;
+      await this.audit.record(em, [entry(actor, orgId, 'endpoint.deleted', id, null, null)]);
+      await notify(em, Channel.InboundEndpointsChanged, id);
       return gone;
     });
     if (!deleted) throw notFound(id);
+    this.cache.evict(id);
   }
 
   private async patch(
@@ -131,9 +138,13 @@ export class EndpointsService {
       const after = before && (await this.endpoints.update(orgId, id, change(before), em));
       if (!before || !after) return null;
       await this.audit.record(em, [entry(actor, orgId, `endpoint.${verb}`, id, before, after, AUDITED)]);
+      // Every replica's ingest drops its cached copy at commit.
+      await notify(em, Channel.InboundEndpointsChanged, id);
       return after;
     });
     if (!row) throw notFound(id);
+    // This replica at once; the others on the NOTIFY.
+    this.cache.evict(id);
     return this.view(row);
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TasksModule } from '../tasks/tasks.module.js';
+import { EndpointCache } from './endpoint-cache.js';
 import { EndpointRateLimiter } from './endpoint-rate-limiter.js';
 import { EndpointsController } from './endpoints.controller.js';
 import { EndpointsService } from './endpoints.service.js';
@@ -12,6 +13,6 @@ import { IngestWriter } from './ingest-writer.js';
 @Module({
   imports: [TasksModule],
   controllers: [EndpointsController, EventsController, IngestController],
-  providers: [EndpointsService, EventsService, IngestService, IngestWriter, EndpointRateLimiter],
+  providers: [EndpointsService, EventsService, IngestService, IngestWriter, EndpointRateLimiter, EndpointCache],
 })
 export class InboundModule {}

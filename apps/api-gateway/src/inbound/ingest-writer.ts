@@ -9,6 +9,7 @@ import {
   type NewTask,
   newId,
   QueueRepository,
+  GroupCommit,
 } from '@hourglass/db';
 import type { Actor } from '@hourglass/domain';
 import { TaskWriter } from '../tasks/task-writer.js';
@@ -30,12 +31,6 @@ export interface IngestItem {
   traceparent: string;
 }
 
-interface Waiting {
-  item: IngestItem;
-  resolve: (status: InboundEventStatus) => void;
-  reject: (error: unknown) => void;
-}
-
 interface Triaged {
   item: IngestItem;
   status: InboundEventStatus;
@@ -43,6 +38,11 @@ interface Triaged {
   duplicateOf: string | null;
   forwards: ForwardConfig[];
 }
+
+/** A request whose write needs more than one statement: a dedup claim, or an ordered endpoint's queue. */
+const needsTransaction = (item: IngestItem) =>
+  item.endpoint.ordered ||
+  (item.rejection === null && !item.challenge && dedupKeyOf(item.endpoint, item.request) !== null);
 
 /** The named queue (parallelism 1) an `ordered` endpoint's forwards go through, one at a time in arrival order. */
 export const orderedQueueOf = (endpoint: Pick<InboundEndpointRow, 'id'>) => `inbound-${endpoint.id}`;
@@ -74,9 +74,18 @@ export function forwardTasks(
  */
 @Injectable()
 export class IngestWriter {
-  private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly batches = new GroupCommit<IngestItem, InboundEventStatus>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    // In arrival order: an ordered endpoint's forwards keep it.
+    retry: 'sequential',
+    // A dedup claim or an ordered queue is a statement before the write: then a transaction holds them
+    // together. Without, the batch is the write alone, its own commit (one round trip, as a task create).
+    flush: (items) =>
+      items.some((item) => needsTransaction(item))
+        ? this.db.transaction((em) => this.write(em, items))
+        : this.write(this.db.manager, items),
+  });
 
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
@@ -87,32 +96,37 @@ export class IngestWriter {
 
   /** Resolves with what became of the request, once it is committed. */
   store(item: IngestItem): Promise<InboundEventStatus> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
-      this.schedule();
-    });
+    return this.batches.add(item);
   }
 
-  /** Links the events' forwards and writes their tasks (audited as created by the endpoint), last in `em`. */
+  /**
+   * Writes `events` (new ones, may be none) and the forward tasks of `writes` with their links, in
+   * one statement when there is a task: the task writer's, with the events and links as more CTEs
+   * (audited as created by the endpoint). Tasks lock their orgs' usage rows (the quota count) until
+   * COMMIT, so inside a transaction this is its last statement.
+   */
   async writeForwards(
     em: EntityManager,
     writes: { endpoint: InboundEndpointRow; eventId: string; forwards: ForwardConfig[]; tasks: NewTask[] }[],
+    events: NewInboundEvent[] = [],
   ) {
-    await this.events.linkForwards(
-      em,
-      writes.flatMap(({ eventId, forwards, tasks }) =>
-        forwards.map((forward, i) => ({ eventId, forwardId: forward.id, taskId: tasks[i]!.id })),
-      ),
-    );
     const tasks = writes.flatMap((w) => w.tasks);
-    if (tasks.length === 0) return [];
+    if (tasks.length === 0) {
+      await this.events.insertMany(em, events);
+      return [];
+    }
+    const links = writes.flatMap(({ eventId, forwards, tasks }) =>
+      forwards.map((forward, i) => ({ eventId, forwardId: forward.id, taskId: tasks[i]!.id })),
+    );
     await this.ensureOrderedQueues(
       em,
       writes.filter((w) => w.endpoint.ordered && w.tasks.length > 0).map((w) => w.endpoint),
     );
-    // Last before COMMIT: the writer's statement locks the orgs' usage rows (the quota count) until then.
+    const sealed = await this.events.seal(em, events);
     const actors = writes.flatMap((w) => w.tasks.map((): Actor => ({ type: 'endpoint', id: w.endpoint.id })));
-    return this.writer.insertBatch(em, tasks, actors);
+    return this.writer.insertBatch(em, tasks, actors, new Map(), (params) =>
+      this.events.writeCtes(params, sealed, links),
+    );
   }
 
   /**
@@ -135,37 +149,6 @@ export class IngestWriter {
       );
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.waiting.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-        const batch = this.waiting.splice(0, MAX_BATCH);
-        this.inFlight++;
-        void this.commit(batch).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  private async commit(batch: Waiting[]): Promise<void> {
-    try {
-      const statuses = await this.db.transaction((em) =>
-        this.write(
-          em,
-          batch.map((w) => w.item),
-        ),
-      );
-      batch.forEach((w, i) => w.resolve(statuses[i]!));
-    } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
-      for (const w of batch) await this.commit([w]);
-    }
-  }
-
   private async write(em: EntityManager, items: IngestItem[]): Promise<InboundEventStatus[]> {
     const triaged = await this.triage(em, items);
     const rows: NewInboundEvent[] = triaged.map(({ item, status, dedupKey, duplicateOf }) => ({
@@ -183,7 +166,6 @@ export class IngestWriter {
       dedupKey,
       duplicateOf,
     }));
-    await this.events.insertMany(em, rows);
     await this.writeForwards(
       em,
       triaged.map(({ item, forwards }) => ({
@@ -192,6 +174,7 @@ export class IngestWriter {
         forwards,
         tasks: forwardTasks(item.endpoint, item.eventId, item.request, forwards, item.traceparent),
       })),
+      rows,
     );
     return triaged.map((t) => t.status);
   }

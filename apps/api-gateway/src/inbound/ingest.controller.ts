@@ -2,7 +2,7 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, RAW_BODY_ROUTE } from '@hourglass/platform';
+import { Public, RAW_BODY_ROUTE, RequestTraceparent } from '@hourglass/platform';
 import { traceparentFor } from '../tasks/traceparent.js';
 import { parseJson, type ReceivedRequest } from './inbound-request.js';
 import { IngestService } from './ingest.service.js';
@@ -42,9 +42,11 @@ export class IngestController {
     @Param('slug') slug: string,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
+    @RequestTraceparent() traceparent?: string,
   ): Promise<void> {
+    // With tracing on, this request's SERVER span: each forward's delivery continues its trace.
     const answer = await this.ingest
-      .receive(slug, receivedOf(request), traceparentFor(request.headers.traceparent))
+      .receive(slug, receivedOf(request), traceparentFor(traceparent))
       .catch((error: unknown) => {
         if (error instanceof EndpointRateLimited) void reply.header('retry-after', String(error.retryAfterSeconds));
         throw error;

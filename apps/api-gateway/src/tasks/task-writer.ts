@@ -9,6 +9,8 @@ import {
   tasksPerMonthOf,
   type TasksPerMonth,
   writeTasks,
+  type WriteTasksOptions,
+  GroupCommit,
 } from '@hourglass/db';
 import { type Actor, planFor } from '@hourglass/domain';
 import { APP_CONFIG } from '@hourglass/platform';
@@ -23,12 +25,10 @@ const PLAN_CACHE_MS = 10_000;
  */
 const MAX_IN_FLIGHT = 2;
 
-interface Waiting {
+interface Create {
   task: NewTask;
   scheduleIntervalMs: number | null;
   actor: Actor;
-  resolve: (row: TaskEntity) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -40,9 +40,12 @@ interface Waiting {
  */
 @Injectable()
 export class TaskWriter {
-  private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly creates = new GroupCommit<Create, TaskEntity>({
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+    retry: 'parallel',
+    flush: (batch) => this.flush(batch),
+  });
   private readonly planCache = new Map<string, { plan: string; expires: number }>();
   private readonly tasksPerMonth: TasksPerMonth;
 
@@ -60,10 +63,7 @@ export class TaskWriter {
    * `scheduleIntervalMs`: the creating schedule's shortest interval (dispatch priority), null for a one-off task.
    */
   write(task: NewTask, actor: Actor, scheduleIntervalMs: number | null = null): Promise<TaskEntity> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ task, scheduleIntervalMs, actor, resolve, reject });
-      this.schedule();
-    });
+    return this.creates.add({ task, scheduleIntervalMs, actor });
   }
 
   /**
@@ -71,12 +71,14 @@ export class TaskWriter {
    * through `em` (libs/db `writeTasks`): a task without its job (or a job without its task) cannot
    * exist, and an org over its quota throws with nothing of the batch kept. The job priority
    * follows each org's current plan (plan tier). `actors[i]` created `tasks[i]` (its audit entry).
+   * `alsoWrite`: more rows the same statement writes (the ingest's events and their forward links).
    */
   async insertBatch(
     em: EntityManager,
     tasks: NewTask[],
     actors: readonly Actor[],
     scheduleIntervals: ReadonlyMap<string, number> = new Map(),
+    alsoWrite?: WriteTasksOptions['alsoWrite'],
   ): Promise<TaskEntity[]> {
     const plans = await this.plansOf([...new Set(tasks.map((task) => task.orgId))], em);
     const tierOf = (orgId: string) => planFor(this.config.plans, plans.get(orgId) ?? 'free').tier;
@@ -87,7 +89,11 @@ export class TaskWriter {
         task,
         jobPriority: JobPriority.of(tierOf(task.orgId), scheduleIntervals.get(task.id) ?? null, task.priority),
       })),
-      { quota: { enforce: this.tasksPerMonth }, audit: tasks.map((task, i) => taskCreated(task, actors[i]!)) },
+      {
+        quota: { enforce: this.tasksPerMonth },
+        audit: tasks.map((task, i) => taskCreated(task, actors[i]!)),
+        alsoWrite,
+      },
     );
   }
 
@@ -111,40 +117,16 @@ export class TaskWriter {
     return new Map(orgIds.map((id) => [id, this.planCache.get(id)?.plan ?? 'free']));
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.waiting.length === 0) return;
-    this.scheduled = true;
-    // setImmediate lets the requests parsed in this turn of the event loop join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-        const batch = this.waiting.splice(0, MAX_BATCH);
-        this.inFlight++;
-        void this.commit(batch).finally(() => {
-          this.inFlight--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  private async commit(batch: Waiting[]): Promise<void> {
-    try {
-      const intervals = new Map(
-        batch.flatMap((w) => (w.scheduleIntervalMs === null ? [] : [[w.task.id, w.scheduleIntervalMs] as const])),
-      );
-      // One statement, so no transaction around it: autocommit is its own, one round trip less each way.
-      const rows = await this.insertBatch(
-        this.dataSource.manager,
-        batch.map((w) => w.task),
-        batch.map((w) => w.actor),
-        intervals,
-      );
-      batch.forEach((w, i) => w.resolve(rows[i]!));
-    } catch (error) {
-      if (batch.length === 1) return batch[0]!.reject(error);
-      // One bad row must not fail its neighbours: each is retried alone, in its own transaction.
-      await Promise.all(batch.map((w) => this.commit([w])));
-    }
+  private flush(batch: Create[]): Promise<TaskEntity[]> {
+    const intervals = new Map(
+      batch.flatMap((c) => (c.scheduleIntervalMs === null ? [] : [[c.task.id, c.scheduleIntervalMs] as const])),
+    );
+    // One statement, so no transaction around it: autocommit is its own, one round trip less each way.
+    return this.insertBatch(
+      this.dataSource.manager,
+      batch.map((c) => c.task),
+      batch.map((c) => c.actor),
+      intervals,
+    );
   }
 }

@@ -3,6 +3,8 @@ import { decodeCursor, type Page, toPage } from '../cursor.js';
 import { openOne, openRows, sealRows } from '../encryption/sealed-rows.js';
 import { isUuid } from '../ids.js';
 import { queryRows } from '../sql.js';
+import { Params } from '../task-writer/params.js';
+import type { Cte } from '../task-writer/quota.js';
 
 /**
  * What became of a received request: `forwarded` (its forward tasks were written), `stored` (no
@@ -60,6 +62,37 @@ const fromStored = (row: StoredEvent): InboundEventRow => ({
   body: row.body === null ? null : Buffer.from(row.body, 'base64'),
 });
 
+/** A new event's row with query, headers and body sealed. */
+export type SealedEvent = Omit<NewInboundEvent, 'query' | 'headers' | 'body'> & {
+  query: Buffer;
+  headers: Buffer;
+  body: Buffer | null;
+};
+
+export interface ForwardLink {
+  eventId: string;
+  forwardId: string;
+  taskId: string;
+}
+
+function eventsInsertSql(params: Params, rows: SealedEvent[]): string {
+  const column = (pick: (row: SealedEvent) => unknown) => params.add(rows.map(pick));
+  return `INSERT INTO inbound_events (id, org_id, endpoint_id, method, path, query, headers, body, verified, rejection,
+       status, dedup_key, duplicate_of)
+     SELECT * FROM unnest(${column((r) => r.id)}::uuid[], ${column((r) => r.orgId)}::uuid[],
+       ${column((r) => r.endpointId)}::uuid[], ${column((r) => r.method)}::text[], ${column((r) => r.path)}::text[],
+       ${column((r) => r.query)}::bytea[], ${column((r) => r.headers)}::bytea[], ${column((r) => r.body)}::bytea[],
+       ${column((r) => r.verified)}::boolean[], ${column((r) => r.rejection)}::text[], ${column((r) => r.status)}::text[],
+       ${column((r) => r.dedupKey)}::text[], ${column((r) => r.duplicateOf)}::uuid[])`;
+}
+
+function linksInsertSql(params: Params, links: ForwardLink[]): string {
+  const column = (pick: (link: ForwardLink) => string) => params.add(links.map(pick));
+  return `INSERT INTO inbound_event_forwards (event_id, forward_id, task_id)
+     SELECT * FROM unnest(${column((l) => l.eventId)}::uuid[], ${column((l) => l.forwardId)}::uuid[],
+       ${column((l) => l.taskId)}::uuid[])`;
+}
+
 /** The WHERE of an endpoint's events that pass `filter` (cursor: those before it, newest first). */
 function matching(orgId: string, endpointId: string, filter: Omit<InboundEventFilter, 'limit'>) {
   return {
@@ -85,30 +118,29 @@ export class InboundEventRepository {
   /** One multi-row INSERT for a batch of received requests (the ingest's group commit). */
   async insertMany(em: EntityManager, rows: NewInboundEvent[]): Promise<void> {
     if (rows.length === 0) return;
-    const sealed = await sealRows(em, 'inbound_events', rows.map(toStored));
-    const column = (pick: (row: NewInboundEvent, i: number) => unknown) => rows.map(pick);
-    await queryRows(
-      em,
-      `INSERT INTO inbound_events (id, org_id, endpoint_id, method, path, query, headers, body, verified, rejection,
-         status, dedup_key, duplicate_of)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::bytea[],
-         $8::bytea[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::uuid[])`,
-      [
-        column((r) => r.id),
-        column((r) => r.orgId),
-        column((r) => r.endpointId),
-        column((r) => r.method),
-        column((r) => r.path),
-        column((_, i) => sealed[i]!.query),
-        column((_, i) => sealed[i]!.headers),
-        column((_, i) => sealed[i]!.body),
-        column((r) => r.verified),
-        column((r) => r.rejection),
-        column((r) => r.status),
-        column((r) => r.dedupKey),
-        column((r) => r.duplicateOf),
-      ],
-    );
+    const params = new Params();
+    const sql = eventsInsertSql(params, await this.seal(em, rows));
+    await queryRows(em, sql, params.values);
+  }
+
+  /** The events sealed for `writeCtes` (their orgs' keys loaded: a round trip only on a cold key cache). */
+  seal(em: EntityManager, rows: NewInboundEvent[]): Promise<SealedEvent[]> {
+    return sealRows(em, 'inbound_events', rows.map(toStored)) as unknown as Promise<SealedEvent[]>;
+  }
+
+  /**
+   * The events' INSERT and their forward links' as CTEs of another statement (the task writer's:
+   * events, links, tasks and jobs commit as one statement, docs/decisions/0020).
+   */
+  writeCtes(params: Params, events: SealedEvent[], links: ForwardLink[]): Cte[] {
+    return [
+      ...(events.length > 0
+        ? [{ name: 'inbound_inserted', sql: `${eventsInsertSql(params, events)} RETURNING id` }]
+        : []),
+      ...(links.length > 0
+        ? [{ name: 'inbound_linked', sql: `${linksInsertSql(params, links)} RETURNING task_id` }]
+        : []),
+    ];
   }
 
   /**
@@ -153,17 +185,11 @@ export class InboundEventRepository {
     return holders;
   }
 
-  async linkForwards(
-    em: EntityManager,
-    links: { eventId: string; forwardId: string; taskId: string }[],
-  ): Promise<void> {
+  async linkForwards(em: EntityManager, links: ForwardLink[]): Promise<void> {
     if (links.length === 0) return;
-    await queryRows(
-      em,
-      `INSERT INTO inbound_event_forwards (event_id, forward_id, task_id)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])`,
-      [links.map((l) => l.eventId), links.map((l) => l.forwardId), links.map((l) => l.taskId)],
-    );
+    const params = new Params();
+    const sql = linksInsertSql(params, links);
+    await queryRows(em, sql, params.values);
   }
 
   async find(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<InboundEventRow | null> {

@@ -38,6 +38,8 @@ export interface WriteTasksOptions {
   skipDuplicateOccurrences?: boolean;
   /** Audit entries written by the same statement (one multi-row INSERT), e.g. `task.created` per task. */
   audit?: AuditEntry[];
+  /** More CTEs the same statement writes (each with RETURNING), e.g. the inbound events the tasks forward. */
+  alsoWrite?: (params: Params) => Cte[];
 }
 
 /** The payload of every TasksReady wake: identical NOTIFYs in one transaction reach listeners once. */
@@ -94,6 +96,7 @@ export async function writeTasks(
       written: tasks,
       insert: { tasks, cipher },
       audit: options.audit,
+      alsoWrite: options.alsoWrite,
     });
     return inOrderOf(tasks, rows);
   } catch (error) {
@@ -146,6 +149,7 @@ interface WritePlan {
   insert?: { tasks: NewTask[]; cipher: FieldCipher };
   /** Audit entries (their orgs' keys loaded in `insert.cipher`). */
   audit?: AuditEntry[];
+  alsoWrite?: (params: Params) => Cte[];
   /** Existing rows whose job_id becomes the new job's. */
   recordJobIds?: { id: string; jobId: string | null }[];
 }
@@ -162,6 +166,7 @@ async function runWrite(em: EntityManager, boss: PgBoss, plan: WritePlan): Promi
   if (plan.insert) ctes.push({ name: 'inserted', sql: tasksInsertSql(params, plan.insert.tasks, plan.insert.cipher) });
   if (plan.insert && plan.audit?.length)
     ctes.push({ name: 'audited', sql: auditInsertSql(params, plan.audit, plan.insert.cipher) });
+  if (plan.alsoWrite) ctes.push(...plan.alsoWrite(params));
   if (plan.recordJobIds) {
     const ids = params.add(plan.recordJobIds.map((task) => task.id));
     const jobIds = params.add(plan.recordJobIds.map((task) => task.jobId));

@@ -78,6 +78,37 @@ describe('toProblem', () => {
     expect(lines[0]).not.toContain('sk_live_123');
   });
 
+  it.each([
+    ['55000', 'object not in prerequisite state (recovery)'],
+    ['57P03', 'the database system is starting up'],
+    ['57P02', 'crash shutdown'],
+    ['08006', 'connection failure'],
+    ['53100', 'disk full'],
+    ['53300', 'too many connections'],
+    ['25006', 'read-only transaction (a standby)'],
+  ])('answers 503 UNAVAILABLE for SQLSTATE %s (%s), wrapped or not', (code, message) => {
+    const { logger } = capturingLogger();
+    const driver = Object.assign(new Error(message), { code, severity: 'ERROR' });
+    expect(toProblem(driver, 'r', logger).code).toBe('UNAVAILABLE');
+    expect(toProblem(new QueryFailedError('SELECT 1', [], driver), 'r', logger).code).toBe('UNAVAILABLE');
+    expect(toProblem(new Error('batch failed', { cause: driver }), 'r', logger).code).toBe('UNAVAILABLE');
+  });
+
+  it.each([
+    ['ECONNRESET', 'read ECONNRESET'],
+    ['EPIPE', 'write EPIPE'],
+    [undefined, 'Client has encountered a connection error and is not queryable'],
+  ])('answers 503 UNAVAILABLE for a lost connection (%s)', (code, message) => {
+    const { logger } = capturingLogger();
+    expect(toProblem(Object.assign(new Error(message), { code }), 'r', logger).code).toBe('UNAVAILABLE');
+  });
+
+  it('keeps a constraint violation or a syntax error a 500, not a 503', () => {
+    const { logger } = capturingLogger();
+    for (const code of ['23505', '42601', '22P02', 'XX000'])
+      expect(toProblem(Object.assign(new Error('x'), { code, severity: 'ERROR' }), 'r', logger).code).toBe('INTERNAL');
+  });
+
   it('keeps only type, message, code and stack of other errors, and of their causes', () => {
     const { logger, lines } = capturingLogger();
     const cause = new QueryFailedError(

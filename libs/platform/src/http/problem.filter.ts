@@ -5,24 +5,37 @@ import { AppLogger } from '../logging/app-logger.js';
 import { redactErrorText } from '../logging/redact.js';
 import { codeOfStatus, errorStatus, problem, type ProblemDetails } from './error-status.js';
 
-const DB_UNAVAILABLE = new Set([
+/** Socket errors of the database connection. */
+const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
-  '57P01',
-  '57P03',
-  '53300',
-  '08006',
-  '08001',
-  '08003',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
-  const err = error as { code?: string; message?: string };
-  return (
-    DB_UNAVAILABLE.has(err?.code ?? '') ||
-    /Connection terminated|timeout exceeded when trying to connect|Connection refused/i.test(err?.message ?? '')
-  );
+/**
+ * SQLSTATEs that mean the database cannot serve us now, not that the request is wrong: class 08
+ * (connection exception), 53 (insufficient resources: too many connections, disk full, out of
+ * memory), 57P (shutdown, crash, starting up or in recovery), 55000 (object not in prerequisite
+ * state, e.g. during recovery) and 25006 (read-only: a standby, as during a failover).
+ */
+const UNAVAILABLE_STATE = /^(08...|53...|57P0.|55000|25006)$/;
+
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Connection refused|not queryable|Client was closed/i;
+
+/** The database is down, restarting, recovering or full: 503 with Retry-After, never a 4xx or a 500. */
+function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  const err = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | null;
+  if (typeof err !== 'object' || err === null) return false;
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (CONNECTION_ERRORS.has(code) || UNAVAILABLE_STATE.test(code)) return true;
+  if (typeof err.message === 'string' && UNAVAILABLE_MESSAGE.test(err.message)) return true;
+  // TypeORM's QueryFailedError wraps the driver's error; other wrappers keep it as their cause.
+  return depth < 3 && [err.driverError, err.cause].some((inner) => isDatabaseUnavailable(inner, depth + 1));
 }
 
 /** The status of an error that is only an HTTP status: a Nest HttpException, or a Fastify 4xx (bad JSON, 413, 415). */

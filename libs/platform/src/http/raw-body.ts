@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-/** Route config (`@RouteConfig(RAW_BODY_ROUTE)`) of a route that takes any media type as raw bytes. */
+/**
+ * Route config (`@RouteConfig(RAW_BODY_ROUTE)`) of a route that takes any media type as raw bytes. Such a
+ * route's path is its credential (`/in/{slug}`): traces show its route template, never the path.
+ */
 export const RAW_BODY_ROUTE = { rawBody: true } as const;
 
-const takesRawBody = (request: FastifyRequest): boolean =>
+export const takesRawBody = (request: FastifyRequest): boolean =>
   (request.routeOptions.config as { rawBody?: boolean } | undefined)?.rawBody === true;
 
 /** The error Fastify raises for a media type without a parser: the problem filter answers 415 for it. */

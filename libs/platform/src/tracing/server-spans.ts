@@ -3,6 +3,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { contextOf, formatTraceparent } from './trace-context.js';
 import { tracer } from './tracing-sdk.js';
+import { takesRawBody } from '../http/raw-body.js';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -34,7 +35,8 @@ export function addServerSpans(fastify: FastifyInstance): void {
           attributes: {
             [ATTR_HTTP_REQUEST_METHOD]: request.method,
             ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
-            [ATTR_URL_PATH]: request.url.split('?', 1)[0],
+            // An inbound webhook's path is its credential (the slug).
+            [ATTR_URL_PATH]: takesRawBody(request) && route ? route : request.url.split('?', 1)[0],
             [ATTR_URL_SCHEME]: request.protocol,
           },
         },
