@@ -15,6 +15,7 @@ import { WakeSignal } from './wake-signal.js';
 import { OrgSlots } from './org-slots.js';
 import { checkAssertions, deliveryRules } from './assertions.js';
 import { traceDelivery } from './delivery-trace.js';
+import { RunningMarks } from './running-marks.js';
 
 export interface DeliveryWorkerOptions {
   concurrency: number;
@@ -45,6 +46,7 @@ export class DeliveryWorker {
   private readonly signal = new WakeSignal();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly orgSlots: OrgSlots;
+  private readonly marks: RunningMarks;
   private stopping = false;
   private loopDone?: Promise<void>;
 
@@ -53,10 +55,12 @@ export class DeliveryWorker {
     private readonly deps: DeliveryWorkerDeps,
   ) {
     this.orgSlots = new OrgSlots(options.orgConcurrency, options.pollMs);
+    this.marks = new RunningMarks(deps.tasks, (error) => deps.onError(error, 'running mark'));
   }
 
   start(): void {
     this.stopping = false;
+    this.marks.start();
     this.loopDone = this.loop();
   }
 
@@ -79,6 +83,7 @@ export class DeliveryWorker {
     const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.all(this.inFlight), grace]);
     await Promise.race([this.deps.writer.drain(), grace]);
+    this.marks.stop();
   }
 
   get inFlightCount(): number {
@@ -124,7 +129,9 @@ export class DeliveryWorker {
         continue;
       }
       this.orgSlots.take(task.orgId);
+      this.marks.begin(task.id, task.attemptNumber);
       const delivery = this.deliver(attempt, task, secrets.get(task.orgId) ?? []).finally(() => {
+        this.marks.end(task.id);
         this.inFlight.delete(delivery);
         this.orgSlots.release(task.orgId);
         this.signal.wake();

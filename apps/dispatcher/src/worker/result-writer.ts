@@ -39,9 +39,10 @@ function refusedForItsData(error: unknown): boolean {
 
 function settlementOf(result: AttemptedResult): TaskSettlement {
   const { outcome, retryInMs } = result.step;
-  if (outcome === 'delivered') return { id: result.task.id, status: TaskStatus.Succeeded };
-  if (retryInMs !== undefined) return { id: result.task.id, status: TaskStatus.Retrying, retryInMs };
-  return { id: result.task.id, status: TaskStatus.Failed };
+  const { id, attemptNumber: number } = result.task;
+  if (outcome === 'delivered') return { id, number, status: TaskStatus.Succeeded };
+  if (retryInMs !== undefined) return { id, number, status: TaskStatus.Retrying, retryInMs };
+  return { id, number, status: TaskStatus.Failed };
 }
 
 function attemptRow(result: AttemptedResult): NewAttempt {
