@@ -160,6 +160,31 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     expect(sink.requests.filter((r) => r.headers['webhook-id'] === down.id)).toHaveLength(2);
   });
 
+  it('a task cancelled mid-attempt stays cancelled, with that attempt recorded and counted', async () => {
+    const { org } = await make.org(db);
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    sink.reply((req, res) => {
+      if (req.path.startsWith('/held')) return void held.then(() => res.end('ok'));
+      res.end('ok');
+    });
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/held` });
+    await until(() => sink.requests.some((r) => r.headers['webhook-id'] === task.id), { what: 'the task in flight' });
+    expect((await tasks.cancel(org.id, task.id))?.status).toBe('cancelled');
+    release();
+    await waitFor(
+      () => attempts.listForTask(org.id, task.id, 10),
+      (page) => page.data.length === 1,
+      { what: 'the attempt row' },
+    );
+    await waitFor(
+      () => tasks.findForOrg(org.id, task.id),
+      (t) => t?.attemptCount === 1,
+      { what: 'the attempt counted' },
+    );
+    expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('cancelled');
+  });
+
   it('never delivers a task cancelled before it ran', async () => {
     const { org } = await make.org(db);
     sink.reply((_req, res) => void res.end('ok'));

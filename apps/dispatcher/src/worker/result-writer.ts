@@ -164,6 +164,10 @@ export class ResultWriter {
       // active, the lease lapses and the task is delivered again instead of being stranded.
       const unsettled = attempted.filter((r) => !settled.has(r.task.id)).map((r) => r.task.id);
       const finished = await this.tasks.finishedAmong(unsettled, em);
+      await this.tasks.countCancelledAttempts(
+        attempted.filter((r) => finished.has(r.task.id)).map((r) => ({ id: r.task.id, number: r.task.attemptNumber })),
+        em,
+      );
       const done = batch.filter((r) => r.task === undefined || settled.has(r.task.id) || finished.has(r.task.id));
       if (done.length > 0)
         await completeDeliveryJobs(

@@ -183,6 +183,20 @@ export class TaskRepository {
   }
 
   /**
+   * Counts attempts made while their task was cancelled (the settle leaves a finished task alone),
+   * so `attempt_count` stays equal to the attempt rows. Fenced on the count like the settle.
+   */
+  async countCancelledAttempts(attempts: { id: string; number: number }[], em: EntityManager): Promise<void> {
+    if (attempts.length === 0) return;
+    await em.query(
+      `UPDATE tasks t SET attempt_count = s.number
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, number)
+        WHERE t.id = ANY($1::uuid[]) AND t.id = s.id AND t.attempt_count = s.number - 1 AND t.status = $3`,
+      [attempts.map((a) => a.id), attempts.map((a) => a.number), TaskStatus.Cancelled],
+    );
+  }
+
+  /**
    * Writes the outcome of a batch of attempts in one statement, counting each attempt. Only a task
    * still waiting for this attempt is settled: unfinished (one cancelled mid-attempt stays
    * cancelled) and with the attempts before it counted, so a duplicate delivery of the same attempt
