@@ -88,9 +88,9 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
       });
       const other = await make.task(db, boss, { orgId: bystander.org.id, url: `${sink.url}/fine` });
       expect((await finished(bystander.org.id, other.id))?.status).toBe('succeeded');
-      // Not settled, not lost: still running with its job active, delivered again when the lease lapses.
-      const [row] = await db.query('SELECT status FROM tasks WHERE id = $1', [refused.id]);
-      expect(row.status).toBe('running');
+      // Not settled, not lost: unsettled and uncounted with its job active, delivered again when the lease lapses.
+      const [row] = await db.query('SELECT status, attempt_count FROM tasks WHERE id = $1', [refused.id]);
+      expect(row).toEqual({ status: 'queued', attempt_count: 0 });
       const jobs = await db.query(`SELECT state FROM pgboss.job WHERE data->>'taskId' = $1`, [refused.id]);
       expect(jobs.map((job: { state: string }) => job.state)).toEqual(['active']);
     } finally {
@@ -160,6 +160,31 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     expect(sink.requests.filter((r) => r.headers['webhook-id'] === down.id)).toHaveLength(2);
   });
 
+  it('a task cancelled mid-attempt stays cancelled, with that attempt recorded and counted', async () => {
+    const { org } = await make.org(db);
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    sink.reply((req, res) => {
+      if (req.path.startsWith('/held')) return void held.then(() => res.end('ok'));
+      res.end('ok');
+    });
+    const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/held` });
+    await until(() => sink.requests.some((r) => r.headers['webhook-id'] === task.id), { what: 'the task in flight' });
+    expect((await tasks.cancel(org.id, task.id))?.status).toBe('cancelled');
+    release();
+    await waitFor(
+      () => attempts.listForTask(org.id, task.id, 10),
+      (page) => page.data.length === 1,
+      { what: 'the attempt row' },
+    );
+    await waitFor(
+      () => tasks.findForOrg(org.id, task.id),
+      (t) => t?.attemptCount === 1,
+      { what: 'the attempt counted' },
+    );
+    expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('cancelled');
+  });
+
   it('never delivers a task cancelled before it ran', async () => {
     const { org } = await make.org(db);
     sink.reply((_req, res) => void res.end('ok'));
@@ -186,31 +211,46 @@ describe('dispatcher delivery (in process, real Postgres, real HTTP target)', ()
     expect((await tasks.findForOrg(org.id, task.id))?.attemptCount).toBe(0);
   });
 
-  it('keeps the job of a task whose running mark was lost (a database crash under async commit), so it is delivered again', async () => {
+  it('shows running only for an attempt in flight a while; a lost mark (database crash, async commit) changes nothing', async () => {
     const { org } = await make.org(db);
     sink.reply(async (_req, res) => {
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
       res.end('ok');
     });
     const task = await make.task(db, boss, { orgId: org.id, url: `${sink.url}/lost-mark` });
     await waitFor(
       () => tasks.findForOrg(org.id, task.id),
       (t) => t?.status === 'running',
-      { what: 'the task to be running' },
+      { what: 'the task to be marked running' },
     );
-    // What PostgreSQL would hand back after losing the last asynchronous commits: the task as it was before it started.
-    await db.query(`UPDATE tasks SET status = 'queued', attempt_count = attempt_count - 1 WHERE id = $1`, [task.id]);
-    // The attempt row commits in the same transaction as the job's completion would.
+    // What PostgreSQL would hand back after losing the last asynchronous commits: the task as it was before the mark.
+    await db.query(`UPDATE tasks SET status = 'queued' WHERE id = $1`, [task.id]);
+    // The mark does not fence the settle (the attempt count does): the attempt settles and completes its job.
+    expect(await finished(org.id, task.id)).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+    expect((await attempts.listForTask(org.id, task.id, 10)).data).toHaveLength(1);
     await waitFor(
-      () => attempts.listForTask(org.id, task.id, 10),
-      (page) => page.data.length === 1,
-      { what: 'the attempt row (it commits with what would have settled the task)' },
+      () => db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [task.id]),
+      (jobs: { state: string }[]) => jobs.length === 1 && jobs[0]!.state === 'completed',
+      { what: "the task's job to be completed" },
     );
-    expect((await tasks.findForOrg(org.id, task.id))?.status).toBe('queued');
-    const jobs = await db.query(`SELECT state FROM pgboss.job WHERE name = 'deliver' AND data->>'taskId' = $1`, [
-      task.id,
-    ]);
-    expect(jobs).toEqual([{ state: 'active' }]);
+  });
+
+  it('settles each attempt once: a duplicate of the same attempt (a second dispatcher on a lapsed lease) is a no-op', async () => {
+    const { org } = await make.org(db);
+    // Due in an hour, so the dispatcher leaves it to the settles below.
+    const task = await make.task(db, boss, {
+      orgId: org.id,
+      url: `${sink.url}/once`,
+      runAt: new Date(Date.now() + 3_600_000),
+    });
+    const settle = (number: number) =>
+      db.transaction((em) => tasks.settleMany([{ id: task.id, number, status: 'retrying', retryInMs: 1_000 }], em));
+    expect((await settle(1)).size).toBe(1);
+    expect((await settle(1)).size).toBe(0);
+    expect((await settle(3)).size).toBe(0);
+    expect(await tasks.findForOrg(org.id, task.id)).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    expect((await settle(2)).size).toBe(1);
+    expect((await tasks.findForOrg(org.id, task.id))?.attemptCount).toBe(2);
   });
 
   it('pauses an origin that keeps failing: later tasks are not sent, and their attempts say why', async () => {

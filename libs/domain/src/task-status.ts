@@ -17,15 +17,19 @@ export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
 export const TASK_STATUSES = Object.values(TaskStatus);
 export const FINISHED_STATUSES: readonly TaskStatus[] = [TaskStatus.Succeeded, TaskStatus.Failed, TaskStatus.Cancelled];
 
+const UNFINISHED = [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running];
+
 export const TaskTransition = {
   /** A dispatcher takes the task. `running` is included: a lease that expired after a crash is taken again. */
   start: {
     from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running],
     to: TaskStatus.Running,
   },
-  succeed: { from: [TaskStatus.Running], to: TaskStatus.Succeeded },
-  retry: { from: [TaskStatus.Running], to: TaskStatus.Retrying },
-  fail: { from: [TaskStatus.Running], to: TaskStatus.Failed },
+  // Settling: `running` is only shown for attempts in flight a while (docs/decisions/0025), so an
+  // attempt settles from any unfinished status; the attempt count fences it (settleMany).
+  succeed: { from: UNFINISHED, to: TaskStatus.Succeeded },
+  retry: { from: UNFINISHED, to: TaskStatus.Retrying },
+  fail: { from: UNFINISHED, to: TaskStatus.Failed },
   cancel: {
     from: [TaskStatus.Scheduled, TaskStatus.Queued, TaskStatus.Retrying, TaskStatus.Running],
     to: TaskStatus.Cancelled,

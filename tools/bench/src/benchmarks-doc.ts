@@ -106,7 +106,7 @@ function limits(input: DocInput): string[] {
     notes.push(
       `- (a) ${num(ratio * 100)} % of the ceiling. The dispatcher process ran at ${num(r.throughput.cpu.child, 2)} cores ` +
         `against ${num(r.baseline.cpu.child, 2)} for the bare loop, with the machine at ${num(r.throughput.cpu.machine, 2)} of ` +
-        `${machine.cores}: per task it also updates the task row (startMany), signs the request, and writes an attempt row and the ` +
+        `${machine.cores}: per task it also reads the task row (startMany), signs the request, and writes an attempt row and the ` +
         `settlement in the result transaction, on top of the fetch and complete the ceiling does.`,
     );
   }

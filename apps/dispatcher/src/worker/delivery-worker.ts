@@ -17,6 +17,7 @@ import { OrgSlots } from './org-slots.js';
 import { checkAssertions, deliveryRules } from './assertions.js';
 import { traceDelivery } from './delivery-trace.js';
 import type { DeliveryLog } from '../logging/delivery-log.js';
+import { RunningMarks } from './running-marks.js';
 
 export interface DeliveryWorkerOptions {
   concurrency: number;
@@ -50,6 +51,7 @@ export class DeliveryWorker {
   private readonly signal = new WakeSignal();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly orgSlots: OrgSlots;
+  private readonly marks: RunningMarks;
   private stopping = false;
   private loopDone?: Promise<void>;
 
@@ -58,10 +60,12 @@ export class DeliveryWorker {
     private readonly deps: DeliveryWorkerDeps,
   ) {
     this.orgSlots = new OrgSlots(options.orgConcurrency, options.pollMs);
+    this.marks = new RunningMarks(deps.tasks, (error) => deps.onError(error, 'running mark'));
   }
 
   start(): void {
     this.stopping = false;
+    this.marks.start();
     this.loopDone = this.loop();
   }
 
@@ -84,6 +88,7 @@ export class DeliveryWorker {
     const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.all(this.inFlight), grace]);
     await Promise.race([this.deps.writer.drain(), grace]);
+    this.marks.stop();
   }
 
   get inFlightCount(): number {
@@ -129,7 +134,9 @@ export class DeliveryWorker {
         continue;
       }
       this.orgSlots.take(task.orgId);
+      this.marks.begin(task.id, task.attemptNumber);
       const delivery = this.deliver(attempt, task, secrets.get(task.orgId) ?? []).finally(() => {
+        this.marks.end(task.id);
         this.inFlight.delete(delivery);
         this.orgSlots.release(task.orgId);
         this.signal.wake();

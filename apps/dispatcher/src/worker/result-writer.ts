@@ -42,9 +42,10 @@ function refusedForItsData(error: unknown): boolean {
 
 function settlementOf(result: AttemptedResult): TaskSettlement {
   const { outcome, retryInMs } = result.step;
-  if (outcome === 'delivered') return { id: result.task.id, status: TaskStatus.Succeeded };
-  if (retryInMs !== undefined) return { id: result.task.id, status: TaskStatus.Retrying, retryInMs };
-  return { id: result.task.id, status: TaskStatus.Failed };
+  const { id, attemptNumber: number } = result.task;
+  if (outcome === 'delivered') return { id, number, status: TaskStatus.Succeeded };
+  if (retryInMs !== undefined) return { id, number, status: TaskStatus.Retrying, retryInMs };
+  return { id, number, status: TaskStatus.Failed };
 }
 
 function attemptRow(result: AttemptedResult): NewAttempt {
@@ -181,6 +182,10 @@ export class ResultWriter {
       // active, the lease lapses and the task is delivered again instead of being stranded.
       const unsettled = attempted.filter((r) => !settled.has(r.task.id)).map((r) => r.task.id);
       const finished = await this.tasks.finishedAmong(unsettled, em);
+      await this.tasks.countCancelledAttempts(
+        attempted.filter((r) => finished.has(r.task.id)).map((r) => ({ id: r.task.id, number: r.task.attemptNumber })),
+        em,
+      );
       const done = batch.filter((r) => r.task === undefined || settled.has(r.task.id) || finished.has(r.task.id));
       if (done.length > 0)
         await completeDeliveryJobs(

@@ -72,6 +72,8 @@ export interface TaskSettlement {
   status: typeof TaskStatus.Succeeded | typeof TaskStatus.Failed | typeof TaskStatus.Retrying;
   /** For `retrying`: milliseconds from now (database time) until the next attempt. */
   retryInMs?: number;
+  /** The attempt's number: settled only while the task has counted the ones before it. */
+  number: number;
 }
 
 /** Every column, aliased to the entity's property names, for RETURNING clauses (shared with TaskActionRepository). */
@@ -83,8 +85,9 @@ export const ALL_COLUMNS = `id, org_id AS "orgId", status, url, method, headers,
   attempt_offset AS "attemptOffset", kind, parent_task_id AS "parentTaskId", failure_callback_url AS "failureCallbackUrl",
   queue_admitted_at AS "queueAdmittedAt", notify`;
 
-const TASK_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
-  max_attempts AS "maxAttempts", attempt_count AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent",
+/** The attempt about to be made is the one after those counted. */
+const STARTED_COLUMNS = `id, org_id AS "orgId", url, method, headers, body, timeout_ms AS "timeoutMs",
+  max_attempts AS "maxAttempts", attempt_count + 1 AS "attemptNumber", schedule_id AS "scheduleId", trace_parent AS "traceParent",
   expected_status_codes AS "expectedStatusCodes", expected_body_pattern AS "expectedBodyPattern", retry_on_4xx AS "retryOn4xx",
   attempt_offset AS "attemptOffset", kind, callback_url AS "callbackUrl", failure_callback_url AS "failureCallbackUrl",
   run_at AS "runAt", fire_at AS "fireAt", notify`;
@@ -146,21 +149,36 @@ export class TaskRepository {
   }
 
   /**
-   * Takes a batch of tasks for delivery and counts the attempt. A task that was cancelled or has
-   * finished is not returned (its job is just completed). `running` may be taken again: that is
-   * a lease that lapsed when a dispatcher died, and at-least-once means delivering again.
-   * `unreadable`: tasks of a deleted org (data key destroyed), taken but never to be delivered.
+   * Reads a batch of tasks for delivery; writes nothing (docs/decisions/0025): the fetched job's
+   * lease is what says a dispatcher holds the task, and the attempt is counted when it is settled,
+   * so a crash mid-attempt leaves the count equal to the attempt rows. A task that was cancelled or
+   * has finished is not returned (its job is just completed). `running` may be read again: a lease
+   * that lapsed when a dispatcher died, and at-least-once means delivering again.
+   * `unreadable`: tasks of a deleted org (data key destroyed), never to be delivered.
    */
   async startMany(ids: string[]): Promise<{ started: StartedTask[]; unreadable: StartedTask[] }> {
     const rows = await queryRows<StartedTask>(
       this.db.manager,
-      `UPDATE tasks SET status = $2, attempt_count = attempt_count + 1, updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND status = ANY($3::text[])
-        RETURNING ${TASK_COLUMNS}`,
-      [ids, TaskTransition.start.to, TaskTransition.start.from],
+      `SELECT ${STARTED_COLUMNS} FROM tasks WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[])`,
+      [ids, TaskTransition.start.from],
     );
     const unreadable: StartedTask[] = [];
     return { started: await openRows(this.db.manager, 'tasks', rows, unreadable), unreadable };
+  }
+
+  /**
+   * Shows `running` for attempts still in flight (the dispatcher marks those older than a moment,
+   * so a fast delivery writes its task once). Only the attempt being made: one settled meanwhile,
+   * cancelled or finished is left alone. Advisory: settling does not need it.
+   */
+  async markRunning(marks: { id: string; number: number }[]): Promise<void> {
+    if (marks.length === 0) return;
+    await this.db.manager.query(
+      `UPDATE tasks t SET status = $3, updated_at = now()
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, number)
+        WHERE t.id = ANY($1::uuid[]) AND t.id = s.id AND t.attempt_count = s.number - 1 AND t.status = ANY($4::text[])`,
+      [marks.map((m) => m.id), marks.map((m) => m.number), TaskTransition.start.to, TaskTransition.start.from],
+    );
   }
 
   /** Which of `ids` are finished (succeeded, failed or cancelled). */
@@ -175,9 +193,25 @@ export class TaskRepository {
   }
 
   /**
-   * Writes the outcome of a batch of attempts in one statement. Only tasks still `running` are
-   * settled (a task cancelled mid-attempt stays cancelled); the ids returned are the ones that
-   * were, each with its `run_at` (a retry's, by the database clock).
+   * Counts attempts made while their task was cancelled (the settle leaves a finished task alone),
+   * so `attempt_count` stays equal to the attempt rows. Fenced on the count like the settle.
+   */
+  async countCancelledAttempts(attempts: { id: string; number: number }[], em: EntityManager): Promise<void> {
+    if (attempts.length === 0) return;
+    await em.query(
+      `UPDATE tasks t SET attempt_count = s.number
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, number)
+        WHERE t.id = ANY($1::uuid[]) AND t.id = s.id AND t.attempt_count = s.number - 1 AND t.status = $3`,
+      [attempts.map((a) => a.id), attempts.map((a) => a.number), TaskStatus.Cancelled],
+    );
+  }
+
+  /**
+   * Writes the outcome of a batch of attempts in one statement, counting each attempt. Only a task
+   * still waiting for this attempt is settled: unfinished (one cancelled mid-attempt stays
+   * cancelled) and with the attempts before it counted, so a duplicate delivery of the same attempt
+   * (a lapsed lease) settles once. The ids returned are the ones settled, each with its `run_at`
+   * (a retry's, by the database clock).
    */
   async settleMany(settlements: TaskSettlement[], em: EntityManager): Promise<Map<string, Date>> {
     if (settlements.length === 0) return new Map();
@@ -188,13 +222,20 @@ export class TaskRepository {
       em,
       `UPDATE tasks t
           SET status = s.status,
+              attempt_count = s.number,
               run_at = CASE WHEN s.retry_in_ms IS NULL THEN t.run_at ELSE now() + s.retry_in_ms * interval '1 millisecond' END,
               finished_at = CASE WHEN s.status = 'retrying' THEN NULL ELSE now() END,
               updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS s(id, status, retry_in_ms)
-        WHERE t.id = ANY($1::uuid[]) AND t.id = s.id AND t.status = 'running'
+         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[]) AS s(id, status, retry_in_ms, number)
+        WHERE t.id = ANY($1::uuid[]) AND t.id = s.id AND t.status = ANY($5::text[]) AND t.attempt_count = s.number - 1
         RETURNING t.id, t.run_at`,
-      [settlements.map((s) => s.id), settlements.map((s) => s.status), settlements.map((s) => s.retryInMs ?? null)],
+      [
+        settlements.map((s) => s.id),
+        settlements.map((s) => s.status),
+        settlements.map((s) => s.retryInMs ?? null),
+        settlements.map((s) => s.number),
+        TaskTransition.succeed.from,
+      ],
     );
     return new Map(rows.map((row) => [row.id, row.run_at]));
   }
