@@ -160,13 +160,22 @@ const METHOD = `## How it is measured
   from just before the POST is sent until the receiver gets the delivery.
 ${SCHEDULES_METHOD}`;
 
+/** Everything after this line of docs/benchmarks.md is written by hand (partial runs, profiles) and kept by a run. */
+export const HAND_NOTES_MARKER = '<!-- Kept across runs: what follows is written by hand from partial runs. -->';
+
+/** The hand-written part of the current report, marker included, or '' when it has none. */
+export function handNotesOf(current: string): string {
+  const at = current.indexOf(HAND_NOTES_MARKER);
+  return at < 0 ? '' : current.slice(at);
+}
+
 export function benchmarksDoc(input: DocInput): string {
   const { machine, rows } = input;
   const env = input.envUsed.length > 0 ? input.envUsed.join(' ') + ' ' : '';
   return [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` (tools/bench) on ${new Date().toISOString()}; every run overwrites this file.`,
+    `Written by \`npm run bench\` (tools/bench) on ${new Date().toISOString()}; every run rewrites this file down to the hand-written notes at its end.`,
     'Absolute numbers depend on the machine; the ratio against the same-run ceiling is the figure to compare.',
     '',
     '## Machine',

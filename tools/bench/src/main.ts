@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyRing } from '@hourglass/crypto';
 import { closeApiClient } from './api-client.js';
 import { runApiLoad, runInboundLoad } from './api-load.js';
 import { runBatchLoad } from './batch-load.js';
-import { benchmarksDoc } from './benchmarks-doc.js';
+import { benchmarksDoc, handNotesOf } from './benchmarks-doc.js';
 import { benchEnvUsed, loadBenchConfig } from './config.js';
 import { BenchDatabases } from './database.js';
 import { runIdleLatency } from './idle-latency.js';
@@ -128,7 +128,9 @@ async function main(): Promise<void> {
       envUsed: benchEnvUsed(),
       totalSeconds: (performance.now() - started) / 1_000,
     });
-    await writeFile(join(ROOT, 'docs', 'benchmarks.md'), doc);
+    const reportPath = join(ROOT, 'docs', 'benchmarks.md');
+    const current = await readFile(reportPath, 'utf8').catch(() => '');
+    await writeFile(reportPath, [doc, handNotesOf(current)].filter(Boolean).join('\n'));
     log('wrote docs/benchmarks.md');
     if (Object.keys(results.errors).length > 0) process.exitCode = 1;
   } finally {
