@@ -15,6 +15,7 @@ import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuditLogModule } from './audit/audit-log.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
+import { StatusPagesModule } from './status-pages/status-pages.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
 /**
@@ -41,6 +42,7 @@ export class ApiGatewayModule {
         QueuesModule,
         AuditLogModule,
         InboundModule,
+        StatusPagesModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -33,3 +33,4 @@ export * from './repositories/rate-limit.repository.js';
 export * from './repositories/inbound-endpoint.repository.js';
 export * from './repositories/inbound-event.repository.js';
 export * from './notifications/notification-events.js';
+export * from './repositories/status-page.repository.js';

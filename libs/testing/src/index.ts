@@ -5,3 +5,4 @@ export * from './service-process.js';
 export * from './bulk-seed.js';
 export * from './wait.js';
 export * from './otlp-receiver.js';
+export * from './monitor-factories.js';

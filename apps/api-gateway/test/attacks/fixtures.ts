@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { makeMonitor } from '@hourglass/testing';
 import type { Gateway } from '../harness.js';
 import type { OpenApiContract } from '../openapi-contract.js';
 import type { Operation } from './operations.js';
@@ -30,6 +32,8 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/endpoints/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/events/{id}/replay': () => ({}),
   'POST /v1/endpoints/{id}/events/replay': () => ({ filter: { status: 'forwarded' }, dryRun: true }),
+  'POST /v1/status-pages': () => ({ slug: unique('page'), title: 'Status', monitorIds: [] }),
+  'PATCH /v1/status-pages/{id}': () => ({ title: unique('renamed') }),
 };
 
 export function validBody(operation: Operation): Record<string, unknown> | undefined {
@@ -82,6 +86,13 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
   ).body.id as string;
   const slug = (await contract.expect(200, 'get', `/v1/endpoints/${endpoint}`, as)).body.slug as string;
   const event = (await gw.http().post(`/in/${slug}`).send({ hello: 'world' }).expect(202)).body.id as string;
+  const monitor = await makeMonitor.monitor(gw.app.get(DataSource), { orgId, status: 'up' });
+  const statusPage = (
+    await contract.expect(201, 'post', '/v1/status-pages', {
+      ...as,
+      body: { slug: unique('page'), title: 'Status', monitorIds: [monitor.id] },
+    })
+  ).body.id as string;
   return {
     orgId,
     key,
@@ -93,6 +104,7 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
       '/v1/api-keys/{id}': [apiKey],
       '/v1/endpoints/{id}': [endpoint],
       '/v1/events/{id}': [event],
+      '/v1/status-pages/{id}': [statusPage],
       '/v1/org/signing-secrets/{id}': [
         secrets.body.id as string,
         ...(listed.body.data as { id: string }[]).map((s) => s.id).filter((id) => id !== secrets.body.id),

@@ -1,0 +1,133 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type MonitorState, StatusPageRepository } from '@hourglass/db';
+import { AppError, ErrorCode } from '@hourglass/domain';
+import { SLUG_PATTERN } from './status-pages.dto.js';
+import { DAY_MS, dailyUptime, type DayUptime, uptimeSince, windowStart } from './uptime.js';
+
+export const PAGE_DAYS = 90;
+const RECENT_INCIDENTS = 20;
+/** Badge token: the monitors service mints base64url/hex tokens; anything else is not looked up. */
+const BADGE_TOKEN = /^[\w-]{8,128}$/;
+
+export type OverallState = 'up' | 'degraded' | 'down' | 'unknown';
+
+export interface PublicMonitorView {
+  name: string;
+  status: MonitorState;
+  /** Percent over the page's 90 days (since the monitor was created, if later). */
+  uptime: number;
+  days: DayUptime[];
+}
+
+export interface PublicIncidentView {
+  monitor: string;
+  startedAt: string;
+  resolvedAt: string | null;
+  cause: string;
+  durationMs: number;
+}
+
+/** What /status/{slug} shows, and /status/{slug}.json is. Nothing in it identifies the org or a monitor's id. */
+export interface PublicStatus {
+  slug: string;
+  title: string;
+  status: OverallState;
+  generatedAt: string;
+  monitors: PublicMonitorView[];
+  incidents: PublicIncidentView[];
+}
+
+export interface Badge {
+  label: string;
+  message: string;
+  color: BadgeColor;
+}
+
+export type BadgeColor = 'brightgreen' | 'green' | 'yellow' | 'orange' | 'red' | 'lightgrey' | 'blue';
+
+/** Badge periods for `?period=`: the uptime over that long instead of the state. */
+export const BADGE_PERIODS: Record<string, number> = {
+  '24h': DAY_MS,
+  '7d': 7 * DAY_MS,
+  '30d': 30 * DAY_MS,
+  '90d': 90 * DAY_MS,
+};
+
+const STATE_COLORS: Record<MonitorState, BadgeColor> = {
+  up: 'brightgreen',
+  late: 'yellow',
+  down: 'red',
+  new: 'lightgrey',
+  paused: 'blue',
+};
+
+export function uptimeColor(uptime: number): BadgeColor {
+  if (uptime >= 99.9) return 'brightgreen';
+  if (uptime >= 99) return 'green';
+  if (uptime >= 95) return 'yellow';
+  if (uptime >= 90) return 'orange';
+  return 'red';
+}
+
+/** Any monitor down: down; any late: degraded; any up: up; only new or paused ones (or none): unknown. */
+export function overallOf(states: MonitorState[]): OverallState {
+  if (states.includes('down')) return 'down';
+  if (states.includes('late')) return 'degraded';
+  return states.includes('up') ? 'up' : 'unknown';
+}
+
+export const formatPercent = (uptime: number): string => `${uptime.toFixed(2).replace(/\.?0+$/, '')}%`;
+
+/** The public reads (docs/decisions/0023): two queries per page, one or two per badge. */
+@Injectable()
+export class PublicStatusService {
+  constructor(@Inject(StatusPageRepository) private readonly pages: StatusPageRepository) {}
+
+  async page(slug: string, now = new Date()): Promise<PublicStatus> {
+    const found = SLUG_PATTERN.test(slug) ? await this.pages.publicPage(slug) : null;
+    if (!found) throw new AppError(ErrorCode.STATUS_PAGE_NOT_FOUND, 'No status page has this address');
+    const { page, monitors } = found;
+    const from = windowStart(now, PAGE_DAYS);
+    const { days, incidents } = await this.pages.uptime(
+      monitors.map((m) => m.id),
+      from,
+      now,
+      RECENT_INCIDENTS,
+    );
+    const names = new Map(monitors.map((m) => [m.id, m.name]));
+    return {
+      slug: page.slug,
+      title: page.title,
+      status: overallOf(monitors.map((m) => m.status)),
+      generatedAt: now.toISOString(),
+      monitors: monitors.map((m) => {
+        const own = days.filter((d) => d.monitorId === m.id);
+        return {
+          name: m.name,
+          status: m.status,
+          uptime: uptimeSince(m.createdAt, own, from, now),
+          days: dailyUptime(m.createdAt, own, now, PAGE_DAYS),
+        };
+      }),
+      incidents: incidents.map((i) => ({
+        monitor: names.get(i.monitorId) ?? '',
+        startedAt: i.startedAt.toISOString(),
+        resolvedAt: i.resolvedAt?.toISOString() ?? null,
+        cause: i.cause,
+        durationMs: (i.resolvedAt ?? now).getTime() - i.startedAt.getTime(),
+      })),
+    };
+  }
+
+  /** The state, or with a period the uptime over it; the label is the monitor's name unless given. */
+  async badge(token: string, period: string | undefined, label: string | undefined, now = new Date()): Promise<Badge> {
+    const monitor = BADGE_TOKEN.test(token) ? await this.pages.badgeMonitor(token) : null;
+    if (!monitor) throw new AppError(ErrorCode.BADGE_NOT_FOUND, 'No badge has this address');
+    const title = label ?? monitor.name;
+    if (period === undefined) return { label: title, message: monitor.status, color: STATE_COLORS[monitor.status] };
+    const from = new Date(now.getTime() - BADGE_PERIODS[period]!);
+    const { days } = await this.pages.uptime([monitor.id], from, now, 0);
+    const uptime = uptimeSince(monitor.createdAt, days, from, now);
+    return { label: title, message: formatPercent(uptime), color: uptimeColor(uptime) };
+  }
+}
