@@ -222,7 +222,12 @@ describe('public status pages and badges', () => {
     // 10 h down of 7 days: 94.04 %.
     expect(week.body).toEqual({ schemaVersion: 1, label: 'api-up', message: '94.04%', color: 'orange' });
 
-    const svg = await gw.http().get(`/badge/${backup.badgeToken}.svg`).buffer(true).parse(superagent.parse['text']!).expect(200);
+    const svg = await gw
+      .http()
+      .get(`/badge/${backup.badgeToken}.svg`)
+      .buffer(true)
+      .parse(superagent.parse['text']!)
+      .expect(200);
     expect(svg.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
     expect(svg.headers['content-security-policy']).toBe("default-src 'none'");
     const text = svg.text;
