@@ -3,6 +3,7 @@ import type { ApiLoadResult } from './api-load.js';
 import type { DrainResult } from './drain.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import { scheduleDetails, SCHEDULES_METHOD } from './schedules-report.js';
+import { monitorDetails, MONITORS_METHOD } from './monitors-report.js';
 import { roundsSection } from './rounds-report.js';
 import { scaleSection } from './scale-report.js';
 
@@ -48,6 +49,7 @@ function details(input: DocInput): string[] {
     );
   }
   lines.push(...scheduleDetails(r.schedules));
+  lines.push(...monitorDetails(r.monitors));
   for (const [phase, error] of Object.entries(r.errors)) lines.push(`- ${phase}: **failed**: ${error.split('\n')[0]}`);
   return lines;
 }
@@ -117,7 +119,8 @@ const METHOD = `## How it is measured
 - (c) api-gateway, dispatcher and scheduler running and idle; 10 warm-up tasks (not counted), 2 s of quiet, then
   tasks due now are created one at a time (each POST after the previous one answered, plus the gap); latency is
   from just before the POST is sent until the receiver gets the delivery.
-${SCHEDULES_METHOD}`;
+${SCHEDULES_METHOD}
+${MONITORS_METHOD}`;
 
 export function benchmarksDoc(input: DocInput): string {
   const { machine, rows } = input;
@@ -142,7 +145,9 @@ export function benchmarksDoc(input: DocInput): string {
     `Tasks for (a): ${num(input.config.tasks)}; (b): ${input.config.apiConnections} connections × ${input.config.apiSeconds} s; ` +
       `(c): ${input.config.latencyTasks} tasks ${input.config.latencyGapMs} ms apart; ` +
       `(d): ${input.config.scheduleBurst} due at once, ${input.config.scheduleSteady} per-second × ${input.config.scheduleSeconds} s, ` +
-      `backlog ${num(input.config.scheduleBacklog)}. Whole run: ${num(input.totalSeconds)} s.`,
+      `backlog ${num(input.config.scheduleBacklog)}; (g): ${num(input.config.monitors)} monitors ` +
+      `(${input.config.monitorsSilent} silent), pings ${input.config.monitorPingRate}/s × ${input.config.monitorSeconds} s. ` +
+      `Whole run: ${num(input.totalSeconds)} s.`,
     '',
     '## Results',
     '',

@@ -22,7 +22,13 @@ export interface BenchConfig {
   scheduleSteady: number;
   scheduleSeconds: number;
   scheduleBacklog: number;
-  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,scale; all but scale when unset. */
+  /** (g) heartbeat monitors, the silent subset, pings per second and for how long (BENCH_MONITORS,
+   * BENCH_MONITORS_SILENT, BENCH_MONITOR_PING_RATE, BENCH_MONITOR_SECONDS). */
+  monitors: number;
+  monitorsSilent: number;
+  monitorPingRate: number;
+  monitorSeconds: number;
+  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,monitors,scale; all but scale when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
@@ -37,7 +43,7 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,inbound,latency,schedules')
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,inbound,latency,schedules,monitors')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -51,6 +57,10 @@ export function loadBenchConfig(): BenchConfig {
     scheduleSteady: int('BENCH_SCHEDULE_STEADY', 50),
     scheduleSeconds: int('BENCH_SCHEDULE_SECONDS', 20),
     scheduleBacklog: int('BENCH_SCHEDULE_BACKLOG', 20_000),
+    monitors: int('BENCH_MONITORS', 10_000),
+    monitorsSilent: int('BENCH_MONITORS_SILENT', 100),
+    monitorPingRate: int('BENCH_MONITOR_PING_RATE', 500),
+    monitorSeconds: int('BENCH_MONITOR_SECONDS', 30),
     concurrency: 200,
     batchSize: 100,
     phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,
