@@ -28,7 +28,8 @@ export interface BenchConfig {
   monitorsSilent: number;
   monitorPingRate: number;
   monitorSeconds: number;
-  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,monitors,scale; all but scale when unset. */
+  /** Phases (BENCH_ONLY): comma list of throughput,api,inbound,latency,schedules,monitors,scale; all but scale
+   * when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
