@@ -9,6 +9,14 @@ const RECENT_INCIDENTS = 20;
 /** Badge token: the monitors service mints base64url/hex tokens; anything else is not looked up. */
 const BADGE_TOKEN = /^[\w-]{8,128}$/;
 
+/**
+ * A page or badge is computed at most once per this long per replica, however often it is asked
+ * for (the routes are public and unthrottled); under the Cache-Control max-age, so no client sees
+ * it staler than it allows.
+ */
+export const COMPUTE_CACHE_MS = 5_000;
+const CACHE_ENTRIES = 1_000;
+
 export type OverallState = 'up' | 'degraded' | 'down' | 'unknown';
 
 export interface PublicMonitorView {
@@ -81,9 +89,37 @@ export const formatPercent = (uptime: number): string => `${uptime.toFixed(2).re
 /** The public reads (docs/decisions/0023): two queries per page, one or two per badge. */
 @Injectable()
 export class PublicStatusService {
+  /** Answers being or recently computed (single flight): failures are not kept. */
+  private readonly recent = new Map<string, { until: number; answer: Promise<unknown> }>();
+
   constructor(@Inject(StatusPageRepository) private readonly pages: StatusPageRepository) {}
 
-  async page(slug: string, now = new Date()): Promise<PublicStatus> {
+  page(slug: string): Promise<PublicStatus> {
+    return this.cached(`page:${slug}`, () => this.computePage(slug, new Date()));
+  }
+
+  badge(token: string, period: string | undefined, label: string | undefined): Promise<Badge> {
+    return this.cached(`badge:${token}:${period ?? ''}:${label ?? ''}`, () =>
+      this.computeBadge(token, period, label, new Date()),
+    );
+  }
+
+  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.recent.get(key);
+    if (hit && hit.until > now) return hit.answer as Promise<T>;
+    const answer = compute();
+    this.recent.delete(key);
+    if (this.recent.size >= CACHE_ENTRIES) this.recent.delete(this.recent.keys().next().value!);
+    const entry = { until: now + COMPUTE_CACHE_MS, answer };
+    this.recent.set(key, entry);
+    answer.catch(() => {
+      if (this.recent.get(key) === entry) this.recent.delete(key);
+    });
+    return answer;
+  }
+
+  private async computePage(slug: string, now: Date): Promise<PublicStatus> {
     const found = SLUG_PATTERN.test(slug) ? await this.pages.publicPage(slug) : null;
     if (!found) throw new AppError(ErrorCode.STATUS_PAGE_NOT_FOUND, 'No status page has this address');
     const { page, monitors } = found;
@@ -120,7 +156,12 @@ export class PublicStatusService {
   }
 
   /** The state, or with a period the uptime over it; the label is the monitor's name unless given. */
-  async badge(token: string, period: string | undefined, label: string | undefined, now = new Date()): Promise<Badge> {
+  private async computeBadge(
+    token: string,
+    period: string | undefined,
+    label: string | undefined,
+    now: Date,
+  ): Promise<Badge> {
     const monitor = BADGE_TOKEN.test(token) ? await this.pages.badgeMonitor(token) : null;
     if (!monitor) throw new AppError(ErrorCode.BADGE_NOT_FOUND, 'No badge has this address');
     const title = label ?? monitor.name;

@@ -173,11 +173,27 @@ export class StatusPageRepository {
     recent: number,
   ): Promise<{ days: DayDowntime[]; incidents: PublicIncident[] }> {
     if (monitorIds.length === 0) return { days: [], incidents: [] };
+    return this.db.transaction(async (em) => {
+      // generate_series over timestamps is estimated at 1,000 rows per incident, so the planner
+      // picks parallel workers and JIT for a query of a few rows: 68 ms against 1.4 ms without
+      // (50 monitors, 250 incidents; 430 → 200 ms with 100,000 incidents). Local to this transaction.
+      await em.query(`SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
+      return this.uptimeRows(em, monitorIds, from, now, recent);
+    });
+  }
+
+  private async uptimeRows(
+    em: EntityManager,
+    monitorIds: string[],
+    from: Date,
+    now: Date,
+    recent: number,
+  ): Promise<{ days: DayDowntime[]; incidents: PublicIncident[] }> {
     const [row] = await queryRows<{
       days: { monitorId: string; day: string; downMs: number }[] | null;
       incidents: { monitorId: string; startedAt: string; resolvedAt: string | null; cause: string }[] | null;
     }>(
-      this.db.manager,
+      em,
       `WITH spans AS (
          SELECT monitor_id, greatest(started_at, $2) AS s, least(coalesce(resolved_at, $3), $3) AS e
            FROM monitor_incidents
