@@ -15,6 +15,7 @@ import { QueuesModule } from './queues/queues.module.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuditLogModule } from './audit/audit-log.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
+import { MonitorsModule } from './monitors/monitors.module.js';
 import { StatusPagesModule } from './status-pages/status-pages.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 
@@ -42,6 +43,7 @@ export class ApiGatewayModule {
         QueuesModule,
         AuditLogModule,
         InboundModule,
+        MonitorsModule,
         StatusPagesModule,
       ],
       providers: [

@@ -247,6 +247,23 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(404, 'get', `/v1/endpoints/${id}`, as());
   });
 
+  it('monitors', async () => {
+    const body = { name: 'backup', type: 'heartbeat', cron: '0 3 * * *', timezone: 'Europe/Amsterdam', grace: '10m' };
+    const { id } = (await api.expect(201, 'post', '/v1/monitors', { ...as(), body })).body;
+    const http = { name: 'up', type: 'http', every: '1m', request: { url: 'https://example.com/health' } };
+    await api.expect(201, 'post', '/v1/monitors', { ...as(), body: http });
+    await api.expect(400, 'post', '/v1/monitors', { ...as(), body: { ...body, every: '1h' } });
+    await api.expect(200, 'get', '/v1/monitors', as());
+    await api.expect(200, 'get', `/v1/monitors/${id}`, as());
+    await api.expect(200, 'patch', `/v1/monitors/${id}`, { ...as(), body: { every: '1h' } });
+    await api.expect(200, 'post', `/v1/monitors/${id}/pause`, as());
+    await api.expect(200, 'post', `/v1/monitors/${id}/resume`, as());
+    for (const list of ['pings', 'checks', 'incidents'])
+      await api.expect(200, 'get', `/v1/monitors/${id}/${list}`, as());
+    await api.expect(204, 'delete', `/v1/monitors/${id}`, as());
+    await api.expect(404, 'get', `/v1/monitors/${id}`, as());
+  });
+
   it('health, readiness and metrics', async () => {
     await api.expect(200, 'get', '/healthz');
     await api.expect(200, 'get', '/readyz');

@@ -6,6 +6,7 @@ import { BacklogMetrics } from './metrics/backlog-metrics.js';
 import { RetentionService } from './retention/retention.service.js';
 import { TickService } from './tick/tick.service.js';
 import { TickLoopService } from './tick/tick-loop.service.js';
+import { MonitorDeadlinesService } from './monitors/monitor-deadlines.service.js';
 
 @Module({})
 export class SchedulerModule {
@@ -20,8 +21,9 @@ export class SchedulerModule {
         RetentionService,
         TickService,
         TickLoopService,
+        MonitorDeadlinesService,
       ],
-      exports: [LeaderService, RetentionService, TickService],
+      exports: [LeaderService, RetentionService, TickService, MonitorDeadlinesService],
     };
   }
 }

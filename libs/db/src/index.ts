@@ -33,4 +33,6 @@ export * from './repositories/rate-limit.repository.js';
 export * from './repositories/inbound-endpoint.repository.js';
 export * from './repositories/inbound-event.repository.js';
 export * from './notifications/notification-events.js';
+export * from './monitors/monitor.repository.js';
+export * from './monitors/monitor-transitions.js';
 export * from './repositories/status-page.repository.js';

@@ -21,6 +21,8 @@ import { PooledClient } from './pooled-client.js';
 /** pg-boss queue names. Queues are created by the migrate step, never by services at start-up. */
 export const Queue = {
   Deliver: 'deliver',
+  /** An HTTP monitor's check is due (the scheduler's leader enqueues, a dispatcher runs it). */
+  MonitorCheck: 'monitor-check',
 } as const;
 export type Queue = (typeof Queue)[keyof typeof Queue];
 
@@ -28,6 +30,7 @@ export type Queue = (typeof Queue)[keyof typeof Queue];
 export interface JobPayloads {
   /** `priority` repeats the job's own, so a retry the dispatcher enqueues keeps it. */
   [Queue.Deliver]: { taskId: string; orgId: string; priority?: number };
+  [Queue.MonitorCheck]: { monitorId: string; orgId: string };
 }
 
 /** A `deliver` job as the task writer builds it (see task-writer/delivery-job.ts). */
@@ -39,6 +42,8 @@ export const QUEUE_OPTIONS: Record<Queue, Parameters<PgBoss['createQueue']>[1]> 
   // A job's lease is its own expireInSeconds; `retryLimit` only covers leases that lapse
   // because a dispatcher died. HTTP failures are retried by the dispatcher with its own backoff.
   [Queue.Deliver]: { retryLimit: 1_000, retryDelay: 0, deleteAfterSeconds: 3_600 },
+  // A check whose dispatcher died is run again once; a later one is due every `every` anyway.
+  [Queue.MonitorCheck]: { retryLimit: 1, retryDelay: 0, deleteAfterSeconds: 3_600 },
 };
 
 export const PGBOSS_SCHEMA = 'pgboss';
@@ -94,6 +99,36 @@ export function deliveryLeaseSeconds(timeoutMs: number): number {
 /** The dispatcher's fetch (public API; its own autocommit transaction). */
 export function fetchDeliveryJobs(boss: PgBoss, options: FetchOptions): Promise<DeliveryJob[]> {
   return boss.fetch<JobPayloads[typeof Queue.Deliver]>(Queue.Deliver, options);
+}
+
+export type MonitorCheckJob = Job<JobPayloads[typeof Queue.MonitorCheck]>;
+
+/** Enqueues HTTP monitor checks inside `em`'s transaction (public API): they exist iff the claim committed. */
+export async function sendMonitorChecks(
+  boss: PgBoss,
+  em: EntityManager,
+  checks: JobPayloads[typeof Queue.MonitorCheck][],
+): Promise<void> {
+  if (checks.length === 0) return;
+  await boss.insert(
+    Queue.MonitorCheck,
+    checks.map((data) => ({ data, expireInSeconds: 120 })),
+    { db: transactionDb(em) },
+  );
+}
+
+/** Runs `handler` on batches of due monitor checks, polling every 0.5 s (public API); returns the worker id. */
+export function workMonitorChecks(boss: PgBoss, handler: (jobs: MonitorCheckJob[]) => Promise<void>): Promise<string> {
+  return boss.work<JobPayloads[typeof Queue.MonitorCheck]>(
+    Queue.MonitorCheck,
+    { batchSize: 20, pollingIntervalSeconds: 0.5 },
+    handler,
+  );
+}
+
+/** Stops a worker `workMonitorChecks` started, waiting for its batch in flight. */
+export async function stopMonitorChecks(boss: PgBoss, id: string): Promise<void> {
+  await boss.offWork(Queue.MonitorCheck, { id, wait: true });
 }
 
 /** Completes fetched jobs inside `em`'s transaction, fenced to the attempt fetched (public API). */

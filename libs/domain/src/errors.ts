@@ -46,6 +46,7 @@ export const ErrorCode = {
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
   /** An inbound endpoint paused with `whilePaused: refuse`. */
   ENDPOINT_PAUSED: 'ENDPOINT_PAUSED',
+  MONITOR_NOT_FOUND: 'MONITOR_NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',

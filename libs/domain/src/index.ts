@@ -12,3 +12,4 @@ export * from './address-policy.js';
 export * from './url-policy.js';
 export * from './credentials.js';
 export * from './audit.js';
+export * from './monitor-state.js';

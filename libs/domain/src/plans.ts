@@ -12,6 +12,8 @@ export interface Plan {
   /** API requests all of an org's keys together may make per window (0: no limit). */
   rateLimitPerOrg: number;
   rateLimitWindowSeconds: number;
+  /** Monitors an org may have; a plan that names none allows as many as its `maxSchedules`. */
+  maxMonitors?: number;
 }
 
 export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
@@ -19,6 +21,7 @@ export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
     tier: 1,
     minScheduleIntervalMs: 60_000,
     maxSchedules: 20,
+    maxMonitors: 20,
     tasksPerMonth: 100_000,
     retentionDays: 7,
     auditRetentionDays: 30,
@@ -30,6 +33,7 @@ export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = {
     tier: 2,
     minScheduleIntervalMs: 1_000,
     maxSchedules: 10_000,
+    maxMonitors: 10_000,
     tasksPerMonth: 100_000_000,
     retentionDays: 30,
     auditRetentionDays: 365,
@@ -69,6 +73,8 @@ export function parsePlans(json: string | undefined): Record<string, Plan> {
       if (!Number.isInteger(value) || (value as number) < 0)
         throw new Error(`plan "${name}": ${key} must be a non-negative integer`);
     }
+    if (plan.maxMonitors !== undefined && (!Number.isInteger(plan.maxMonitors) || plan.maxMonitors < 0))
+      throw new Error(`plan "${name}": maxMonitors must be a non-negative integer`);
     const limits = Object.fromEntries(RATE_LIMIT_KEYS.map((key) => [key, plan[key] ?? DEFAULT_PLANS.free![key]]));
     for (const key of RATE_LIMIT_KEYS) {
       const min = key === 'rateLimitWindowSeconds' ? 1 : 0;

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CreatedOrgResponse, OrgResponse, OwnOrgResponse } from './orgs.dto.js';
 
 /** What the org routes answer (toOrgResponse). */
@@ -33,6 +33,12 @@ export class PlanQuotas {
 
   @ApiProperty({ type: 'integer' })
   maxSchedules!: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Monitors allowed (the schedule limit when the plan names none)',
+  })
+  maxMonitors?: number;
 
   @ApiProperty({ type: 'integer' })
   tasksPerMonth!: number;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type MonitorState, StatusPageRepository } from '@hourglass/db';
-import { AppError, ErrorCode } from '@hourglass/domain';
+import { StatusPageRepository } from '@hourglass/db';
+import { AppError, ErrorCode, type MonitorStatus } from '@hourglass/domain';
 import { SLUG_PATTERN } from './status-pages.dto.js';
 import { DAY_MS, dailyUptime, type DayUptime, uptimeSince, windowStart } from './uptime.js';
 
@@ -21,7 +21,7 @@ export type OverallState = 'up' | 'degraded' | 'down' | 'unknown';
 
 export interface PublicMonitorView {
   name: string;
-  status: MonitorState;
+  status: MonitorStatus;
   /** Percent over the page's 90 days (since the monitor was created, if later). */
   uptime: number;
   days: DayUptime[];
@@ -61,7 +61,7 @@ export const BADGE_PERIODS: Record<string, number> = {
   '90d': 90 * DAY_MS,
 };
 
-const STATE_COLORS: Record<MonitorState, BadgeColor> = {
+const STATE_COLORS: Record<MonitorStatus, BadgeColor> = {
   up: 'brightgreen',
   late: 'yellow',
   down: 'red',
@@ -78,7 +78,7 @@ export function uptimeColor(uptime: number): BadgeColor {
 }
 
 /** Any monitor down: down; any late: degraded; any up: up; only new or paused ones (or none): unknown. */
-export function overallOf(states: MonitorState[]): OverallState {
+export function overallOf(states: MonitorStatus[]): OverallState {
   if (states.includes('down')) return 'down';
   if (states.includes('late')) return 'degraded';
   return states.includes('up') ? 'up' : 'unknown';

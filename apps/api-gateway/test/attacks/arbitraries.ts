@@ -49,6 +49,11 @@ export function hintsFor(context: { queue: string }): Record<string, fc.Arbitrar
       { maxKeys: 3 },
     ),
     queue: fc.constantFrom(undefined, context.queue),
+    every: fc.integer({ min: 10, max: 3_600 }).map((n) => `${n}s`),
+    grace: duration,
+    maxRuntime: duration,
+    minRuntime: duration,
+    bodyPattern: fc.constantFrom('ok', '"ok":\\s*true'),
     // Opaque: only the server makes one.
     cursor: fc.constant(undefined),
   };

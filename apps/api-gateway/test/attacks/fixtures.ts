@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { makeMonitor } from '@hourglass/testing';
 import type { Gateway } from '../harness.js';
 import type { OpenApiContract } from '../openapi-contract.js';
 import type { Operation } from './operations.js';
@@ -32,6 +30,8 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/endpoints/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/events/{id}/replay': () => ({}),
   'POST /v1/endpoints/{id}/events/replay': () => ({ filter: { status: 'forwarded' }, dryRun: true }),
+  'POST /v1/monitors': () => ({ name: unique('m'), type: 'heartbeat', every: '1h' }),
+  'PATCH /v1/monitors/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/status-pages': () => ({ slug: unique('page'), title: 'Status', monitorIds: [] }),
   'PATCH /v1/status-pages/{id}': () => ({ title: unique('renamed') }),
 };
@@ -86,17 +86,27 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
   ).body.id as string;
   const slug = (await contract.expect(200, 'get', `/v1/endpoints/${endpoint}`, as)).body.slug as string;
   const event = (await gw.http().post(`/in/${slug}`).send({ hello: 'world' }).expect(202)).body.id as string;
-  const monitor = await makeMonitor.monitor(gw.app.get(DataSource), { orgId, status: 'up' });
+  const heartbeat = (
+    await contract.expect(201, 'post', '/v1/monitors', { ...as, body: VALID_BODIES['POST /v1/monitors']!() })
+  ).body.id as string;
+  const httpMonitor = (
+    await contract.expect(201, 'post', '/v1/monitors', {
+      ...as,
+      body: { name: unique('h'), type: 'http', every: '1h', request: { url } },
+    })
+  ).body.id as string;
+  await contract.expect(200, 'post', `/v1/monitors/${httpMonitor}/pause`, as);
   const statusPage = (
     await contract.expect(201, 'post', '/v1/status-pages', {
       ...as,
-      body: { slug: unique('page'), title: 'Status', monitorIds: [monitor.id] },
+      body: { slug: unique('page'), title: 'Status', monitorIds: [heartbeat, httpMonitor] },
     })
   ).body.id as string;
   return {
     orgId,
     key,
     ids: {
+      '/v1/monitors/{id}': [heartbeat, httpMonitor],
       '/v1/admin/orgs/{orgId}': [orgId],
       '/v1/tasks/{id}': [pending, cancelled],
       '/v1/schedules/{id}': [cron, paused],

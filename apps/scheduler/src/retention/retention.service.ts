@@ -16,6 +16,9 @@ export interface RetentionPass {
   /** Inbound events past their org's retention, and dedup claims past their window. */
   inboundEvents: number;
   inboundDedupKeys: number;
+  /** Heartbeat pings and HTTP checks past their org's retention. */
+  monitorPings: number;
+  monitorChecks: number;
   /** Rows of deleted orgs purged (any table). */
   deletedOrgRows: number;
   /** Data keys re-wrapped under the master ring's first version (master-key rotation). */
@@ -116,6 +119,12 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       this.repo.deleteAuditLog(size, from, auditDays, fallbackDays),
     );
     const inboundEvents = await this.walk('inbound_events', (size, from) => this.repo.deleteInboundEvents(size, from));
+    const monitorPings = await this.walk('monitor_pings', (size, from) =>
+      this.repo.deleteMonitorHistory('monitor_pings', size, from),
+    );
+    const monitorChecks = await this.walk('monitor_checks', (size, from) =>
+      this.repo.deleteMonitorHistory('monitor_checks', size, from),
+    );
     const idempotencyKeys = await this.drain('idempotency_keys', (size) => this.repo.deleteIdempotencyKeys(size));
     const inboundDedupKeys = await this.drain('inbound_dedup_keys', (size) => this.repo.deleteExpiredDedupKeys(size));
     const deletedOrgRows = await this.purgeDeletedOrgs();
@@ -130,6 +139,8 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       auditLog,
       inboundEvents,
       inboundDedupKeys,
+      monitorPings,
+      monitorChecks,
       deletedOrgRows,
       rewrappedDataKeys,
       resealedRows,

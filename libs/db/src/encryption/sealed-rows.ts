@@ -39,6 +39,11 @@ export const SEALED_FIELDS = {
     { prop: 'body', column: 'body' },
   ],
   notification_events: [{ prop: 'payload', column: 'payload', json: true }],
+  monitors: [
+    { prop: 'request', column: 'request', json: true },
+    { prop: 'pingToken', column: 'ping_token' },
+  ],
+  monitor_pings: [{ prop: 'body', column: 'body' }],
 } as const satisfies Record<string, readonly SealedField[]>;
 
 export type SealedTable = keyof typeof SEALED_FIELDS;

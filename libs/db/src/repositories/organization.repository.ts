@@ -50,6 +50,8 @@ export class OrganizationRepository {
       'UPDATE api_keys SET revoked_at = now() WHERE org_id = $1 AND revoked_at IS NULL RETURNING id',
       [id],
     );
+    // Its monitors stop being evaluated at once (their rows are unreadable now, and purged later).
+    await queryRows(em, 'UPDATE monitors SET next_deadline_at = NULL WHERE org_id = $1 RETURNING id', [id]);
     return true;
   }
 

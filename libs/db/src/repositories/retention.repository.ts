@@ -187,6 +187,22 @@ export class RetentionRepository {
     );
   }
 
+  /** Deletes up to `batchSize` monitor pings or checks from before their org's cutoff, from `fromOrgId` on. */
+  async deleteMonitorHistory(
+    table: 'monitor_pings' | 'monitor_checks',
+    batchSize: number,
+    fromOrgId: string,
+  ): Promise<RetentionBatch> {
+    const at = table === 'monitor_pings' ? 'received_at' : 'checked_at';
+    return this.deleteWalk(
+      table,
+      `SELECT x.id FROM ${table} x WHERE x.org_id = o.id AND x.${at} < ${CUTOFF} LIMIT $1`,
+      batchSize,
+      fromOrgId,
+      [],
+    );
+  }
+
   /** Deletes up to `batchSize` inbound dedup claims past their window (a new claim would take them over anyway). */
   async deleteExpiredDedupKeys(batchSize: number): Promise<number> {
     const rows = await queryRows(
@@ -211,7 +227,8 @@ export class RetentionRepository {
 
   /**
    * One batch of a deleted org's purge, whatever the rows' age or status: its tasks with their
-   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys, its audit log;
+   * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys, its audit log,
+   * its monitors' pings, checks and incidents and its monitors;
    * once none is left, the org row itself (its keys, secrets, queues and counters go with it by
    * cascade). Their delivery jobs stay (ids only): a dispatcher completes one whose task is gone.
    * Returns how many rows it deleted; 0 when the org is gone.
@@ -237,9 +254,21 @@ export class RetentionRepository {
       `WITH gone AS (DELETE FROM audit_log WHERE id IN (
          SELECT id FROM audit_log WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
        SELECT count(*) AS n FROM gone`,
+      ...['monitor_pings', 'monitor_checks'].map(
+        (table) => `WITH gone AS (DELETE FROM ${table} WHERE id IN (
+           SELECT id FROM ${table} WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+      ),
+      `WITH gone AS (DELETE FROM monitor_incidents WHERE id IN (
+         SELECT x.id FROM monitors m JOIN monitor_incidents x ON x.monitor_id = m.id WHERE m.org_id = $1 LIMIT $2
+            FOR UPDATE OF x SKIP LOCKED) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      `WITH gone AS (DELETE FROM monitors WHERE id IN (
+         SELECT id FROM monitors WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
       `WITH gone AS (DELETE FROM organizations WHERE id = $1 AND deleted_at IS NOT NULL AND $2::int > 0
          AND NOT EXISTS (SELECT 1 FROM tasks WHERE org_id = $1) AND NOT EXISTS (SELECT 1 FROM schedules WHERE org_id = $1)
-         AND NOT EXISTS (SELECT 1 FROM audit_log WHERE org_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM audit_log WHERE org_id = $1) AND NOT EXISTS (SELECT 1 FROM monitors WHERE org_id = $1)
        RETURNING 1)
        SELECT count(*) AS n FROM gone`,
     ];

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppError, ErrorCode } from '@hourglass/domain';
+import { AppError, ErrorCode, type MonitorStatus } from '@hourglass/domain';
 import { decodeCursor, type Page, toPage } from '../cursor.js';
 import { isUuid } from '../ids.js';
 import { queryRows } from '../sql.js';
@@ -17,13 +17,11 @@ export interface StatusPageRow {
 export type NewStatusPage = Omit<StatusPageRow, 'createdAt' | 'updatedAt'>;
 export type StatusPagePatch = Partial<Pick<StatusPageRow, 'slug' | 'title' | 'monitorIds'>>;
 
-export type MonitorState = 'new' | 'up' | 'late' | 'down' | 'paused';
-
 /** What a public page or badge shows of a monitor: never its id, token, target or org. */
 export interface PublicMonitor {
   id: string;
   name: string;
-  status: MonitorState;
+  status: MonitorStatus;
   createdAt: Date;
 }
 
