@@ -238,6 +238,24 @@ describe('public status pages and badges', () => {
     expect(text).toContain('&lt;script&gt;');
   });
 
+  it('shows a monitor made and pinged through the API: its badge token, its state after a ping', async () => {
+    const api = gw.as((await gw.newOrg()).key);
+    const monitor = (await api.post('/v1/monitors', { name: 'cron-job', type: 'heartbeat', every: '1h' }).expect(201))
+      .body;
+    const slug = `real-${String(monitor.id).slice(-12)}`;
+    await api.post('/v1/status-pages', { slug, title: 'Real', monitorIds: [monitor.id] }).expect(201);
+    const before = await gw.http().get(`/badge/${monitor.badgeToken}.json?label=before`).expect(200);
+    expect(before.body).toMatchObject({ label: 'before', message: 'new', color: 'lightgrey' });
+    await gw
+      .http()
+      .post(new URL(monitor.pingUrl as string).pathname)
+      .expect(200);
+    const after = await gw.http().get(`/badge/${monitor.badgeToken}.json`).expect(200);
+    expect(after.body).toEqual({ schemaVersion: 1, label: 'cron-job', message: 'up', color: 'brightgreen' });
+    const page = await gw.http().get(`/status/${slug}.json`).expect(200);
+    expect(page.body).toMatchObject({ status: 'up', monitors: [{ name: 'cron-job', status: 'up', uptime: 100 }] });
+  });
+
   it('refuses unknown tokens, formats and periods', async () => {
     const { api } = await seeded();
     for (const path of ['/badge/nope-nope-nope.svg', `/badge/${api.badgeToken}.png`, `/badge/${api.badgeToken}`]) {
