@@ -84,6 +84,23 @@ export function overallOf(states: MonitorStatus[]): OverallState {
   return states.includes('up') ? 'up' : 'unknown';
 }
 
+/**
+ * Incident causes as the state machine and the checks write them. Anything else (a network error's
+ * text can name an internal host or address) shows publicly as "check failed".
+ */
+const PUBLIC_CAUSES = [
+  /^no ping( within grace)?$/,
+  /^fail ping$/,
+  /^exit code \d{1,3}$/,
+  /^ran \d+ms, shorter than minRuntime$/,
+  /^started, no success within maxRuntime$/,
+  /^status \d{3}$/,
+  /^[a-z][a-z ]{0,40}$/,
+];
+
+export const publicCause = (cause: string): string =>
+  PUBLIC_CAUSES.some((pattern) => pattern.test(cause)) ? cause : 'check failed';
+
 export const formatPercent = (uptime: number): string => `${uptime.toFixed(2).replace(/\.?0+$/, '')}%`;
 
 /** The public reads (docs/decisions/0023): two queries per page, one or two per badge. */
@@ -149,7 +166,7 @@ export class PublicStatusService {
         monitor: names.get(i.monitorId) ?? '',
         startedAt: i.startedAt.toISOString(),
         resolvedAt: i.resolvedAt?.toISOString() ?? null,
-        cause: i.cause,
+        cause: publicCause(i.cause),
         durationMs: (i.resolvedAt ?? now).getTime() - i.startedAt.getTime(),
       })),
     };
