@@ -80,7 +80,7 @@ describe('system: encryption at rest and crypto-shredding', () => {
     });
 
   it(
-    'keeps no marker plaintext in any table (but the labels one) after tasks, callbacks, attempts, idempotent replies and schedules',
+    'keeps no marker plaintext in any table (but the labels one) after tasks, callbacks, attempts, idempotent replies, schedules and monitors',
     async () => {
       const { api, key } = await newOrgClient(gatewayUrl, adminToken, { name: 'markers' });
       const request = (path: string) => ({
@@ -106,6 +106,19 @@ describe('system: encryption at rest and crypto-shredding', () => {
       });
       expect(idempotent.status).toBe(201);
       await api.expect(201, 'POST', '/v1/schedules', { name: 'markers', cron: '0 0 1 1 *', request: request('/s') });
+      await api.expect(201, 'POST', '/v1/monitors', {
+        name: 'markers',
+        type: 'http',
+        every: '1m',
+        request: request('/m'),
+      });
+      const heartbeat = await api.expect<{ pingUrl: string }>(201, 'POST', '/v1/monitors', {
+        name: 'beat',
+        type: 'heartbeat',
+        every: '1h',
+      });
+      const pingUrl = heartbeat.pingUrl.replace(/^https?:\/\/[^/]+/, gatewayUrl);
+      expect((await fetch(pingUrl, { method: 'POST', body: marker('ping') })).status).toBe(200);
 
       expect((await waitForFinish(api, ok.id)).status).toBe('succeeded');
       expect((await waitForFinish(api, failing.id)).status).toBe('failed');

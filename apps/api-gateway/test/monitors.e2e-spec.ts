@@ -117,6 +117,21 @@ describe('monitors: /v1/monitors and /ping/{token}', () => {
     expect(ssrf.body.code).toBe('TARGET_NOT_ALLOWED');
   });
 
+  it('a read-only key lists and reads but cannot create, change or delete', async () => {
+    const { id } = (await api.post('/v1/monitors', { name: 'ro', type: 'heartbeat', every: '1h' }).expect(201)).body;
+    const minted = await api.post('/v1/api-keys', { name: 'ro', scopes: ['read'] }).expect(201);
+    const readOnly = gw.as(minted.body.key);
+    await readOnly.get('/v1/monitors').expect(200);
+    await readOnly.get(`/v1/monitors/${id}/pings`).expect(200);
+    for (const denied of [
+      readOnly.post('/v1/monitors', heartbeat),
+      readOnly.patch(`/v1/monitors/${id}`, { name: 'x' }),
+      readOnly.post(`/v1/monitors/${id}/pause`),
+      readOnly.delete(`/v1/monitors/${id}`),
+    ])
+      expect((await denied.expect(403)).body.code).toBe('FORBIDDEN');
+  });
+
   it("another org's monitor is 404 on every route; its token still pings only its own monitor", async () => {
     const other = gw.as((await gw.newOrg()).key);
     const theirs = (await other.post('/v1/monitors', heartbeat).expect(201)).body;
@@ -170,6 +185,19 @@ describe('monitors: /v1/monitors and /ping/{token}', () => {
       ]);
     expect(events.map((e) => e.event)).toEqual(['monitor.down', 'monitor.up']);
     expect(events[0]!.dedup_key).toBe(`incident:${incidents[0].id}:down`);
+  });
+
+  it('concurrent pings of one monitor are all stored; the losers of the version race take the locked path', async () => {
+    const created = (await api.post('/v1/monitors', { name: 'busy', type: 'heartbeat', every: '1h' }).expect(201)).body;
+    const token = tokenOf(created.pingUrl);
+    await gw.http().post(`/ping/${token}`).expect(200);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gw.http().post(`/ping/${token}`)));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    const pings = (await api.get(`/v1/monitors/${created.id}/pings?limit=100`).expect(200)).body.data;
+    expect(pings).toHaveLength(21);
+    const view = (await api.get(`/v1/monitors/${created.id}`).expect(200)).body;
+    expect(view.lastPingAt).toBe(pings[0].receivedAt);
+    expect(view.status).toBe('up');
   });
 
   it('pings with unknown tokens, bad exit codes or bad rids are 404/400 problems', async () => {

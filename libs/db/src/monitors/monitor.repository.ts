@@ -162,6 +162,54 @@ export class MonitorRepository {
     return openOne(em, 'monitors', rows[0] ?? null);
   }
 
+  /** The monitor a ping token names (unlocked: the ping path's first read). */
+  async findByTokenHash(hash: Buffer): Promise<MonitorRow | null> {
+    const rows = await queryRows<MonitorRow>(
+      this.db.manager,
+      `SELECT ${COLUMNS} FROM monitors WHERE ping_token_hash = $1`,
+      [hash],
+    );
+    return openOne(this.db.manager, 'monitors', rows[0] ?? null);
+  }
+
+  /**
+   * The ping path's one write (autocommit): the new state, only while the monitor is still at the
+   * version it was read at, and the ping with it. False when something else wrote it meanwhile
+   * (another ping, the evaluator): the caller then redoes the ping under the row lock.
+   */
+  async recordPingIfUnchanged(monitor: MonitorRow, state: MonitorState, ping: PingRow): Promise<boolean> {
+    const em = this.db.manager;
+    const [sealed] = await sealRows(em, 'monitor_pings', [ping]);
+    const rows = await queryRows(
+      em,
+      `WITH m AS (
+         UPDATE monitors SET status = $3, consecutive_failures = $4, last_ping_at = $5, last_started_at = $6,
+           last_run_id = $7, next_deadline_at = $8, deadline_kind = $9, version = version + 1, updated_at = now()
+          WHERE id = $1 AND version = $2 RETURNING id, org_id)
+       INSERT INTO monitor_pings (id, monitor_id, org_id, kind, exit_code, run_id, duration_ms, body, received_at)
+       SELECT $10, m.id, m.org_id, $11, $12, $13, $14, $15, $16 FROM m RETURNING id`,
+      [
+        monitor.id,
+        monitor.version,
+        state.status,
+        state.consecutiveFailures,
+        state.lastPingAt,
+        state.lastStartedAt,
+        state.lastRunId,
+        state.nextDeadlineAt,
+        state.deadlineKind,
+        ping.id,
+        ping.kind,
+        ping.exitCode,
+        ping.runId,
+        ping.durationMs,
+        sealed!.body,
+        ping.receivedAt,
+      ],
+    );
+    return rows.length > 0;
+  }
+
   /** The monitor a ping token names, locked: pings of one monitor apply one after another. */
   async lockByTokenHash(hash: Buffer, em: EntityManager): Promise<MonitorRow | null> {
     const rows = await queryRows<MonitorRow>(
