@@ -15,6 +15,7 @@ import { RateLimitWindows1765300000000 } from './1765300000000-rate-limit-window
 import { InboundWebhooks1765400000000 } from './1765400000000-inbound-webhooks.js';
 import { IdempotencyOwnerOrg1765500000000 } from './1765500000000-idempotency-owner-org.js';
 import { MonitorsAndNotifications1765600000000 } from './1765600000000-monitors-and-notifications.js';
+import { NotificationOutbox1765800000000 } from './1765800000000-notification-outbox.js';
 
 /** Every migration, in order. A merged migration is never edited; add a new one. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   InboundWebhooks1765400000000,
   IdempotencyOwnerOrg1765500000000,
   MonitorsAndNotifications1765600000000,
+  NotificationOutbox1765800000000,
 ];

@@ -19,7 +19,11 @@ const CUSTOM_KINDS: Record<string, { apiVersion: string; specKeys: string[] }> =
 };
 
 type Container = {
-  env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  env: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef: { name: string; key: string; optional?: boolean } };
+  }[];
   [key: string]: unknown;
 };
 type PodSpec = { containers: Container[]; terminationGracePeriodSeconds?: number; [key: string]: unknown };

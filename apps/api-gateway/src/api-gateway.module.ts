@@ -18,6 +18,7 @@ import { InboundModule } from './inbound/inbound.module.js';
 import { MonitorsModule } from './monitors/monitors.module.js';
 import { StatusPagesModule } from './status-pages/status-pages.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 
 /**
  * Everything global (config, key ring, auth guard) is provided here, so e2e tests boot exactly what production boots.
@@ -43,6 +44,7 @@ export class ApiGatewayModule {
         QueuesModule,
         AuditLogModule,
         InboundModule,
+        NotificationsModule,
         MonitorsModule,
         StatusPagesModule,
       ],

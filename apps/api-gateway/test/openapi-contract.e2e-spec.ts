@@ -247,6 +247,19 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(404, 'get', `/v1/endpoints/${id}`, as());
   });
 
+  it('notification channels and notifications', async () => {
+    const body = { name: 'ops', type: 'webhook', url: 'https://example.com/alerts', events: ['task.failed'] };
+    const channel = await api.expect(201, 'post', '/v1/notification-channels', { ...as(), body });
+    const id = channel.body.id as string;
+    await api.expect(200, 'get', '/v1/notification-channels', as());
+    await api.expect(200, 'get', `/v1/notification-channels/${id}`, as());
+    await api.expect(200, 'patch', `/v1/notification-channels/${id}`, { ...as(), body: { default: true } });
+    await api.expect(201, 'post', `/v1/notification-channels/${id}/test`, as());
+    await api.expect(200, 'get', `/v1/notifications?channelId=${id}`, as());
+    await api.expect(204, 'delete', `/v1/notification-channels/${id}`, as());
+    await api.expect(404, 'get', `/v1/notification-channels/${id}`, as());
+  });
+
   it('monitors', async () => {
     const body = { name: 'backup', type: 'heartbeat', cron: '0 3 * * *', timezone: 'Europe/Amsterdam', grace: '10m' };
     const { id } = (await api.expect(201, 'post', '/v1/monitors', { ...as(), body })).body;

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CommonEnv, toCommonConfig } from '@hourglass/platform';
 
 export class DispatcherEnv extends CommonEnv {
@@ -49,6 +49,18 @@ export class DispatcherEnv extends CommonEnv {
   @Min(1)
   @Max(1_000)
   DISPATCHER_CIRCUIT_THRESHOLD?: number;
+
+  /** Where email notifications are sent: `smtp://user:pass@host:587` or `smtps://…`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2_000)
+  HOURGLASS_SMTP_URL?: string;
+
+  /** The From of email notifications. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  HOURGLASS_SMTP_FROM?: string;
 }
 
 export function toDispatcherConfig(env: DispatcherEnv) {
@@ -56,6 +68,11 @@ export function toDispatcherConfig(env: DispatcherEnv) {
     ...toCommonConfig(env, 10),
     http: { port: env.PORT ?? 8082 },
     circuit: { failureThreshold: env.DISPATCHER_CIRCUIT_THRESHOLD ?? 10, baseOpenMs: 5_000, maxOpenMs: 300_000 },
+    // Empty (compose passes an unset variable as ""): no SMTP server, the default From.
+    smtp: {
+      url: env.HOURGLASS_SMTP_URL || null,
+      from: env.HOURGLASS_SMTP_FROM || 'Hourglass <notifications@localhost>',
+    },
     queues: { pollMs: env.DISPATCHER_QUEUE_POLL_MS ?? 200 },
     delivery: {
       concurrency: env.DISPATCHER_CONCURRENCY ?? 200,

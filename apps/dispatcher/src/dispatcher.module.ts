@@ -11,7 +11,12 @@ export class DispatcherModule {
     return {
       module: DispatcherModule,
       imports: [PlatformModule.forRoot({ service: 'dispatcher', config, bossRole: 'worker', asyncCommit: true })],
-      providers: [{ provide: APP_CONFIG, useValue: config }, DeliveryService, QueueAdmissionService, MonitorChecksService],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        DeliveryService,
+        QueueAdmissionService,
+        MonitorChecksService,
+      ],
       exports: [DeliveryService, QueueAdmissionService],
     };
   }

@@ -83,6 +83,20 @@ export class SchedulerEnv extends CommonEnv {
   @Min(50)
   @Max(60_000)
   SCHEDULE_RECHECK_MS?: number;
+
+  /** A channel that got a message less than this long ago gets further events as one message when it ends. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  NOTIFICATION_GROUP_WINDOW_MS?: number;
+
+  /** The fan-out's fallback poll when no NOTIFY arrives. */
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  NOTIFICATION_POLL_MS?: number;
 }
 
 export function toSchedulerConfig(env: SchedulerEnv) {
@@ -94,6 +108,11 @@ export function toSchedulerConfig(env: SchedulerEnv) {
       intervalMs: env.RETENTION_INTERVAL_MS ?? 600_000,
       batchSize: env.RETENTION_BATCH_SIZE ?? 1_000,
       dataKeySettleMs: env.DATA_KEY_SETTLE_MS ?? 60_000,
+    },
+    notifications: {
+      groupWindowMs: env.NOTIFICATION_GROUP_WINDOW_MS ?? 30_000,
+      pollMs: env.NOTIFICATION_POLL_MS ?? 5_000,
+      batchSize: 500,
     },
     tick: {
       graceMs: env.SCHEDULE_GRACE_MS ?? 60_000,

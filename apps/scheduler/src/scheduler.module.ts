@@ -6,6 +6,7 @@ import { BacklogMetrics } from './metrics/backlog-metrics.js';
 import { RetentionService } from './retention/retention.service.js';
 import { TickService } from './tick/tick.service.js';
 import { TickLoopService } from './tick/tick-loop.service.js';
+import { NotificationLoopService } from './notifications/notification-loop.service.js';
 import { MonitorDeadlinesService } from './monitors/monitor-deadlines.service.js';
 
 @Module({})
@@ -21,9 +22,10 @@ export class SchedulerModule {
         RetentionService,
         TickService,
         TickLoopService,
+        NotificationLoopService,
         MonitorDeadlinesService,
       ],
-      exports: [LeaderService, RetentionService, TickService, MonitorDeadlinesService],
+      exports: [LeaderService, RetentionService, TickService, NotificationLoopService, MonitorDeadlinesService],
     };
   }
 }

@@ -93,6 +93,15 @@ dispatcher: { key: dispatcher, port: 8082 }
   value: {{ $v.dispatcher.concurrency | quote }}
 - name: DISPATCHER_BATCH_SIZE
   value: {{ $v.dispatcher.batchSize | quote }}
+# Email notifications: the SMTP URL carries a password, so it comes from the Secret, whose key may be absent.
+- name: HOURGLASS_SMTP_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "hourglass.secretName" .root }}
+      key: {{ $v.secrets.keys.smtpUrl }}
+      optional: true
+- name: HOURGLASS_SMTP_FROM
+  value: {{ $v.config.smtpFrom | quote }}
 {{- end }}
 {{- end -}}
 

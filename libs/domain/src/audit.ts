@@ -1,7 +1,8 @@
 /** Who made a change: an org's API key (its id) or the operator's admin token. */
 /** `endpoint`: an inbound endpoint (its id), for the forward tasks a received request became. */
-export type ActorType = 'api_key' | 'admin' | 'endpoint';
-export const ACTOR_TYPES: readonly ActorType[] = ['api_key', 'admin', 'endpoint'];
+/** `system`: the platform itself (e.g. the dispatcher disabling a notification channel whose target is gone). */
+export type ActorType = 'api_key' | 'admin' | 'endpoint' | 'system';
+export const ACTOR_TYPES: readonly ActorType[] = ['api_key', 'admin', 'endpoint', 'system'];
 
 export interface Actor {
   type: ActorType;

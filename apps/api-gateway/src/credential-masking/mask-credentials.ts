@@ -1,4 +1,4 @@
-import { maskCredentialHeaders, maskUrlUserinfo } from '@hourglass/domain';
+import { MASKED_CREDENTIAL, maskCredentialHeaders, maskUrlUserinfo } from '@hourglass/domain';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
@@ -27,9 +27,19 @@ function maskResource(value: unknown): unknown {
   for (const field of URL_FIELDS) {
     if (typeof value[field] === 'string') out[field] = maskUrlUserinfo(value[field]);
   }
+  // A Slack or Discord incoming-webhook URL is a credential in its path; a webhook channel's like a task's URL.
+  if (typeof value.url === 'string' && (value.type === 'slack' || value.type === 'discord'))
+    out.url = maskUrlPath(value.url);
+  else if (typeof value.url === 'string' && value.type === 'webhook') out.url = maskUrlUserinfo(value.url);
   // A schedule history entry carries the schedule as it was: `{ version, change, schedule, createdAt }`.
   if (isObject(value.schedule)) out.schedule = maskResource(value.schedule);
   return out;
+}
+
+/** Origin kept, path and query masked: `https://hooks.slack.com/***`. */
+function maskUrlPath(url: string): string {
+  const parsed = URL.parse(url);
+  return parsed ? `${parsed.origin}/${MASKED_CREDENTIAL}` : MASKED_CREDENTIAL;
 }
 
 /**

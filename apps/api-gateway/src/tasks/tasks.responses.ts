@@ -107,8 +107,8 @@ export class Task implements TaskResponse {
   @ApiProperty({ type: 'string', nullable: true })
   failureCallbackUrl!: string | null;
 
-  @ApiProperty({ enum: ['task', 'callback'] })
-  kind!: 'task' | 'callback';
+  @ApiProperty({ enum: ['task', 'callback', 'notification'] })
+  kind!: 'task' | 'callback' | 'notification';
 
   @ApiProperty({ type: 'string', nullable: true, description: 'The task a callback reports on' })
   parentTaskId!: string | null;

@@ -30,6 +30,8 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/endpoints/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/events/{id}/replay': () => ({}),
   'POST /v1/endpoints/{id}/events/replay': () => ({ filter: { status: 'forwarded' }, dryRun: true }),
+  'POST /v1/notification-channels': () => ({ name: unique('c'), type: 'webhook', url, events: ['task.failed'] }),
+  'PATCH /v1/notification-channels/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/monitors': () => ({ name: unique('m'), type: 'heartbeat', every: '1h' }),
   'PATCH /v1/monitors/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/status-pages': () => ({ slug: unique('page'), title: 'Status', monitorIds: [] }),
@@ -86,6 +88,12 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
   ).body.id as string;
   const slug = (await contract.expect(200, 'get', `/v1/endpoints/${endpoint}`, as)).body.slug as string;
   const event = (await gw.http().post(`/in/${slug}`).send({ hello: 'world' }).expect(202)).body.id as string;
+  const channel = (
+    await contract.expect(201, 'post', '/v1/notification-channels', {
+      ...as,
+      body: VALID_BODIES['POST /v1/notification-channels']!(),
+    })
+  ).body.id as string;
   const heartbeat = (
     await contract.expect(201, 'post', '/v1/monitors', { ...as, body: VALID_BODIES['POST /v1/monitors']!() })
   ).body.id as string;
@@ -106,6 +114,7 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
     orgId,
     key,
     ids: {
+      '/v1/notification-channels/{id}': [channel],
       '/v1/monitors/{id}': [heartbeat, httpMonitor],
       '/v1/admin/orgs/{orgId}': [orgId],
       '/v1/tasks/{id}': [pending, cancelled],

@@ -6,6 +6,7 @@ import {
   type AttemptRecord,
   type HttpDeliveryClient,
   type OutboundRequest,
+  type SmtpSender,
 } from '../delivery/index.js';
 import type { CircuitBreakers } from './circuit-breakers.js';
 import type { FetchedJob, ResultWriter } from './result-writer.js';
@@ -29,6 +30,7 @@ export interface DeliveryWorkerDeps {
   boss: PgBoss;
   tasks: TaskRepository;
   client: HttpDeliveryClient;
+  smtp: SmtpSender;
   secrets: SigningSecrets;
   writer: ResultWriter;
   circuits: CircuitBreakers;
@@ -175,8 +177,10 @@ export class DeliveryWorker {
     }
   }
 
-  /** The HTTP attempt, unless the target's origin is paused by its circuit breaker. */
+  /** The HTTP attempt, unless its origin is paused by its circuit breaker; a `mailto:` target goes over SMTP. */
   private async send(request: OutboundRequest): Promise<AttemptRecord> {
+    if (request.url.startsWith(MAILTO))
+      return this.deps.smtp.send(request.url.slice(MAILTO.length), request.body, request.timeoutMs);
     const origin = URL.parse(request.url)?.origin ?? request.url;
     const pausedMs = this.deps.circuits.pausedFor(origin);
     if (pausedMs > 0) return circuitOpenRecord(origin, pausedMs);
@@ -185,6 +189,9 @@ export class DeliveryWorker {
     return record;
   }
 }
+
+/** An email notification's target (docs/decisions/0022). */
+const MAILTO = 'mailto:';
 
 function circuitOpenRecord(origin: string, pausedMs: number): AttemptRecord {
   const now = new Date();

@@ -4,7 +4,7 @@ import { PgBoss } from 'pg-boss';
 import { AttemptRepository, Channel, cipherOf, Listener, SigningSecretRepository, TaskRepository } from '@hourglass/db';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { DispatcherConfig } from '../config.js';
-import { HttpDeliveryClient, SsrfGuard } from '../delivery/index.js';
+import { HttpDeliveryClient, SmtpSender, SsrfGuard } from '../delivery/index.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { ResultWriter } from './result-writer.js';
@@ -18,6 +18,7 @@ export const USER_AGENT = 'Hourglass/0.1.0';
 export class DeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly worker: DeliveryWorker;
   private readonly client: HttpDeliveryClient;
+  private readonly smtp: SmtpSender;
   private readonly listener: Listener;
 
   constructor(
@@ -34,6 +35,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     const deliveryMetrics = new DeliveryMetrics(metrics, () => circuits.openCount);
     const guard = new SsrfGuard(config.privateTargets);
     this.client = new HttpDeliveryClient({ guard, userAgent: USER_AGENT });
+    this.smtp = new SmtpSender(config.smtp);
     const onError = (error: Error, where: string) =>
       this.logger.warn({ msg: `delivery ${where} failed`, err: error }, 'Delivery');
     const dataKeys = cipherOf(db).keys;
@@ -51,7 +53,17 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     );
     this.worker = new DeliveryWorker(
       { ...config.delivery, userAgent: USER_AGENT },
-      { boss, tasks, client: this.client, secrets, writer, circuits, metrics: deliveryMetrics, onError },
+      {
+        boss,
+        tasks,
+        client: this.client,
+        smtp: this.smtp,
+        secrets,
+        writer,
+        circuits,
+        metrics: deliveryMetrics,
+        onError,
+      },
     );
     this.listener = new Listener({
       url: config.db.url,
@@ -80,5 +92,6 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     await this.listener.stop();
     await this.worker.stop(this.config.shutdownGraceMs);
     await this.client.close();
+    this.smtp.close();
   }
 }

@@ -7,8 +7,10 @@ import {
   DataKeyUnavailable,
   enqueueTasks,
   newId,
+  settleNotifications,
   TaskRepository,
   type NewAttempt,
+  type NotificationSettlement,
   type StartedTask,
   type TaskSettlement,
 } from '@hourglass/db';
@@ -157,6 +159,18 @@ export class ResultWriter {
       );
       await this.attempts.insertMany(attempted.map(attemptRow), em);
       await createCallbacks(em, this.boss, attempted.filter((r) => settled.has(r.task.id)).flatMap(finishedTask));
+      // Notification outbox rows follow their tasks (docs/decisions/0022): nothing to do for a batch without one.
+      await settleNotifications(
+        em,
+        attempted
+          .filter((r) => r.task.kind === 'notification' && settled.has(r.task.id))
+          .map((r) => ({
+            taskId: r.task.id,
+            status: settlementOf(r).status as NotificationSettlement['status'],
+            attempts: r.task.attemptNumber,
+            statusCode: r.record.statusCode,
+          })),
+      );
       // A job is completed only once its task is done with it: settled here, finished anyway
       // (cancelled mid-attempt, settled by a redelivery) or not startable at all. A task that is
       // neither lost its running mark in a database crash (docs/decisions/0011): its job stays

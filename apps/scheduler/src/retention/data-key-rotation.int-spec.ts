@@ -4,6 +4,7 @@ import {
   AttemptRepository,
   type DataKeyRepository,
   newId,
+  NotificationChannelRepository,
   ScheduleRepository,
   SEALED_FIELDS,
   TaskRepository,
@@ -74,6 +75,15 @@ describe('data-key rotation (real Postgres: rows re-sealed under the new version
       },
       db.manager,
     );
+    await new NotificationChannelRepository(db).insert({
+      id: newId(),
+      orgId: org.id,
+      name: 'alerts',
+      type: 'slack',
+      target: SECRET_URL,
+      events: ['monitor.down'],
+      isDefault: true,
+    });
     return { orgId: org.id, taskIds, scheduleId: schedule.id };
   }
 
@@ -109,20 +119,23 @@ describe('data-key rotation (real Postgres: rows re-sealed under the new version
     ]);
     const schedules = new ScheduleRepository(db);
     expect(await schedules.findForOrg(orgId, scheduleId)).toMatchObject({ url: SECRET_URL });
+    const channels = await new NotificationChannelRepository(db).list(orgId, 10);
+    expect(channels.data.map((c) => c.target)).toEqual([SECRET_URL]);
   }
 
   it('re-seals every row of the rotated org (legacy plaintext included) and destroys the old version; others untouched', async () => {
     const rotated = await orgWithData();
     const other = await orgWithData();
     const before = await versionsInRows(rotated.orgId);
-    expect(before).toEqual({ '1': 22, plain: 1 }); // 5 tasks × 3, 6 attempts, 1 version sealed; the schedule's url as written
+    // 5 tasks × 3, 6 attempts, 1 version, 1 notification channel sealed; the schedule's url as written
+    expect(before).toEqual({ '1': 23, plain: 1 });
 
     expect(await dataKeys.rotate(rotated.orgId)).toMatchObject({ version: 2 });
     expect(await keyVersions(rotated.orgId)).toEqual([1, 2]);
     const pass = await retention.runOnce();
-    expect(pass).toMatchObject({ resealedRows: 5 + 6 + 2, retiredDataKeys: 1 });
+    expect(pass).toMatchObject({ resealedRows: 5 + 6 + 2 + 1, retiredDataKeys: 1 });
 
-    expect(await versionsInRows(rotated.orgId)).toEqual({ '2': 23 });
+    expect(await versionsInRows(rotated.orgId)).toEqual({ '2': 24 });
     expect(await keyVersions(rotated.orgId)).toEqual([2]);
     await expectReadable(rotated.orgId, rotated.taskIds, rotated.scheduleId);
     expect(await versionsInRows(other.orgId)).toEqual(before);
@@ -145,8 +158,8 @@ describe('data-key rotation (real Postgres: rows re-sealed under the new version
 
     const pass = await retention.runOnce();
     expect(pass.retiredDataKeys).toBe(1);
-    expect(pass.resealedRows).toBe(13 - cut.resealed);
-    expect(await versionsInRows(orgId)).toEqual({ '2': 23 });
+    expect(pass.resealedRows).toBe(14 - cut.resealed);
+    expect(await versionsInRows(orgId)).toEqual({ '2': 24 });
     await expectReadable(orgId, taskIds, scheduleId);
   });
 

@@ -290,13 +290,27 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       await occurrence(s, org, 0, null);
       await new IdempotencyRepository(db).claim(org, `k-${org}`, Buffer.from('r'));
       for (const daysAgo of [0, 1]) await audited(org, daysAgo);
+      const channel = newId();
+      await db.query(
+        `INSERT INTO notification_channels (id, org_id, name, type, target, events) VALUES ($1, $2, 'c', 'webhook', $3, '{task.failed}')`,
+        [channel, org, Buffer.from('sealed')],
+      );
+      await db.query(
+        `INSERT INTO notification_events (id, org_id, event, subject_type, payload) VALUES ($1, $2, 'task.failed', 'task', $3)`,
+        [newId(), org, Buffer.from('sealed')],
+      );
+      await db.query(
+        `INSERT INTO notifications (id, org_id, channel_id, event, event_ids) VALUES ($1, $2, $3, 'task.failed', '{}')`,
+        [newId(), org, channel],
+      );
     }
     const before = await everything();
     await db.transaction((em) => new OrganizationRepository(db).markDeleted(gone, em));
 
     const pass = await retention.runOnce();
-    // 3 tasks + 6 attempts, 1 occurrence, 2 versions, 1 schedule, 1 idempotency key, 2 audit entries, the org row.
-    expect(pass.deletedOrgRows).toBe(17);
+    // 3 tasks + 6 attempts, 1 occurrence, 2 versions, 1 schedule, 1 idempotency key, 2 audit entries,
+    // 1 notification, 1 notification event, 1 channel, the org row.
+    expect(pass.deletedOrgRows).toBe(20);
     expect(await ids('SELECT id FROM organizations')).not.toContain(gone);
     for (const table of [
       'tasks',
@@ -306,6 +320,9 @@ describe('retention (real Postgres, two orgs on different plans)', () => {
       'schedule_versions',
       'api_keys',
       'audit_log',
+      'notifications',
+      'notification_events',
+      'notification_channels',
     ])
       expect(await ids(`SELECT org_id AS id FROM ${table} WHERE org_id = '${gone}'`)).toEqual(new Set());
     const left = await everything();

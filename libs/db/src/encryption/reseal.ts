@@ -21,6 +21,7 @@ export const RESEAL_WALKS: ResealWalk[] = [
   { parent: 'inbound_endpoints', children: [] },
   { parent: 'inbound_events', children: [] },
   { parent: 'notification_events', children: [] },
+  { parent: 'notification_channels', children: [] },
   { parent: 'monitors', children: [{ table: 'monitor_pings', parentColumn: 'monitor_id' }] },
 ];
 

@@ -39,6 +39,7 @@ export const SEALED_FIELDS = {
     { prop: 'body', column: 'body' },
   ],
   notification_events: [{ prop: 'payload', column: 'payload', json: true }],
+  notification_channels: [{ prop: 'target', column: 'target' }],
   monitors: [
     { prop: 'request', column: 'request', json: true },
     { prop: 'pingToken', column: 'ping_token' },

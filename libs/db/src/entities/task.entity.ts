@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { HttpMethod, TaskStatus } from '@hourglass/domain';
 
-export type TaskKind = 'task' | 'callback';
+export type TaskKind = 'task' | 'callback' | 'notification';
 
 @Entity('tasks')
 export class TaskEntity {

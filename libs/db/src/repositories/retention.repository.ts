@@ -228,7 +228,7 @@ export class RetentionRepository {
   /**
    * One batch of a deleted org's purge, whatever the rows' age or status: its tasks with their
    * attempts, then its schedules' occurrences and versions, its schedules, its idempotency keys, its audit log,
-   * its monitors' pings, checks and incidents and its monitors;
+   * its notifications, notification events and channels, its monitors' pings, checks and incidents and its monitors;
    * once none is left, the org row itself (its keys, secrets, queues and counters go with it by
    * cascade). Their delivery jobs stay (ids only): a dispatcher completes one whose task is gone.
    * Returns how many rows it deleted; 0 when the org is gone.
@@ -254,7 +254,8 @@ export class RetentionRepository {
       `WITH gone AS (DELETE FROM audit_log WHERE id IN (
          SELECT id FROM audit_log WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
        SELECT count(*) AS n FROM gone`,
-      ...['monitor_pings', 'monitor_checks'].map(
+      // Notifications: the outbox, the events, then the channels (the outbox rows reference them); monitors' rows.
+      ...['notifications', 'notification_events', 'notification_channels', 'monitor_pings', 'monitor_checks'].map(
         (table) => `WITH gone AS (DELETE FROM ${table} WHERE id IN (
            SELECT id FROM ${table} WHERE org_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1)
          SELECT count(*) AS n FROM gone`,

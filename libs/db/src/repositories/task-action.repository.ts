@@ -194,7 +194,12 @@ export class TaskActionRepository {
 /** The shared WHERE clause of a bulk action; appends its values to `params`. */
 function where(orgId: string, filter: BulkFilter, params: unknown[]): string {
   const add = (value: unknown) => `$${params.push(value)}`;
-  const conditions = [`org_id = ${add(orgId)}`, `status = ANY(${add(filter.statuses)}::text[])`];
+  // Notification deliveries are the platform's own tasks (docs/decisions/0022): no bulk action reaches them.
+  const conditions = [
+    `org_id = ${add(orgId)}`,
+    `status = ANY(${add(filter.statuses)}::text[])`,
+    `kind <> 'notification'`,
+  ];
   if (filter.label)
     conditions.push(
       `labels @> ${add(JSON.stringify({ [filter.label.key]: filter.label.value }))}::jsonb AND labels <> '{}'::jsonb`,

@@ -104,7 +104,11 @@ export class TaskRepository {
   }
 
   async listForOrg(orgId: string, filter: TaskFilter): Promise<Page<TaskEntity>> {
-    const query = this.db.manager.createQueryBuilder(TaskEntity, 't').where('t.org_id = :orgId', { orgId });
+    // Notification deliveries are the platform's own tasks: GET /v1/notifications shows them, task lists do not.
+    const query = this.db.manager
+      .createQueryBuilder(TaskEntity, 't')
+      .where('t.org_id = :orgId', { orgId })
+      .andWhere(`t.kind <> 'notification'`);
     const before = decodeCursor(filter.cursor);
     if (before) query.andWhere('t.id < :before', { before });
     if (filter.status) query.andWhere('t.status = :status', { status: filter.status });

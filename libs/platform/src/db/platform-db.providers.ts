@@ -22,6 +22,8 @@ import {
   AuditTrail,
   InboundEndpointRepository,
   InboundEventRepository,
+  NotificationChannelRepository,
+  NotificationRepository,
   type BossRole,
 } from '@hourglass/db';
 import type { Readiness } from '../health/readiness.js';
@@ -43,6 +45,8 @@ const REPOSITORIES = [
   AuditTrail,
   InboundEndpointRepository,
   InboundEventRepository,
+  NotificationChannelRepository,
+  NotificationRepository,
 ] as const;
 
 export function dbProviders(
