@@ -46,7 +46,8 @@ export function monitorDetails(result: MonitorsResult | undefined): string[] {
 export const MONITORS_METHOD = `- (g) one api-gateway and one scheduler (its leader evaluates monitor deadlines); N heartbeat monitors
   created through \`POST /v1/monitors\` (the API has no batch route), 16 requests at a time: all but M on
   \`every: 10m, grace: 10m\` (never due during the phase), M on \`every: 10s, grace: 5s\` (the shortest every the
-  API allows). Pings (\`POST /ping/{token}\`) are sent open loop at R/s for S seconds on a 10 ms clock over 64
+  API allows). Each steady monitor is pinged once first (16 at a time, not measured: a first ping is the
+  slow path that gives a monitor its first deadline). Then pings (\`POST /ping/{token}\`) are sent open loop at R/s for S seconds on a 10 ms clock over 64
   keep-alive connections: the M silent monitors first, once each, then the others round-robin. "Ack" is send →
   200 in the bench process. Each silent monitor must raise exactly one \`monitor.down\` event within 60 s after
   the load; its lateness is the event's \`created_at\` minus last ping + every + grace (both database clock).`;
