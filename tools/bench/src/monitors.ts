@@ -149,8 +149,9 @@ async function pingLoad(base: string, silent: Created[], steady: Created[], rate
 /**
  * (g) Heartbeat monitors: N created through the API, an api-gateway and a scheduler (its leader
  * evaluates deadlines) running; every steady monitor pinged once (warm-up), then pings at R/s for
- * S seconds. A subset is pinged once, then falls silent on a short every + grace: each must raise one monitor.down, and its lateness is the
- * event's created_at minus the monitor's down deadline (last ping + every + grace).
+ * S seconds. A subset is pinged once, then falls silent on a short every + grace: each must raise
+ * one monitor.down, and its lateness is the event's created_at minus the monitor's down deadline
+ * (last ping + every + grace).
  */
 export async function runMonitors(ctx: PhaseContext): Promise<MonitorsResult> {
   const { config, log } = ctx;
