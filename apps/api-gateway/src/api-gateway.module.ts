@@ -16,6 +16,7 @@ import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { AuditLogModule } from './audit/audit-log.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { MonitorsModule } from './monitors/monitors.module.js';
+import { StatusPagesModule } from './status-pages/status-pages.module.js';
 import { HttpMetrics } from './metrics/http-metrics.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 
@@ -45,6 +46,7 @@ export class ApiGatewayModule {
         InboundModule,
         NotificationsModule,
         MonitorsModule,
+        StatusPagesModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -277,6 +277,21 @@ describe('OpenAPI document: real responses match it', () => {
     await api.expect(404, 'get', `/v1/monitors/${id}`, as());
   });
 
+  it('status pages', async () => {
+    const monitor = { name: 'hb', type: 'heartbeat', every: '1h' };
+    const monitorId = (await api.expect(201, 'post', '/v1/monitors', { ...as(), body: monitor })).body.id as string;
+    const body = { slug: `contract-${newId().slice(-12)}`, title: 'Status', monitorIds: [monitorId] };
+    const { id, slug } = (await api.expect(201, 'post', '/v1/status-pages', { ...as(), body })).body;
+    await api.expect(409, 'post', '/v1/status-pages', { ...as(), body });
+    await api.expect(400, 'post', '/v1/status-pages', { ...as(), body: { ...body, slug: 'status' } });
+    await api.expect(200, 'get', '/v1/status-pages', as());
+    await api.expect(200, 'get', `/v1/status-pages/${id}`, as());
+    await api.expect(200, 'patch', `/v1/status-pages/${id}`, { ...as(), body: { title: 'Renamed' } });
+    await gw.http().get(`/status/${slug}.json`).expect(200);
+    await api.expect(204, 'delete', `/v1/status-pages/${id}`, as());
+    await api.expect(404, 'get', `/v1/status-pages/${id}`, as());
+  });
+
   it('health, readiness and metrics', async () => {
     await api.expect(200, 'get', '/healthz');
     await api.expect(200, 'get', '/readyz');

@@ -124,10 +124,12 @@ describe('API rate limits', () => {
     expect(org.body.quotas).toMatchObject({ rateLimitPerKey: 3, rateLimitPerOrg: 5, rateLimitWindowSeconds: 2 });
     const { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays } = TIGHT;
     const older = { tier, minScheduleIntervalMs, maxSchedules, tasksPerMonth, retentionDays };
-    // Omitted rate limits are free's; an omitted audit retention is a year (docs/decisions/0016).
+    // Omitted rate limits are free's; an omitted audit retention is a year (docs/decisions/0016); an omitted
+    // monitor limit stays unset (the plan's maxSchedules applies).
     expect(parsePlans(JSON.stringify({ older }))['older']).toEqual({
       ...DEFAULT_PLANS.free!,
       auditRetentionDays: 365,
+      maxMonitors: undefined,
       ...older,
     });
     expect(() => parsePlans(JSON.stringify({ bad: { ...older, rateLimitWindowSeconds: 0 } }))).toThrow(

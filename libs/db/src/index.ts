@@ -43,3 +43,4 @@ export * from './notifications/schedule-alerts.js';
 export * from './notifications/usage-alerts.js';
 export * from './notifications/weekly-digest.js';
 export * from './group-commit.js';
+export * from './repositories/status-page.repository.js';

@@ -39,6 +39,10 @@ export const ErrorCode = {
   ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
   NOTIFICATION_CHANNEL_NOT_FOUND: 'NOTIFICATION_CHANNEL_NOT_FOUND',
   EVENT_NOT_FOUND: 'EVENT_NOT_FOUND',
+  STATUS_PAGE_NOT_FOUND: 'STATUS_PAGE_NOT_FOUND',
+  /** Another status page (of any org) has this slug: slugs are one public namespace. */
+  STATUS_PAGE_SLUG_TAKEN: 'STATUS_PAGE_SLUG_TAKEN',
+  BADGE_NOT_FOUND: 'BADGE_NOT_FOUND',
   /** An inbound request whose signature did not verify (stored with its rejection, never forwarded). */
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
   /** An inbound endpoint paused with `whilePaused: refuse`. */

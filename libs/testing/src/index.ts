@@ -6,3 +6,4 @@ export * from './bulk-seed.js';
 export * from './wait.js';
 export * from './otlp-receiver.js';
 export * from './raised-events.js';
+export * from './monitor-factories.js';

@@ -3,6 +3,7 @@ import type { ApiLoadResult } from './api-load.js';
 import type { DrainResult } from './drain.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import { scheduleDetails, SCHEDULES_METHOD } from './schedules-report.js';
+import { monitorDetails, MONITORS_METHOD } from './monitors-report.js';
 import { roundsSection } from './rounds-report.js';
 import { scaleSection } from './scale-report.js';
 
@@ -77,6 +78,7 @@ function details(input: DocInput): string[] {
         `RSS ${s.rss.map((p) => `${p.service} ${num(p.first)} → ${num(p.last)} MiB (max ${num(p.max)})`).join(', ')}.`,
     );
   }
+  lines.push(...monitorDetails(r.monitors));
   for (const [phase, error] of Object.entries(r.errors)) lines.push(`- ${phase}: **failed**: ${error.split('\n')[0]}`);
   return lines;
 }
@@ -158,7 +160,8 @@ const METHOD = `## How it is measured
 - (c) api-gateway, dispatcher and scheduler running and idle; 10 warm-up tasks (not counted), 2 s of quiet, then
   tasks due now are created one at a time (each POST after the previous one answered, plus the gap); latency is
   from just before the POST is sent until the receiver gets the delivery.
-${SCHEDULES_METHOD}`;
+${SCHEDULES_METHOD}
+${MONITORS_METHOD}`;
 
 /** Everything after this line of docs/benchmarks.md is written by hand (partial runs, profiles) and kept by a run. */
 export const HAND_NOTES_MARKER = '<!-- Kept across runs: what follows is written by hand from partial runs. -->';
@@ -193,7 +196,9 @@ export function benchmarksDoc(input: DocInput): string {
       `(e): ${input.config.batchClients} clients × batches of ${num(input.config.batchTasks)} × ${input.config.batchSeconds} s; ` +
       `(c): ${input.config.latencyTasks} tasks ${input.config.latencyGapMs} ms apart; ` +
       `(d): ${input.config.scheduleBurst} due at once, ${input.config.scheduleSteady} per-second × ${input.config.scheduleSeconds} s, ` +
-      `backlog ${num(input.config.scheduleBacklog)}. Whole run: ${num(input.totalSeconds)} s.`,
+      `backlog ${num(input.config.scheduleBacklog)}; (g): ${num(input.config.monitors)} monitors ` +
+      `(${input.config.monitorsSilent} silent), pings ${input.config.monitorPingRate}/s × ${input.config.monitorSeconds} s. ` +
+      `Whole run: ${num(input.totalSeconds)} s.`,
     '',
     '## Results',
     '',

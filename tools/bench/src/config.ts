@@ -30,7 +30,14 @@ export interface BenchConfig {
   historyTasks?: number;
   /** Soak seconds (BENCH_SOAK_S; not in CI): run when set, with or without the other phases. */
   soakSeconds?: number;
-  /** Phases (BENCH_ONLY): throughput,api,batch,inbound,latency,schedules,scale; all but scale when unset. */
+  /** (g) heartbeat monitors, the silent subset, pings per second and for how long (BENCH_MONITORS,
+   * BENCH_MONITORS_SILENT, BENCH_MONITOR_PING_RATE, BENCH_MONITOR_SECONDS). */
+  monitors: number;
+  monitorsSilent: number;
+  monitorPingRate: number;
+  monitorSeconds: number;
+  /** Phases (BENCH_ONLY): comma list of throughput,api,batch,inbound,latency,schedules,monitors,scale; all but scale
+   * when unset. */
   only: Set<string>;
   /** Use this server instead of an embedded one; a fresh database is created per phase. */
   databaseUrl?: string;
@@ -45,7 +52,7 @@ function int(name: string, fallback: number): number {
 }
 
 export function loadBenchConfig(): BenchConfig {
-  const only = (process.env.BENCH_ONLY ?? 'throughput,api,batch,inbound,latency,schedules')
+  const only = (process.env.BENCH_ONLY ?? 'throughput,api,batch,inbound,latency,schedules,monitors')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -64,6 +71,10 @@ export function loadBenchConfig(): BenchConfig {
     batchSeconds: int('BENCH_BATCH_SECONDS', 10),
     historyTasks: process.env.BENCH_HISTORY ? int('BENCH_HISTORY', 1) : undefined,
     soakSeconds: process.env.BENCH_SOAK_S ? int('BENCH_SOAK_S', 1) : undefined,
+    monitors: int('BENCH_MONITORS', 10_000),
+    monitorsSilent: int('BENCH_MONITORS_SILENT', 100),
+    monitorPingRate: int('BENCH_MONITOR_PING_RATE', 500),
+    monitorSeconds: int('BENCH_MONITOR_SECONDS', 30),
     concurrency: 200,
     batchSize: 100,
     phaseTimeoutMs: int('BENCH_PHASE_TIMEOUT_S', 180) * 1_000,

@@ -13,6 +13,7 @@ import { runInsertBaseline } from './insert-baseline.js';
 import { loadNow, machineInfo } from './machine.js';
 import { Receiver } from './receiver.js';
 import { formatTable, reportRows, type BenchResults } from './report.js';
+import { runMonitors } from './monitors.js';
 import { runSchedules } from './schedules.js';
 import { runScale } from './scale.js';
 import { runSoak } from './soak.js';
@@ -73,6 +74,7 @@ async function runPhases(ctx: PhaseContext): Promise<BenchResults> {
   if (only.has('inbound')) await phase(results, 'inbound', () => runInboundLoad(ctx));
   if (only.has('latency')) await phase(results, 'latency', () => runIdleLatency(ctx));
   if (only.has('schedules')) await phase(results, 'schedules', () => runSchedules(ctx));
+  if (only.has('monitors')) await phase(results, 'monitors', () => runMonitors(ctx));
   if (only.has('scale')) await phase(results, 'scale', () => runScale(ctx));
   const history = ctx.config.historyTasks;
   if (history !== undefined) {

@@ -6,6 +6,8 @@ import type { DrainResult } from './drain.js';
 import type { IdleLatencyResult } from './idle-latency.js';
 import type { InsertBaselineResult } from './insert-baseline.js';
 import type { MachineInfo } from './machine.js';
+import type { MonitorsResult } from './monitors.js';
+import { monitorRows } from './monitors-report.js';
 import type { RoundRun } from './rounds.js';
 import type { ScaleResult } from './scale.js';
 import type { SchedulesResult } from './schedules.js';
@@ -30,6 +32,8 @@ export interface BenchResults {
   insert?: InsertBaselineResult;
   latency?: IdleLatencyResult;
   schedules?: SchedulesResult;
+  /** (g) heartbeat monitors: ping acks and monitor.down lateness (BENCH_ONLY=monitors). */
+  monitors?: MonitorsResult;
   /** (a) with 1, 2 and 4 dispatchers and (b) with 1 and 2 api-gateways, one PostgreSQL (BENCH_ONLY=scale). */
   scale?: ScaleResult;
   /** (a) again over BENCH_HISTORY finished tasks and their attempts (issue 13, "steady as tables grow"). */
@@ -228,6 +232,7 @@ export function reportRows(r: BenchResults): Row[] {
     ...scheduleRows(r.schedules, r.errors.schedules),
     ...historyRows(r),
     ...soakRows(r),
+    ...monitorRows(r.monitors, r.errors.monitors),
   ];
 }
 

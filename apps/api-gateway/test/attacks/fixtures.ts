@@ -34,6 +34,8 @@ export const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'PATCH /v1/notification-channels/{id}': () => ({ name: unique('renamed') }),
   'POST /v1/monitors': () => ({ name: unique('m'), type: 'heartbeat', every: '1h' }),
   'PATCH /v1/monitors/{id}': () => ({ name: unique('renamed') }),
+  'POST /v1/status-pages': () => ({ slug: unique('page'), title: 'Status', monitorIds: [] }),
+  'PATCH /v1/status-pages/{id}': () => ({ title: unique('renamed') }),
 };
 
 export function validBody(operation: Operation): Record<string, unknown> | undefined {
@@ -102,6 +104,12 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
     })
   ).body.id as string;
   await contract.expect(200, 'post', `/v1/monitors/${httpMonitor}/pause`, as);
+  const statusPage = (
+    await contract.expect(201, 'post', '/v1/status-pages', {
+      ...as,
+      body: { slug: unique('page'), title: 'Status', monitorIds: [heartbeat, httpMonitor] },
+    })
+  ).body.id as string;
   return {
     orgId,
     key,
@@ -115,6 +123,7 @@ export async function seedOrg(gw: Gateway, contract: OpenApiContract): Promise<S
       '/v1/api-keys/{id}': [apiKey],
       '/v1/endpoints/{id}': [endpoint],
       '/v1/events/{id}': [event],
+      '/v1/status-pages/{id}': [statusPage],
       '/v1/org/signing-secrets/{id}': [
         secrets.body.id as string,
         ...(listed.body.data as { id: string }[]).map((s) => s.id).filter((id) => id !== secrets.body.id),
