@@ -32,7 +32,8 @@ export async function migrate(url: string, log: (line: string) => void = () => u
       for (const name of Object.values(Queue)) {
         let existing = await boss.getQueue(name);
         const { policy = 'standard', ...options } = QUEUE_OPTIONS[name] ?? {};
-        // pg-boss cannot change a queue's policy: monitor-check (transient jobs, re-enqueued at the next deadline) is recreated.
+        // pg-boss cannot change a queue's policy: monitor-check (transient jobs, enqueued again at
+        // the next deadline) is recreated.
         if (existing && existing.policy !== policy && name === Queue.MonitorCheck) {
           await boss.deleteQueue(name);
           existing = null;
