@@ -30,8 +30,16 @@ export async function migrate(url: string, log: (line: string) => void = () => u
     await boss.start();
     try {
       for (const name of Object.values(Queue)) {
-        if (!(await boss.getQueue(name))) await boss.createQueue(name, QUEUE_OPTIONS[name]);
-        else await boss.updateQueue(name, QUEUE_OPTIONS[name]);
+        let existing = await boss.getQueue(name);
+        const { policy = 'standard', ...options } = QUEUE_OPTIONS[name] ?? {};
+        // pg-boss cannot change a queue's policy: monitor-check (transient jobs, enqueued again at
+        // the next deadline) is recreated.
+        if (existing && existing.policy !== policy && name === Queue.MonitorCheck) {
+          await boss.deleteQueue(name);
+          existing = null;
+        }
+        if (!existing) await boss.createQueue(name, QUEUE_OPTIONS[name]);
+        else await boss.updateQueue(name, options);
       }
     } finally {
       await boss.stop({ graceful: false });

@@ -1,16 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '@hourglass/db';
-import {
-  createTestDatabase,
-  startHttpSink,
-  startService,
-  type HttpSink,
-  type RunningService,
-  type TestDatabase,
-  testMasterKeys,
-  waitFor,
-} from '@hourglass/testing';
-import { ApiClient, newOrgClient, serviceEnv } from './api-client.js';
+import { startHttpSink, type HttpSink, waitFor } from '@hourglass/testing';
+import { ApiClient, newOrgClient } from './api-client.js';
+import { localPingUrl, type Stack, startStack } from './stack.js';
 
 /**
  * Monitors end to end on the three real services: a heartbeat that misses its ping is taken down
@@ -27,35 +18,26 @@ interface EventRow {
 }
 
 describe('system: heartbeat and HTTP monitors', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let db: DataSource;
   let sink: HttpSink;
   let gatewayUrl: string;
-  const services: RunningService[] = [];
   let api: ApiClient;
   let healthy = false;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
     sink = await startHttpSink((_req, res) => {
       res.statusCode = healthy ? 200 : 500;
       res.end(healthy ? '{"status":"ok"}' : 'broken');
     });
-    const { adminToken, env } = serviceEnv(database.url);
-    const started = await Promise.all(
-      (['api-gateway', 'scheduler', 'dispatcher'] as const).map((name) => startService(name, env)),
-    );
-    services.push(...started);
-    gatewayUrl = started[0]!.url;
-    ({ api } = await newOrgClient(gatewayUrl, adminToken, { name: 'monitors' }));
+    stack = await startStack();
+    ({ db, gatewayUrl } = stack);
+    ({ api } = await newOrgClient(gatewayUrl, stack.adminToken, { name: 'monitors' }));
   }, SLOW);
 
   afterAll(async () => {
-    await Promise.all(services.map((s) => s.kill('SIGKILL')));
-    await db.destroy();
+    await stack.stop();
     await sink.close();
-    await database.drop();
   }, SLOW);
 
   const eventsOf = (id: string): Promise<EventRow[]> =>
@@ -76,7 +58,7 @@ describe('system: heartbeat and HTTP monitors', () => {
       every: '10s',
       grace: '1s',
     });
-    const pingUrl = monitor.pingUrl.replace(/^https?:\/\/[^/]+/, gatewayUrl);
+    const pingUrl = localPingUrl(monitor.pingUrl, gatewayUrl);
     expect((await fetch(pingUrl, { method: 'POST', body: 'started ok' })).status).toBe(200);
     const [down] = await eventually(monitor.id, ['monitor.down']);
     expect(down!.event).toBe('monitor.down');

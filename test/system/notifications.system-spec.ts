@@ -2,18 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
-import { createDataSource, type NotificationEvent, raiseNotificationEvent } from '@hourglass/db';
-import {
-  createTestDatabase,
-  startHttpSink,
-  startService,
-  testMasterKeys,
-  type HttpSink,
-  type RunningService,
-  type TestDatabase,
-  waitFor,
-} from '@hourglass/testing';
-import { type ApiClient, newOrgClient, serviceEnv } from './api-client.js';
+import { type NotificationEvent, raiseNotificationEvent } from '@hourglass/db';
+import { startHttpSink, type HttpSink, waitFor } from '@hourglass/testing';
+import { type ApiClient, newOrgClient } from './api-client.js';
+import { type Stack, startStack } from './stack.js';
 
 /**
  * Notifications end to end across the three processes: events raised in the database are fanned
@@ -38,19 +30,17 @@ interface NotificationView {
 }
 
 describe('system: notifications through the outbox', () => {
-  let database: TestDatabase;
+  let stack: Stack;
   let sink: HttpSink;
   let smtp: SMTPServer;
   const mails: Mail[] = [];
   let db: DataSource;
   let gatewayUrl: string;
   let adminToken: string;
-  const services: RunningService[] = [];
   /** 429 with Retry-After once per path listed, then 200. */
   const throttledOnce = new Set<string>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     sink = await startHttpSink((req, res) => {
       if (req.path.startsWith('/gone')) return void res.writeHead(410).end('gone');
       if (req.path.startsWith('/busy') && !throttledOnce.has(req.path)) {
@@ -76,30 +66,19 @@ describe('system: notifications through the outbox', () => {
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const smtpPort = (smtp.server.address() as AddressInfo).port;
-    const shared = serviceEnv(database.url, {
+    stack = await startStack({
       NOTIFICATION_GROUP_WINDOW_MS: String(WINDOW_MS),
       NOTIFICATION_POLL_MS: '500',
       HOURGLASS_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       HOURGLASS_SMTP_FROM: 'Hourglass <alerts@hourglass.test>',
     });
-    adminToken = shared.adminToken;
-    services.push(
-      ...(await Promise.all([
-        startService('api-gateway', shared.env),
-        startService('scheduler', shared.env),
-        startService('dispatcher', shared.env),
-      ])),
-    );
-    gatewayUrl = services[0]!.url;
-    db = await createDataSource({ url: database.url, poolMax: 2, masterKeys: testMasterKeys() }).initialize();
+    ({ db, gatewayUrl, adminToken } = stack);
   }, SLOW);
 
   afterAll(async () => {
-    await Promise.all(services.map((service) => service.kill('SIGKILL')));
-    await db?.destroy();
+    await stack?.stop();
     await sink.close();
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
-    await database.drop();
   }, SLOW);
 
   const monitorDown = (orgId: string, n = 1): NotificationEvent => ({

@@ -187,6 +187,33 @@ describe('monitors: /v1/monitors and /ping/{token}', () => {
     expect(events[0]!.dedup_key).toBe(`incident:${incidents[0].id}:down`);
   });
 
+  it('a pause silences without mending: pings are stored, the incident stays open, resume is down until a success', async () => {
+    const created = (await api.post('/v1/monitors', { name: 'paused', type: 'heartbeat', every: '1h' }).expect(201))
+      .body;
+    const ping = (path: string) => gw.http().post(`/ping/${tokenOf(created.pingUrl)}${path}`);
+    await ping('/fail').expect(200);
+    expect((await api.post(`/v1/monitors/${created.id}/pause`).expect(200)).body.status).toBe('paused');
+    await ping('').send('ran while paused').expect(200);
+    expect((await api.get(`/v1/monitors/${created.id}`).expect(200)).body.status).toBe('paused');
+    const pings = (await api.get(`/v1/monitors/${created.id}/pings`).expect(200)).body.data;
+    expect(pings[0]).toMatchObject({ kind: 'success', body: 'ran while paused' });
+    const incidents = async () => (await api.get(`/v1/monitors/${created.id}/incidents`).expect(200)).body.data;
+    expect((await incidents())[0].resolvedAt).toBeNull();
+
+    expect((await api.post(`/v1/monitors/${created.id}/resume`).expect(200)).body.status).toBe('down');
+    await ping('').expect(200);
+    expect((await api.get(`/v1/monitors/${created.id}`).expect(200)).body.status).toBe('up');
+    const [incident] = await incidents();
+    expect(incident.resolvedAt).not.toBeNull();
+    const events: { event: string }[] = await gw.app
+      .get(DataSource)
+      .query(`SELECT event FROM notification_events WHERE subject_id = $1 ORDER BY created_at`, [created.id]);
+    expect(events.map((e) => e.event)).toEqual(['monitor.down', 'monitor.up']);
+    // Resumed with nothing open: new again.
+    await api.post(`/v1/monitors/${created.id}/pause`).expect(200);
+    expect((await api.post(`/v1/monitors/${created.id}/resume`).expect(200)).body.status).toBe('new');
+  });
+
   it('concurrent pings of one monitor are all stored; the losers of the version race take the locked path', async () => {
     const created = (await api.post('/v1/monitors', { name: 'busy', type: 'heartbeat', every: '1h' }).expect(201)).body;
     const token = tokenOf(created.pingUrl);

@@ -20,8 +20,8 @@ export const Channel = {
   /** A notification event was raised (payload empty). The scheduler's leader fans it out to channels. */
   NotificationEvents: 'hourglass_notification_events',
   /**
-   * A monitor was created, changed, pinged into a new deadline, paused or deleted (payload: monitor id). The scheduler's
-   * leader re-plans its deadline sleep.
+   * A monitor was created, changed, pinged into a new deadline, paused or deleted (payload: monitor id). The
+   * scheduler's leader re-plans its deadline sleep.
    */
   MonitorsChanged: 'hourglass_monitors_changed',
   /**

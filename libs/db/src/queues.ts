@@ -43,7 +43,10 @@ export const QUEUE_OPTIONS: Record<Queue, Parameters<PgBoss['createQueue']>[1]> 
   // because a dispatcher died. HTTP failures are retried by the dispatcher with its own backoff.
   [Queue.Deliver]: { retryLimit: 1_000, retryDelay: 0, deleteAfterSeconds: 3_600 },
   // A check whose dispatcher died is run again once; a later one is due every `every` anyway.
-  [Queue.MonitorCheck]: { retryLimit: 1, retryDelay: 0, deleteAfterSeconds: 3_600 },
+  // `stately` with the monitor id as singletonKey: at most one check per monitor queued and one
+  // active, so checks enqueued while no dispatcher runs do not pile up and burst when one returns
+  // (a re-check enqueued while its check is still active is allowed).
+  [Queue.MonitorCheck]: { policy: 'stately', retryLimit: 1, retryDelay: 0, deleteAfterSeconds: 3_600 },
 };
 
 export const PGBOSS_SCHEMA = 'pgboss';
@@ -103,7 +106,10 @@ export function fetchDeliveryJobs(boss: PgBoss, options: FetchOptions): Promise<
 
 export type MonitorCheckJob = Job<JobPayloads[typeof Queue.MonitorCheck]>;
 
-/** Enqueues HTTP monitor checks inside `em`'s transaction (public API): they exist iff the claim committed. */
+/**
+ * Enqueues HTTP monitor checks inside `em`'s transaction (public API): they exist iff the claim
+ * committed. A monitor that already has a check queued gets no second one (stately queue, keyed by monitor).
+ */
 export async function sendMonitorChecks(
   boss: PgBoss,
   em: EntityManager,
@@ -112,7 +118,7 @@ export async function sendMonitorChecks(
   if (checks.length === 0) return;
   await boss.insert(
     Queue.MonitorCheck,
-    checks.map((data) => ({ data, expireInSeconds: 120 })),
+    checks.map((data) => ({ data, expireInSeconds: 120, singletonKey: data.monitorId })),
     { db: transactionDb(em) },
   );
 }

@@ -136,6 +136,16 @@ describe('monitor state machine', () => {
     expect(applyResume(config, paused, plus(MIN))).toMatchObject({ status: 'new', nextDeadlineAt: null });
   });
 
+  it('resumed with its incident still open, a monitor is down and its next success is the up transition', () => {
+    const config = heartbeat();
+    const paused = applyPause(applyPing(config, initialState(config, T0), { kind: 'fail', at: T0 }).state);
+    const resumed = applyResume(config, paused, plus(MIN), true);
+    expect(resumed).toMatchObject({ status: 'down', nextDeadlineAt: null });
+    expect(applyPing(config, resumed, { kind: 'success', at: plus(2 * MIN) }).transition).toEqual({ kind: 'up' });
+    const http = { ...config, type: 'http' as const, everyMs: MIN };
+    expect(applyResume(http, paused, plus(MIN), true)).toMatchObject({ status: 'down', deadlineKind: 'check' });
+  });
+
   it('grace 0: down at the expected time itself', () => {
     const config = heartbeat({ graceMs: 0 });
     const up = applyPing(config, initialState(config, T0), { kind: 'success', at: T0 }).state;

@@ -197,16 +197,20 @@ export function applyCheck(config: MonitorConfig, state: MonitorState, ok: boole
   return { state: next, transition: transitionTo(state.status, status, error ?? 'check failed'), recheck };
 }
 
-/** Pausing stops every deadline; resuming starts over as `new` (heartbeats wait for a ping, HTTP checks at once). */
+/**
+ * Pausing stops every deadline (an open incident stays open: a pause silences, it does not mend).
+ * Resuming starts over as `new`, or as `down` when the incident is still open, so the next
+ * success closes it with `monitor.up` (heartbeats wait for a ping, HTTP checks at once).
+ */
 export function applyPause(state: MonitorState): MonitorState {
   return { ...state, status: 'paused', nextDeadlineAt: null, deadlineKind: null, consecutiveFailures: 0 };
 }
 
-export function applyResume(config: MonitorConfig, state: MonitorState, now: Date): MonitorState {
+export function applyResume(config: MonitorConfig, state: MonitorState, now: Date, incidentOpen = false): MonitorState {
   if (state.status !== 'paused') return state;
   return {
     ...state,
-    status: 'new',
+    status: incidentOpen ? 'down' : 'new',
     consecutiveFailures: 0,
     lastStartedAt: null,
     lastRunId: null,

@@ -134,8 +134,10 @@ export class MonitorsService {
   }
 
   resume(orgId: string, actor: Actor, id: string): Promise<Monitor> {
-    return this.change(orgId, actor, id, 'resumed', async (current, now) =>
-      current.status === 'paused' ? stateOf(applyResume(current, current, now)) : null,
+    return this.change(orgId, actor, id, 'resumed', async (current, now, em) =>
+      current.status === 'paused'
+        ? stateOf(applyResume(current, current, now, await this.monitors.hasOpenIncident(current.id, em)))
+        : null,
     );
   }
 
@@ -201,8 +203,6 @@ export class MonitorsService {
       const now = new Date();
       const patch = await apply(current, now, em);
       if (patch === null) return current;
-      // Pausing leaves an open incident resolved, without an alert: nobody is watching any more.
-      if (patch.status === 'paused') await this.monitors.resolveIncident(current.id, now, em);
       const updated = (await this.monitors.update(orgId, id, patch, em))!;
       await this.record(em, actor, verb, current, updated);
       return updated;

@@ -1,9 +1,10 @@
-import { All, Controller, HttpCode, Inject, Param, Query, Req } from '@nestjs/common';
+import { All, Controller, HttpCode, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, RAW_BODY_ROUTE } from '@hourglass/platform';
 import { AppError, ErrorCode, MonitorLimits, type PingKind } from '@hourglass/domain';
+import { PingRateLimited } from './ping-miss-limiter.js';
 import { PingsService } from './pings.service.js';
 
 /** A process exit status: 0-255. */
@@ -27,7 +28,8 @@ const bodyOf = (request: FastifyRequest) => (Buffer.isBuffer(request.body) ? req
 
 /**
  * `ANY /ping/{token}[/start|/fail|/log|/{exitCode}]`: public (the token is the credential),
- * documented in docs/api.md, not in /openapi.json. Answers 200 "OK"; an unknown token is 404.
+ * documented in docs/api.md, not in /openapi.json. Answers 200 "OK"; an unknown token is 404, and
+ * too many unknown tokens from one address 429 RATE_LIMITED with Retry-After.
  */
 @ApiExcludeController()
 @Public()
@@ -38,29 +40,49 @@ export class PingsController {
   @All(':token')
   @HttpCode(200)
   @RouteConfig(RAW_BODY_ROUTE)
-  success(@Param('token') token: string, @Query('rid') rid: unknown, @Req() request: FastifyRequest): Promise<string> {
-    return this.receive(token, 'success', rid, request);
+  success(
+    @Param('token') token: string,
+    @Query('rid') rid: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return this.receive(token, 'success', rid, request, reply);
   }
 
   @All(':token/start')
   @HttpCode(200)
   @RouteConfig(RAW_BODY_ROUTE)
-  start(@Param('token') token: string, @Query('rid') rid: unknown, @Req() request: FastifyRequest): Promise<string> {
-    return this.receive(token, 'start', rid, request);
+  start(
+    @Param('token') token: string,
+    @Query('rid') rid: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return this.receive(token, 'start', rid, request, reply);
   }
 
   @All(':token/fail')
   @HttpCode(200)
   @RouteConfig(RAW_BODY_ROUTE)
-  fail(@Param('token') token: string, @Query('rid') rid: unknown, @Req() request: FastifyRequest): Promise<string> {
-    return this.receive(token, 'fail', rid, request);
+  fail(
+    @Param('token') token: string,
+    @Query('rid') rid: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return this.receive(token, 'fail', rid, request, reply);
   }
 
   @All(':token/log')
   @HttpCode(200)
   @RouteConfig(RAW_BODY_ROUTE)
-  log(@Param('token') token: string, @Query('rid') rid: unknown, @Req() request: FastifyRequest): Promise<string> {
-    return this.receive(token, 'log', rid, request);
+  log(
+    @Param('token') token: string,
+    @Query('rid') rid: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return this.receive(token, 'log', rid, request, reply);
   }
 
   @All(':token/:exitCode')
@@ -71,10 +93,11 @@ export class PingsController {
     @Param('exitCode') exitCode: string,
     @Query('rid') rid: unknown,
     @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const code = EXIT_CODE.test(exitCode) ? Number(exitCode) : NaN;
     if (!(code >= 0 && code <= 255)) throw new AppError(ErrorCode.NOT_FOUND, `No ping route ${exitCode.slice(0, 100)}`);
-    return this.receive(token, 'success', rid, request, code);
+    return this.receive(token, 'success', rid, request, reply, code);
   }
 
   private async receive(
@@ -82,9 +105,15 @@ export class PingsController {
     kind: PingKind,
     rid: unknown,
     request: FastifyRequest,
+    reply: FastifyReply,
     exitCode?: number,
   ): Promise<string> {
-    await this.pings.receive(token, { kind, exitCode, runId: runIdOf(rid), body: bodyOf(request) });
+    await this.pings
+      .receive(token, { kind, exitCode, runId: runIdOf(rid), body: bodyOf(request) }, request.ip)
+      .catch((error: unknown) => {
+        if (error instanceof PingRateLimited) void reply.header('retry-after', String(error.retryAfterSeconds));
+        throw error;
+      });
     return 'OK';
   }
 }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { MonitorRepository, type MonitorRow, newId, type PingRow, recordMonitorStep } from '@hourglass/db';
 import { AppError, applyPing, ErrorCode, MonitorLimits, type PingKind, type Step } from '@hourglass/domain';
 import { pingTokenHash } from './monitors.service.js';
+import { PingMissLimiter } from './ping-miss-limiter.js';
 
 /** Tokens are 24 base64url characters; anything else cannot name a monitor and costs no query. */
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -22,16 +23,25 @@ export interface ReceivedPing {
  */
 @Injectable()
 export class PingsService {
+  private readonly misses = new PingMissLimiter();
+
   constructor(
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(MonitorRepository) private readonly monitors: MonitorRepository,
   ) {}
 
-  async receive(token: string, ping: ReceivedPing): Promise<void> {
+  /** `client` is the caller's address: unknown tokens from one address are rate limited (PingMissLimiter). */
+  async receive(token: string, ping: ReceivedPing, client: string): Promise<void> {
     if (!TOKEN.test(token)) throw notFound();
     const hash = pingTokenHash(token);
+    const key = hash.toString('base64');
+    this.misses.admit(client, key);
     const monitor = await this.monitors.findByTokenHash(hash);
-    if (!monitor) throw notFound();
+    if (!monitor) {
+      this.misses.miss(client);
+      throw notFound();
+    }
+    this.misses.hit(key);
     const at = new Date();
     const step = this.step(monitor, ping, at);
     // The common ping changes no up/down and moves the deadline later: one statement, nothing to announce.

@@ -1,25 +1,17 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PgBoss } from 'pg-boss';
-import {
-  Channel,
-  Listener,
-  MonitorRepository,
-  type MonitorRow,
-  recordMonitorStep,
-  sendMonitorChecks,
-} from '@hourglass/db';
+import { Channel, MonitorRepository, type MonitorRow, recordMonitorStep, sendMonitorChecks } from '@hourglass/db';
 import { applyDeadline, type Step } from '@hourglass/domain';
 import { APP_CONFIG, AppLogger, Metrics } from '@hourglass/platform';
 import type { SchedulerConfig } from '../config.js';
+import { LeaderLoop } from '../leader/leader-loop.js';
 import { LeaderService } from '../leader/leader.service.js';
-import { Waker } from '../tick/waker.js';
 
 /** Monitors evaluated per transaction. */
 const BATCH = 200;
 /** The longest sleep without a NOTIFY: a lost notification costs at most this much lateness. */
 const MAX_SLEEP_MS = 30_000;
-const ERROR_BACKOFF_MS = 1_000;
 
 /**
  * The leader's monitor deadline loop (docs/decisions/0021): claims monitors whose `next_deadline_at`
@@ -31,73 +23,44 @@ const ERROR_BACKOFF_MS = 1_000;
  */
 @Injectable()
 export class MonitorDeadlinesService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly waker = new Waker();
-  private readonly listener: Listener;
+  private readonly loop: LeaderLoop;
   private readonly monitors: MonitorRepository;
-  private running?: Promise<void>;
-  private active = false;
-  private generation = 0;
   private readonly evaluated;
 
   constructor(
     @Inject(APP_CONFIG) config: SchedulerConfig,
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
-    @Inject(LeaderService) private readonly leader: LeaderService,
-    @Inject(AppLogger) private readonly logger: AppLogger,
+    @Inject(LeaderService) leader: LeaderService,
+    @Inject(AppLogger) logger: AppLogger,
     @Inject(Metrics) metrics: Metrics,
   ) {
     this.monitors = new MonitorRepository(db);
     this.evaluated = metrics.counter('hourglass_monitor_deadlines_total', 'Monitor deadlines evaluated', ['kind']);
-    this.listener = new Listener({
+    this.loop = new LeaderLoop({
       url: config.db.url,
-      channels: [Channel.MonitorsChanged],
-      onNotify: () => this.waker.wake(),
-      onConnect: () => this.waker.wake(),
-      onError: (error) => this.logger.warn({ msg: 'monitors listener failed', err: error }, 'Monitors'),
+      channel: Channel.MonitorsChanged,
+      leader,
+      logger,
+      context: 'Monitors',
+      listenerFailed: 'monitors listener failed',
+      passFailed: 'monitor deadlines failed',
+      confirm: true,
+      pass: async (leading) => {
+        await this.runOnce(leading);
+        if (!leading()) return 0;
+        const ms = await this.monitors.msUntilNextDeadline();
+        return Math.min(ms ?? MAX_SLEEP_MS, MAX_SLEEP_MS);
+      },
     });
   }
 
   onApplicationBootstrap(): void {
-    this.leader.on('acquired', () => void this.start());
-    this.leader.on('lost', () => void this.stop());
+    this.loop.follow();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
-  }
-
-  private async start(): Promise<void> {
-    if (this.active) return;
-    this.active = true;
-    const generation = ++this.generation;
-    await this.running;
-    await this.listener.start();
-    this.running = this.loop(generation);
-  }
-
-  private async stop(): Promise<void> {
-    this.active = false;
-    this.generation++;
-    this.waker.wake();
-    await this.listener.stop();
-    await this.running;
-  }
-
-  private async loop(generation: number): Promise<void> {
-    const leading = () => this.active && generation === this.generation && this.leader.leading;
-    while (leading()) {
-      try {
-        if (!(await this.leader.confirm())) break;
-        await this.runOnce(leading);
-        if (!leading()) break;
-        const ms = await this.monitors.msUntilNextDeadline();
-        await this.waker.sleep(Math.min(ms ?? MAX_SLEEP_MS, MAX_SLEEP_MS));
-      } catch (error) {
-        this.logger.warn({ msg: 'monitor deadlines failed', err: error }, 'Monitors');
-        await this.waker.sleep(ERROR_BACKOFF_MS);
-      }
-    }
+    await this.loop.stop();
   }
 
   /** Evaluates every monitor due now, a batch per transaction. Returns how many it evaluated. */

@@ -369,6 +369,16 @@ export class MonitorRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** Whether the monitor has an unresolved incident. */
+  async hasOpenIncident(monitorId: string, em: EntityManager): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(
+      em,
+      'SELECT id FROM monitor_incidents WHERE monitor_id = $1 AND resolved_at IS NULL LIMIT 1',
+      [monitorId],
+    );
+    return rows.length > 0;
+  }
+
   /** Resolves the open incident, if any. */
   async resolveIncident(monitorId: string, at: Date, em: EntityManager): Promise<IncidentRow | null> {
     const rows = await queryRows<IncidentRow>(
