@@ -117,6 +117,13 @@ describe('monitors: /v1/monitors and /ping/{token}', () => {
     expect(ssrf.body.code).toBe('TARGET_NOT_ALLOWED');
   });
 
+  it('takes "none" and goes back to the org defaults on a PATCH of notify: null', async () => {
+    const { id } = (await api.post('/v1/monitors', { ...heartbeat, notify: 'none' }).expect(201)).body;
+    expect((await api.get(`/v1/monitors/${id}`).expect(200)).body.notify).toBe('none');
+    const patched = await api.patch(`/v1/monitors/${id}`, { notify: null }).expect(200);
+    expect(patched.body.notify).toBeNull();
+  });
+
   it('a read-only key lists and reads but cannot create, change or delete', async () => {
     const { id } = (await api.post('/v1/monitors', { name: 'ro', type: 'heartbeat', every: '1h' }).expect(201)).body;
     const minted = await api.post('/v1/api-keys', { name: 'ro', scopes: ['read'] }).expect(201);

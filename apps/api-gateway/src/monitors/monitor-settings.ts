@@ -9,6 +9,7 @@ import {
   parseDuration,
 } from '@hourglass/domain';
 import type { MonitorExpect, MonitorRequest, MonitorRow, NotifyOverride } from '@hourglass/db';
+import { notifyOverrideOf } from '../notify-override/notify-override.js';
 import type { CreateMonitorDto, UpdateMonitorDto } from './monitors.dto.js';
 
 /** A monitor's settings: what create writes, and what an update writes when any of it changed. */
@@ -90,6 +91,6 @@ export function settingsOf(
           : (current?.expect ?? { statusCodes: [], bodyPattern: null })
         : null,
     labels: d.labels ?? current?.labels ?? {},
-    notify: d.notify ?? current?.notify ?? null,
+    notify: d.notify === undefined ? (current?.notify ?? null) : notifyOverrideOf(d.notify),
   };
 }

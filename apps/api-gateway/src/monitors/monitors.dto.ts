@@ -22,48 +22,12 @@ import {
   type MonitorType,
   ScheduleLimits,
 } from '@hourglass/domain';
-import { isUuid, type NotifyOverride } from '@hourglass/db';
+import type { NotifyOverride } from '@hourglass/db';
 import { RefusesNull } from '@hourglass/platform';
 import { CreateTaskDto, TaskRequestDto } from '../tasks/tasks.dto.js';
-import { constraint, ExclusiveWith, IsDuration, IsRe2Pattern } from '../tasks/task.validators.js';
+import { ExclusiveWith, IsDuration, IsRe2Pattern } from '../tasks/task.validators.js';
+import { NotifyProperty } from '../notify-override/notify-override.js';
 import { IsCron, IsTimezone, MinDuration } from '../schedules/schedule.validators.js';
-
-const MAX_NOTIFY_CHANNELS = 20;
-
-/** `"none"`, or `{ channelIds: [uuid, …] }` with 1-20 ids and nothing else. */
-export const IsNotifyOverride = () =>
-  constraint('isNotifyOverride', (v) => {
-    if (v === 'none') return undefined;
-    const message = 'must be "none" or { "channelIds": [channel ids] }';
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return message;
-    const keys = Object.keys(v);
-    const ids = (v as { channelIds?: unknown }).channelIds;
-    if (keys.length !== 1 || !Array.isArray(ids)) return message;
-    if (ids.length === 0 || ids.length > MAX_NOTIFY_CHANNELS)
-      return `channelIds must hold 1-${MAX_NOTIFY_CHANNELS} channel ids`;
-    if (!ids.every((id) => typeof id === 'string' && isUuid(id))) return 'channelIds must be channel ids (UUIDs)';
-    return undefined;
-  });
-
-export const NOTIFY_SCHEMA = {
-  oneOf: [
-    { type: 'string', enum: ['none'] },
-    {
-      type: 'object',
-      required: ['channelIds'],
-      additionalProperties: false,
-      properties: {
-        channelIds: {
-          type: 'array',
-          minItems: 1,
-          maxItems: MAX_NOTIFY_CHANNELS,
-          items: { type: 'string', format: 'uuid' },
-        },
-      },
-    },
-  ],
-  description: "Override the org's default channels: named channels, or none. Left out: the defaults.",
-};
 
 @RefusesNull()
 export class MonitorRequestDto extends TaskRequestDto {
@@ -113,7 +77,7 @@ const duration = (max: number, description: string) => ({
 });
 
 /** Which fields apply to which type is checked by the service (a field error names the field). */
-@RefusesNull()
+@RefusesNull('notify')
 export class CreateMonitorDto extends PickType(CreateTaskDto, ['labels'] as const) {
   @ApiProperty({ enum: MONITOR_TYPES })
   @IsIn(MONITOR_TYPES)
@@ -214,12 +178,13 @@ export class CreateMonitorDto extends PickType(CreateTaskDto, ['labels'] as cons
   @Max(MonitorLimits.maxConfirmAfter)
   confirmAfter?: number;
 
-  @ApiPropertyOptional(NOTIFY_SCHEMA)
-  @IsOptional()
-  @IsNotifyOverride()
-  notify?: Exclude<NotifyOverride, null>;
+  @NotifyProperty('monitor')
+  notify?: NotifyOverride;
 }
 
-/** Every field optional (never null); the type stays what it was; `request` and `expect` are replaced whole. */
-@RefusesNull()
+/**
+ * Every field optional (never null, but `notify`: null is back to the org's defaults); the type stays what it was;
+ * `request` and `expect` are replaced whole.
+ */
+@RefusesNull('notify')
 export class UpdateMonitorDto extends PartialType(OmitType(CreateMonitorDto, ['type'] as const)) {}

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { CheckRow, IncidentRow, MonitorRow, NotifyOverride, PingRow } from '@hourglass/db';
 import { formatDuration, MONITOR_STATUSES, MONITOR_TYPES, PING_KINDS } from '@hourglass/domain';
-import { NOTIFY_SCHEMA } from './monitors.dto.js';
+import { NotifyView } from '../notify-override/notify-override.js';
 
 const durationOrNull = (ms: number | null) => (ms === null ? null : formatDuration(ms));
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -34,7 +34,7 @@ export class Monitor {
   @ApiProperty({ type: 'integer' }) confirmAfter!: number;
   @ApiProperty({ type: MonitorRequestView, nullable: true }) request!: MonitorRequestView | null;
   @ApiProperty({ type: ExpectView, nullable: true }) expect!: ExpectView | null;
-  @ApiProperty({ ...NOTIFY_SCHEMA, nullable: true }) notify!: NotifyOverride;
+  @NotifyView('monitor') notify!: NotifyOverride;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
   @ApiProperty({
     type: String,
