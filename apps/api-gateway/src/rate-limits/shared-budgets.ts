@@ -13,7 +13,7 @@ export function sharedBudgets(db: DataSource, logger: AppLogger, what: string): 
   );
 }
 
-/** Over a budget of its own (not the plan's): 429, and when the window resets (the controller sends it as Retry-After). */
+/** Over a budget of its own (not the plan's): 429; the controller sends `retryAfterSeconds` as Retry-After. */
 export class RateLimited extends AppError {
   constructor(
     readonly retryAfterSeconds: number,
