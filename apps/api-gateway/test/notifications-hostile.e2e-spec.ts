@@ -62,4 +62,18 @@ describe('notifications, hostile', () => {
     const { id } = (await other.post('/v1/notification-channels', slack).expect(201)).body;
     await other.post(`/v1/notification-channels/${id}/test`).expect(201);
   });
+
+  it('an org has at most 100 channels (an event reaches each default one, outside the quota): 429 QUOTA_EXCEEDED', async () => {
+    const org = await gw.newOrg();
+    const api = gw.as(org.key);
+    // 99 written directly, the 100th through the API.
+    await gw.app.get(DataSource).query(
+      `INSERT INTO notification_channels (id, org_id, name, type, target, events, is_default)
+       SELECT gen_random_uuid(), $1, 'c' || n, 'email', 'x', '{task.failed}', true FROM generate_series(1, 99) n`,
+      [org.orgId],
+    );
+    await api.post('/v1/notification-channels', slack).expect(201);
+    const over = await api.post('/v1/notification-channels', slack).expect(429);
+    expect(over.body.code).toBe('QUOTA_EXCEEDED');
+  });
 });

@@ -22,6 +22,7 @@ export class NotificationChannelsController {
   @Post()
   @ApiOperation({ summary: 'Create a notification channel: webhook, Slack, Discord or email' })
   @ApiCreatedResponse({ type: NotificationChannel })
+  @ApiProblems(429)
   create(
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,

@@ -34,6 +34,9 @@ const AUDITED = ['name', 'type', 'events', 'isDefault', 'disabledAt'] as const;
  */
 export const TEST_SENDS = { limit: 10, windowSeconds: 60 };
 
+/** Channels per org: one event reaches every default channel subscribed to it, a request each, outside the quota. */
+export const MAX_CHANNELS = 100;
+
 @Injectable()
 export class NotificationsService {
   constructor(
@@ -52,6 +55,11 @@ export class NotificationsService {
   async create(orgId: string, actor: Actor, dto: CreateChannelDto): Promise<NotificationChannel> {
     const target = targetOf(dto.type, dto.url, dto.email);
     const row = await this.db.transaction(async (em) => {
+      if (await this.channels.hasAtLeast(orgId, MAX_CHANNELS, em))
+        throw new AppError(
+          ErrorCode.QUOTA_EXCEEDED,
+          `An organization has at most ${MAX_CHANNELS} notification channels`,
+        );
       const written = await this.channels.insert(
         {
           id: newId(),
