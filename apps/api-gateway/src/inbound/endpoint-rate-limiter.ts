@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type InboundEndpointRow, RateLimitRepository } from '@hourglass/db';
-import { AppError, ErrorCode } from '@hourglass/domain';
-import { AppLogger, loggableError } from '@hourglass/platform';
-import { WindowBudgets } from '../rate-limits/window-budgets.js';
+import type { InboundEndpointRow } from '@hourglass/db';
+import { AppLogger } from '@hourglass/platform';
+import { RateLimited, sharedBudgets } from '../rate-limits/shared-budgets.js';
+import type { WindowBudgets } from '../rate-limits/window-budgets.js';
 
 /** Over an endpoint's rate: 429, and when the window resets (the controller sends it as Retry-After). */
-export class EndpointRateLimited extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(ErrorCode.RATE_LIMITED, 'Over this endpoint’s rate limit; retry after Retry-After seconds');
+export class EndpointRateLimited extends RateLimited {
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds, 'Over this endpoint’s rate limit; retry after Retry-After seconds');
   }
 }
 
@@ -22,11 +22,7 @@ export class EndpointRateLimiter {
   private readonly budgets: WindowBudgets;
 
   constructor(@Inject(DataSource) db: DataSource, @Inject(AppLogger) logger: AppLogger) {
-    const counters = new RateLimitRepository(db);
-    this.budgets = new WindowBudgets(
-      (scope, windowEnd, slice, limit) => counters.lease(scope, windowEnd, slice, limit),
-      (error) => logger.pino.warn({ err: loggableError(error) }, 'endpoint rate-limit counters unreachable'),
-    );
+    this.budgets = sharedBudgets(db, logger, 'endpoint');
   }
 
   async admit(endpoint: InboundEndpointRow): Promise<void> {

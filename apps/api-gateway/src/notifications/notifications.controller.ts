@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { Actor as AuditActor } from '@hourglass/domain';
 import { ApiProblems } from '../docs/problem.js';
 import { Actor, Auth, type AuthContext } from '../auth/auth.decorators.js';
+import { RateLimited } from '../rate-limits/shared-budgets.js';
 import { PageQuery } from '../tasks/tasks-query.dto.js';
 import { CreateChannelDto, ListNotificationsQuery, UpdateChannelDto } from './notifications.dto.js';
 import {
@@ -20,6 +22,7 @@ export class NotificationChannelsController {
   @Post()
   @ApiOperation({ summary: 'Create a notification channel: webhook, Slack, Discord or email' })
   @ApiCreatedResponse({ type: NotificationChannel })
+  @ApiProblems(429)
   create(
     @Auth() auth: AuthContext,
     @Actor() actor: AuditActor,
@@ -68,9 +71,19 @@ export class NotificationChannelsController {
   @Post(':id/test')
   @ApiOperation({ summary: 'Send a test message through the outbox; answers the notification' })
   @ApiCreatedResponse({ type: Notification })
-  @ApiProblems(404)
-  test(@Auth() auth: AuthContext, @Actor() actor: AuditActor, @Param('id') id: string): Promise<Notification> {
-    return this.service.test(auth.orgId, actor, id);
+  @ApiProblems(404, 429)
+  async test(
+    @Auth() auth: AuthContext,
+    @Actor() actor: AuditActor,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Notification> {
+    try {
+      return await this.service.test(auth.orgId, actor, id);
+    } catch (error) {
+      if (error instanceof RateLimited) void reply.header('retry-after', String(error.retryAfterSeconds));
+      throw error;
+    }
   }
 }
 

@@ -11,7 +11,10 @@ import {
   sendNotifications,
 } from '@hourglass/db';
 import { type Actor, AppError, ErrorCode, MASKED_CREDENTIAL } from '@hourglass/domain';
+import { AppLogger } from '@hourglass/platform';
 import { entry } from '../audit/audit-entries.js';
+import { RateLimited, sharedBudgets } from '../rate-limits/shared-budgets.js';
+import type { WindowBudgets } from '../rate-limits/window-budgets.js';
 import type { CreateChannelDto, ListNotificationsQuery, UpdateChannelDto } from './notifications.dto.js';
 import {
   type Notification,
@@ -25,6 +28,15 @@ import {
 /** What an audit entry shows of a channel: settings, never its target (a Slack/Discord URL is a credential). */
 const AUDITED = ['name', 'type', 'events', 'isDefault', 'disabledAt'] as const;
 
+/**
+ * Test sends per org per minute. A test message is a real request to a third party's URL (retried up to 8 times)
+ * that no quota counts: unbounded, any key could make Hourglass flood a webhook it names.
+ */
+export const TEST_SENDS = { limit: 10, windowSeconds: 60 };
+
+/** Channels per org: one event reaches every default channel subscribed to it, a request each, outside the quota. */
+export const MAX_CHANNELS = 100;
+
 @Injectable()
 export class NotificationsService {
   constructor(
@@ -33,11 +45,21 @@ export class NotificationsService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(PgBoss) private readonly boss: PgBoss,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
-  ) {}
+    @Inject(AppLogger) logger: AppLogger,
+  ) {
+    this.testBudgets = sharedBudgets(db, logger, 'notification test');
+  }
+
+  private readonly testBudgets: WindowBudgets;
 
   async create(orgId: string, actor: Actor, dto: CreateChannelDto): Promise<NotificationChannel> {
     const target = targetOf(dto.type, dto.url, dto.email);
     const row = await this.db.transaction(async (em) => {
+      if (await this.channels.hasAtLeast(orgId, MAX_CHANNELS, em))
+        throw new AppError(
+          ErrorCode.QUOTA_EXCEEDED,
+          `An organization has at most ${MAX_CHANNELS} notification channels`,
+        );
       const written = await this.channels.insert(
         {
           id: newId(),
@@ -108,6 +130,13 @@ export class NotificationsService {
 
   /** A test message through the same path as every notification: an outbox row and its delivery task. */
   async test(orgId: string, actor: Actor, id: string): Promise<Notification> {
+    await this.find(orgId, id);
+    const admission = await this.testBudgets.admit(`notification-test:${orgId}`, TEST_SENDS);
+    if (!admission.admitted)
+      throw new RateLimited(
+        admission.resetSeconds,
+        `At most ${TEST_SENDS.limit} test sends per ${TEST_SENDS.windowSeconds} s per organization; retry after Retry-After seconds`,
+      );
     const row = await this.db.transaction(async (em) => {
       const channel = await this.channels.find(orgId, id, em);
       if (!channel) return null;

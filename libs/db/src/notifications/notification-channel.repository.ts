@@ -74,6 +74,19 @@ export class NotificationChannelRepository {
   }
 
   /** Null for another org's channel, or an id that is not one. */
+  /**
+   * Whether the org has `max` channels or more (stops counting there). Locks the org row until `em` commits, so
+   * concurrent creates count one after another.
+   */
+  async hasAtLeast(orgId: string, max: number, em: EntityManager): Promise<boolean> {
+    await queryRows(em, 'SELECT 1 FROM organizations WHERE id = $1 FOR NO KEY UPDATE', [orgId]);
+    const rows = await queryRows(em, 'SELECT 1 FROM notification_channels WHERE org_id = $1 LIMIT 1 OFFSET $2', [
+      orgId,
+      max - 1,
+    ]);
+    return rows.length > 0;
+  }
+
   async find(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<NotificationChannelRow | null> {
     if (!isUuid(id)) return null;
     const rows = await queryRows<NotificationChannelRow>(

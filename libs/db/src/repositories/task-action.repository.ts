@@ -40,11 +40,14 @@ const REPLAY_SET = `status = '${TaskTransition.replay.to}', run_at = now(), fini
 export class TaskActionRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Locks the row for the rest of `em`'s transaction, so the edit and the job move see one version. */
+  /**
+   * Locks the row for the rest of `em`'s transaction, so the edit and the job move see one version. Never a
+   * notification delivery: the platform's own task (an edit re-targeted it, outside the quota).
+   */
   async lockForOrg(em: EntityManager, orgId: string, id: string): Promise<TaskEntity | null> {
     const rows = await queryRows<TaskEntity>(
       em,
-      `SELECT ${ALL_COLUMNS} FROM tasks WHERE org_id = $1 AND id = $2 FOR UPDATE`,
+      `SELECT ${ALL_COLUMNS} FROM tasks WHERE org_id = $1 AND id = $2 AND kind <> 'notification' FOR UPDATE`,
       [orgId, id],
     );
     return openOne(em, 'tasks', rows[0] ?? null);
@@ -112,7 +115,7 @@ export class TaskActionRepository {
     const rows = await queryRows<TaskEntity>(
       em,
       `UPDATE tasks SET ${REPLAY_SET}, version = version + 1, updated_at = now()
-        WHERE org_id = $1 AND id = $2 AND status = ANY($3::text[])
+        WHERE org_id = $1 AND id = $2 AND status = ANY($3::text[]) AND kind <> 'notification'
         RETURNING ${ALL_COLUMNS}`,
       [orgId, id, TaskTransition.replay.from],
     );

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, Not } from 'typeorm';
 import { FINISHED_STATUSES, TaskStatus, TaskTransition } from '@hourglass/domain';
 import { TaskEntity, type TaskKind } from '../entities/task.entity.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
@@ -107,9 +107,12 @@ export function inOrderOf(given: NewTask[], inserted: TaskEntity[]): TaskEntity[
 export class TaskRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Null also for a task of a deleted org (its data key is gone). */
+  /**
+   * Null also for a task of a deleted org (its data key is gone), and for a notification delivery: the
+   * platform's own task, whose id its webhook target sees as `webhook-id` and whose URL may be a Slack credential.
+   */
   async findForOrg(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<TaskEntity | null> {
-    return openOne(em, 'tasks', await em.findOneBy(TaskEntity, { orgId, id }));
+    return openOne(em, 'tasks', await em.findOneBy(TaskEntity, { orgId, id, kind: Not('notification') }));
   }
 
   async listForOrg(orgId: string, filter: TaskFilter): Promise<Page<TaskEntity>> {
