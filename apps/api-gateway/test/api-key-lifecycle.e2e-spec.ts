@@ -59,6 +59,18 @@ describe('API-key lifecycle: rotation with a grace window', () => {
     await gw.http().get('/v1/tasks').set('authorization', bearer(old.key)).expect(401);
   });
 
+  it('revoking the replacement aborts the rotation: the old key stops at once, not at its grace end', async () => {
+    const old = await orgWithKey();
+    await gw.http().get('/v1/tasks').set('authorization', bearer(old.key)).expect(200);
+    const replacement = (await rotate(old.admin, old.id, { graceSeconds: 3600 }).expect(201)).body;
+    await gw.http().get('/v1/tasks').set('authorization', bearer(old.key)).expect(200);
+    await gw.http().delete(`/v1/api-keys/${replacement.id}`).set('authorization', bearer(old.admin)).expect(204);
+    await gw.http().get('/v1/tasks').set('authorization', bearer(replacement.key)).expect(401);
+    await gw.http().get('/v1/tasks').set('authorization', bearer(old.key)).expect(401);
+    const row = await gw.http().get(`/v1/api-keys/${old.id}`).set('authorization', bearer(old.admin)).expect(200);
+    expect(Date.parse(row.body.graceEndsAt)).toBeLessThanOrEqual(Date.now() + 5000);
+  });
+
   it('defaults the grace to an hour and rejects graces outside 0..604800 seconds', async () => {
     const old = await orgWithKey();
     await rotate(old.admin, old.id).expect(201);

@@ -78,6 +78,17 @@ describe('notification channels: /v1/notification-channels and /v1/notifications
     expect(masked.body.code).toBe('VALIDATION_FAILED');
   });
 
+  it('refuses a masked URL sent back with anything around the mask (a trailing ? or #, a path after it)', async () => {
+    const api = gw.as((await gw.newOrg()).key);
+    for (const url of ['https://hooks.slack.com/***?', 'https://hooks.slack.com/***#', 'https://x.example/***/more']) {
+      const res = await api.post('/v1/notification-channels', { ...slack, url }).expect(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'url' }] });
+    }
+    const discord = { ...slack, type: 'discord', url: 'https://discord.com/api/webhooks/***?wait=true' };
+    expect((await api.post('/v1/notification-channels', discord).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect((await api.get('/v1/notification-channels').expect(200)).body.data).toEqual([]);
+  });
+
   it('refuses bad channels with field errors, private targets with TARGET_NOT_ALLOWED, other orgs with 404', async () => {
     const api = gw.as((await gw.newOrg()).key);
     const other = gw.as((await gw.newOrg()).key);

@@ -96,6 +96,21 @@ describe('status pages: /v1/status-pages', () => {
     ).toEqual([{ field: 'monitorIds[0]', message: 'is not a monitor of this organization' }]);
   });
 
+  it("deleting a monitor takes its id off every page of the org, so a page's list can be sent back as read", async () => {
+    const { orgId, key } = await gw.newOrg();
+    const api = gw.as(key);
+    const [a, b] = [await makeMonitor.monitor(db, { orgId }), await makeMonitor.monitor(db, { orgId })];
+    const both = await api.post('/v1/status-pages', { slug: 'gone-both', title: 'T', monitorIds: [a.id, b.id] });
+    const only = await api.post('/v1/status-pages', { slug: 'gone-only', title: 'T', monitorIds: [a.id] });
+    await api.delete(`/v1/monitors/${a.id}`).expect(204);
+    const read = await api.get(`/v1/status-pages/${both.body.id}`).expect(200);
+    expect(read.body.monitorIds).toEqual([b.id]);
+    expect((await api.get(`/v1/status-pages/${only.body.id}`).expect(200)).body.monitorIds).toEqual([]);
+    const listed = await api.get('/v1/status-pages').expect(200);
+    expect(listed.body.data.flatMap((p: { monitorIds: string[] }) => p.monitorIds)).toEqual([b.id]);
+    await api.patch(`/v1/status-pages/${both.body.id}`, { monitorIds: read.body.monitorIds }).expect(200);
+  });
+
   it("answers another org's page with 404 on every route", async () => {
     const owner = await gw.newOrg();
     const page = await gw.as(owner.key).post('/v1/status-pages', { slug: 'owned-page', title: 'T', monitorIds: [] });

@@ -119,6 +119,19 @@ describe('task validation', () => {
     }
   });
 
+  it('refuses a missing body where one is required: 400 VALIDATION_FAILED naming the body', async () => {
+    const { key } = await gw.newOrg();
+    const paths = ['/v1/tasks', '/v1/schedules', '/v1/monitors', '/v1/notification-channels', '/v1/endpoints'];
+    for (const path of [...paths, '/v1/status-pages']) {
+      for (const type of ['application/json', undefined]) {
+        const req = gw.http().post(path).set('authorization', `Bearer ${key}`);
+        const res = await (type ? req.set('content-type', type) : req).expect(400);
+        expect({ path, type, ...res.body }).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'body' }] });
+      }
+    }
+    expect((await gw.as(key).get('/v1/tasks').expect(200)).body.data).toEqual([]);
+  });
+
   it('refuses fields sent to an action that takes no body (never ignored), and accepts it bodiless or {}', async () => {
     const { key } = await gw.newOrg();
     const created = await gw

@@ -84,7 +84,8 @@ export async function createHttpApp(
       void reply.header('x-request-id', String(request.id));
       done(null, payload);
     });
-  app.enableShutdownHooks();
+  // After the graceful close, exit 0 rather than re-raise the signal: a supervisor sees a clean exit.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }
 

@@ -113,10 +113,10 @@ export class ApiKeysService {
         await this.audit.record(em, [
           entry(actor, orgId, 'api_key.revoked', id, { revoked: false }, { revoked: true }),
         ]);
-        return true;
+        return [id, ...(await this.keys.endGraceOfReplaced(orgId, id, em))];
       }));
     if (!revoked) throw notFound(id);
-    this.authenticator.forget(id);
+    for (const gone of revoked) this.authenticator.forget(gone);
   }
 
   /** The key, when it can be rotated: the org's, not yet rotated, not revoked or expired. */

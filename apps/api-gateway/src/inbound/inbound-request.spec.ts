@@ -26,6 +26,22 @@ describe('inbound requests: filters, dedup keys, forwarded headers', () => {
     expect(matches({ 'body.__proto__.x': ['1'] }, r)).toBe(false);
   });
 
+  it('reads headers and query parameters as own properties only, never inherited ones', () => {
+    const r = request({}, { 'x-event': 'a' }, { env: 'prod' });
+    const inherited = [String(Object), String(Object.prototype.toString), '[object Object]'];
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(matches({ [`headers.${name}`]: inherited }, r)).toBe(false);
+      expect(matches({ [`query.${name}`]: inherited }, r)).toBe(false);
+    }
+    const byHeader = endpoint('none', { dedupKey: 'header:constructor' });
+    expect(dedupKeyOf(byHeader, r)).toBeNull();
+    const forward = { id: 'f', url: 'https://t', filter: null, headers: ['constructor', 'tostring'] };
+    expect(Object.keys(forwardHeaders(forward, r, { eventId: 'ev', endpointId: 'en' }))).toEqual([
+      'hourglass-event-id',
+      'hourglass-endpoint-id',
+    ]);
+  });
+
   it('dedups by the provider key, a configured key, or not at all', () => {
     expect(dedupKeyOf(endpoint('stripe'), request({ id: 'evt_1' }))).toBe('body:id=evt_1');
     expect(dedupKeyOf(endpoint('github'), request({}, { 'x-github-delivery': 'd' }))).toBe(

@@ -45,6 +45,10 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
+/** A record's own property, never one it inherits (`constructor`, `__proto__`, `toString`). */
+const own = <T>(record: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
 function atPath(value: unknown, path: string): unknown {
   let current = value;
   for (const key of path.split('.')) {
@@ -59,8 +63,8 @@ function valueOf(request: ReceivedRequest, reference: string): unknown {
   const dot = reference.indexOf('.');
   const [source, name] = [reference.slice(0, dot), reference.slice(dot + 1)];
   if (source === 'body') return atPath(request.json, name);
-  if (source === 'headers') return request.headers[name.toLowerCase()];
-  const query = request.query[name];
+  if (source === 'headers') return own(request.headers, name.toLowerCase());
+  const query = own(request.query, name);
   return Array.isArray(query) ? query[0] : query;
 }
 
@@ -80,7 +84,7 @@ export function dedupKeyOf(endpoint: InboundEndpointRow, request: ReceivedReques
   if (!key || endpoint.dedupWindowMs === 0) return null;
   const colon = key.indexOf(':');
   const name = key.slice(colon + 1);
-  const value = key.startsWith('header:') ? request.headers[name.toLowerCase()] : atPath(request.json, name);
+  const value = key.startsWith('header:') ? own(request.headers, name.toLowerCase()) : atPath(request.json, name);
   if (value === undefined || value === null || typeof value === 'object') return null;
   return `${key}=${String(value).slice(0, 500)}`;
 }
@@ -95,7 +99,7 @@ export function forwardHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of [...FORWARDED_HEADERS, ...forward.headers]) {
-    const value = request.headers[name];
+    const value = own(request.headers, name);
     if (value !== undefined && !RESERVED.has(name) && !name.startsWith('hourglass-')) headers[name] = value;
   }
   headers['hourglass-event-id'] = ids.eventId;

@@ -203,7 +203,7 @@ function targetOf(type: ChannelType, url: string | undefined, email: string | un
   }
   if (email !== undefined) throw invalid('email', `a ${type} channel takes url, not email`);
   if (url === undefined) throw invalid('url', `a ${type} channel needs url`);
-  // A masked URL read back and sent again would be stored as "***".
-  if (url.endsWith(`/${MASKED_CREDENTIAL}`)) throw invalid('url', 'is masked: send the real URL, or leave url out');
+  // A masked URL read back and sent again (perhaps with a `?` or `#` added) would be stored with "***" in it.
+  if (url.includes(MASKED_CREDENTIAL)) throw invalid('url', 'is masked: send the real URL, or leave url out');
   return url;
 }

@@ -270,7 +270,14 @@ export class MonitorRepository {
   async delete(orgId: string, id: string, em: EntityManager): Promise<boolean> {
     if (!isUuid(id)) return false;
     const rows = await queryRows(em, `DELETE FROM monitors WHERE org_id = $1 AND id = $2 RETURNING id`, [orgId, id]);
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    // In the same transaction: no status page of the org keeps (and shows in the API) the id of a deleted monitor.
+    await em.query(
+      `UPDATE status_pages SET monitor_ids = array_remove(monitor_ids, $2::uuid), updated_at = now()
+        WHERE org_id = $1 AND $2::uuid = ANY(monitor_ids)`,
+      [orgId, id],
+    );
+    return true;
   }
 
   async insertPing(ping: PingRow, em: EntityManager): Promise<void> {

@@ -1,3 +1,4 @@
+import { queryRows } from '../sql.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key.entity.js';
@@ -77,6 +78,20 @@ export class ApiKeyRepository {
   async revoke(orgId: string, id: string, em: EntityManager = this.db.manager): Promise<boolean> {
     const result = await em.update(ApiKeyEntity, { orgId, id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Revoking a rotation's replacement aborts the rotation: the key it replaced stops now rather than at
+   * its grace end (docs/decisions/0015). The ids whose grace was cut short.
+   */
+  async endGraceOfReplaced(orgId: string, replacementId: string, em: EntityManager): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      em,
+      `UPDATE api_keys SET grace_ends_at = now()
+        WHERE org_id = $1 AND replaced_by = $2 AND revoked_at IS NULL AND grace_ends_at > now() RETURNING id`,
+      [orgId, replacementId],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Best effort, at most once a minute per key: last-used is a hint, not worth a write per request. */

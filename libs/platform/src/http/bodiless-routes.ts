@@ -2,10 +2,30 @@ import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestI
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { Reflector } from '@nestjs/core';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { IS_PUBLIC } from './public.decorator.js';
+
+/** A required body that is absent (none sent, or an empty one with Content-Type: application/json). */
+export const bodyRequired = () =>
+  new AppError(ErrorCode.VALIDATION_FAILED, 'The request is not valid', [
+    { field: 'body', message: 'is required (a JSON object)' },
+  ]);
+
+/** The class of the handler's `@Body()` argument, if it takes one. */
+function bodyType(ctx: ExecutionContext): (new () => object) | undefined {
+  const name = ctx.getHandler().name;
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, ctx.getClass(), name) ?? {}) as Record<
+    string,
+    { index: number }
+  >;
+  const key = Object.keys(args).find((k) => k.split(':')[0] === String(RouteParamtypes.BODY));
+  const types = Reflect.getMetadata('design:paramtypes', ctx.getClass().prototype, name) as unknown[] | undefined;
+  return key === undefined ? undefined : (types?.[args[key]!.index] as (new () => object) | undefined);
+}
 
 /** Whether the handler takes a `@Body()` (its route-argument metadata names the BODY type). */
 function takesBody(ctx: ExecutionContext): boolean {
@@ -21,17 +41,31 @@ function takesBody(ctx: ExecutionContext): boolean {
 @Injectable()
 export class BodilessRoutes implements NestInterceptor {
   private readonly cache = new WeakMap<object, boolean>();
+  private readonly required = new WeakMap<object, boolean>();
 
   constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const body = ctx.switchToHttp().getRequest<FastifyRequest>().body;
+    if (body === undefined && this.requiresBody(ctx)) throw bodyRequired();
     if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return next.handle();
     const field = Object.keys(body)[0];
     if (field === undefined || this.allowsBody(ctx)) return next.handle();
     throw new AppError(ErrorCode.VALIDATION_FAILED, 'This route takes no request body', [
       { field, message: 'is not a field of this route (it takes no body)' },
     ]);
+  }
+
+  /** A body is required when its DTO has a required field: an empty object does not validate. */
+  private requiresBody(ctx: ExecutionContext): boolean {
+    const handler = ctx.getHandler();
+    let required = this.required.get(handler);
+    if (required === undefined) {
+      const type = bodyType(ctx);
+      required = type !== undefined && type !== Object && validateSync(plainToInstance(type, {})).length > 0;
+      this.required.set(handler, required);
+    }
+    return required;
   }
 
   private allowsBody(ctx: ExecutionContext): boolean {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '@hourglass/domain';
 import { AppLogger } from '../logging/app-logger.js';
 import { redactErrorText } from '../logging/redact.js';
+import { bodyRequired } from './bodiless-routes.js';
 import { codeOfStatus, errorStatus, problem, type ProblemDetails } from './error-status.js';
 
 /** Socket errors of the database connection. */
@@ -85,8 +86,14 @@ export function loggableError(error: unknown, depth = 0): Record<string, unknown
   return described;
 }
 
+/** Fastify's refusal of `Content-Type: application/json` with no body (Nest may wrap it, keeping the message). */
+const isEmptyJsonBody = (error: unknown): boolean =>
+  (error as { code?: unknown })?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+  /^Body cannot be empty when content-type/.test(String((error as { message?: unknown })?.message));
+
 /** Maps any error to an RFC 9457 problem. Unknown errors are 500 INTERNAL, logged with the request id. */
 export function toProblem(error: unknown, requestId: string, logger: AppLogger): ProblemDetails {
+  if (isEmptyJsonBody(error)) error = bodyRequired();
   if (error instanceof AppError) return problem(error.code, error.message, requestId, error.fieldErrors);
   const status = httpStatusOf(error);
   if (status !== undefined) {
