@@ -136,4 +136,9 @@ describe('inbound webhook verification on raw bytes', () => {
     );
     expect(verifyWebhook(verifier('none', []), { headers: {}, body: body('') })).toBeNull();
   });
+
+  it('generic hmac on a header named like an Object property: absent, a rejection (never a thrown TypeError)', () => {
+    const inherited = verifier('hmac', ['k'], { header: 'constructor' });
+    expect(verifyWebhook(inherited, { headers: {}, body: body('x') })).toBe('constructor is missing');
+  });
 });

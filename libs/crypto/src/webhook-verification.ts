@@ -24,6 +24,10 @@ export interface SignedRequest {
   body: Buffer;
 }
 
+/** A request header by name, own properties only (a configured name like `constructor` is just absent). */
+const headerOf = (req: SignedRequest, name: string): string | undefined =>
+  Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
+
 /** null: verified; otherwise why not (stored as the event's `rejection`). */
 export type Rejection = string | null;
 
@@ -75,9 +79,9 @@ function ed25519Key(secret: string): KeyObject | null {
  * secret) and `v1a,<base64>` (Ed25519, verified with a `whpk_` public key) entries, space separated.
  */
 function standardWebhooks(v: WebhookVerifier, req: SignedRequest, now: number): Rejection {
-  const id = req.headers['webhook-id'];
-  const timestamp = req.headers['webhook-timestamp'];
-  const header = req.headers['webhook-signature'];
+  const id = headerOf(req, 'webhook-id');
+  const timestamp = headerOf(req, 'webhook-timestamp');
+  const header = headerOf(req, 'webhook-signature');
   if (!id || !header) return 'webhook-id or webhook-signature is missing';
   const late = timestampProblem(timestamp, 'webhook-timestamp', v.toleranceSeconds, now);
   if (late) return late;
@@ -100,7 +104,7 @@ function standardWebhooks(v: WebhookVerifier, req: SignedRequest, now: number): 
 
 /** Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]`, HMAC-SHA256 of `t.body` keyed by the whole secret. */
 function stripe(v: WebhookVerifier, req: SignedRequest, now: number): Rejection {
-  const header = req.headers['stripe-signature'];
+  const header = headerOf(req, 'stripe-signature');
   if (!header) return 'Stripe-Signature is missing';
   const pairs = header.split(',').map((pair) => pair.trim().split('=', 2) as [string, string | undefined]);
   const timestamp = pairs.find(([key]) => key === 't')?.[1];
@@ -121,7 +125,7 @@ function bodyHmac(
   encoding: 'hex' | 'base64',
   prefix: string,
 ): Rejection {
-  const value = req.headers[header];
+  const value = headerOf(req, header);
   if (!value) return `${header} is missing`;
   if (!value.startsWith(prefix)) return `${header} does not start with "${prefix}"`;
   const signature = Buffer.from(value.slice(prefix.length).trim(), encoding);
@@ -131,10 +135,10 @@ function bodyHmac(
 
 /** Slack: `X-Slack-Signature: v0=<hex>` of `v0:<X-Slack-Request-Timestamp>:<body>`. */
 function slack(v: WebhookVerifier, req: SignedRequest, now: number): Rejection {
-  const timestamp = req.headers['x-slack-request-timestamp'];
+  const timestamp = headerOf(req, 'x-slack-request-timestamp');
   const late = timestampProblem(timestamp, 'X-Slack-Request-Timestamp', v.toleranceSeconds, now);
   if (late) return late;
-  const value = req.headers['x-slack-signature'];
+  const value = headerOf(req, 'x-slack-signature');
   if (!value?.startsWith('v0=')) return 'X-Slack-Signature is missing or not v0';
   const mac: Mac = (secret) => hmac('sha256', secret, `v0:${timestamp}:`, req.body);
   return anyMatches(v.secrets, mac, [Buffer.from(value.slice(3), 'hex')]) ? null : 'X-Slack-Signature does not match';
