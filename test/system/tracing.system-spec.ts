@@ -238,7 +238,7 @@ describe('system: tracing on SIGTERM', () => {
     async () => {
       const id = await postTask(flushed.stack, '/never-delivered');
       expect(flushed.receiver.spans).toEqual([]);
-      expect(await flushed.stack.services[0]!.kill('SIGTERM')).toBe('SIGTERM');
+      expect(await flushed.stack.services[0]!.kill('SIGTERM')).toBe(0);
       const producer = flushed.receiver.spans.find((s) => s.kind === OtlpKind.PRODUCER);
       expect(producer?.attributes['hourglass.task.id']).toBe(id);
       expect(producer?.service).toBe('edge-api');

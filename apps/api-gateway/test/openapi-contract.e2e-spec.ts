@@ -49,8 +49,10 @@ describe('OpenAPI document: real responses match it', () => {
     });
     await api.expect(409, 'post', `/v1/api-keys/${created.body.id}/rotate`, { ...as(), body: {} });
     await api.expect(404, 'post', `/v1/api-keys/${newId()}/rotate`, { ...as(), body: {} });
-    await api.expect(204, 'delete', `/v1/api-keys/${replacement.body.id}`, as());
     await api.expect(403, 'post', '/v1/tasks', { ...as(created.body.key), body: task() });
+    await api.expect(204, 'delete', `/v1/api-keys/${replacement.body.id}`, as());
+    // Revoking the replacement aborts the rotation: the old key's grace ends with it (decision 0015).
+    await api.expect(401, 'post', '/v1/tasks', { ...as(created.body.key), body: task() });
     await api.expect(204, 'delete', `/v1/api-keys/${created.body.id}`, as());
     await api.expect(404, 'delete', `/v1/api-keys/${created.body.id}`, as());
     await api.expect(404, 'patch', `/v1/admin/orgs/${newId()}`, { token: ADMIN_TOKEN, body: { name: 'x' } });
