@@ -1,6 +1,6 @@
 import {
   createTestDataSource,
-  isSchedulerLeader,
+  schedulerLeaderAmong,
   make,
   startService,
   waitFor,
@@ -39,16 +39,7 @@ describe('fault: scheduler leader failover while monitors are overdue', () => {
       const schedulers = [await startService('scheduler', env), await startService('scheduler', env)];
       services.push(...schedulers);
       const { org } = await make.org(db);
-      const alive = () => schedulers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-      const leader = () =>
-        waitFor(
-          async () => {
-            for (const s of alive()) if (await isSchedulerLeader(s)) return s;
-            return undefined;
-          },
-          (s) => s !== undefined,
-          { timeoutMs: 15_000, intervalMs: 50, what: 'a scheduler leader' },
-        );
+      const leader = () => schedulerLeaderAmong(schedulers);
       const killed = new Set<RunningService>();
       const kill = async (victim: RunningService) => {
         killed.add(victim);

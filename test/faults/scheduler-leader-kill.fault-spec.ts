@@ -1,10 +1,9 @@
 import {
   createTestDataSource,
-  isSchedulerLeader,
+  schedulerLeaderAmong,
   make,
   startHttpSink,
   startService,
-  waitFor,
   type HttpSink,
   type RunningService,
   type TestDataSource,
@@ -61,16 +60,7 @@ describe('fault: SIGKILL of the scheduler leader while schedules fire every seco
         made.push(await make.schedule(db, { orgId: org.id, url: `${sink.url}/tick`, cron: '* * * * * *' }));
       await db.query(`SELECT pg_notify('hourglass_schedules_changed', $1)`, [made[0]!.id]);
 
-      const alive = () => schedulers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-      const leader = () =>
-        waitFor(
-          async () => {
-            for (const s of alive()) if (await isSchedulerLeader(s)) return s;
-            return undefined;
-          },
-          (s) => s !== undefined,
-          { timeoutMs: 15_000, intervalMs: 50, what: 'a scheduler leader' },
-        );
+      const leader = () => schedulerLeaderAmong(schedulers);
       const failovers: number[] = [];
       const killed = new Set<RunningService>();
       for (let kill = 0; kill < KILLS; kill++) {

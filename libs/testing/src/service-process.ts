@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@hourglass/db';
+import { waitFor } from './wait.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -75,4 +76,17 @@ export async function isSchedulerLeader(service: RunningService): Promise<boolea
     () => '',
   );
   return /^hourglass_scheduler_leader(\{[^}]*\})? 1$/m.test(text);
+}
+
+/** The scheduler among `schedulers` (still running) that reports holding the leader lock; waits up to 15 s. */
+export function schedulerLeaderAmong(schedulers: RunningService[]): Promise<RunningService | undefined> {
+  return waitFor(
+    async () => {
+      for (const s of schedulers)
+        if (s.child.exitCode === null && s.child.signalCode === null && (await isSchedulerLeader(s))) return s;
+      return undefined;
+    },
+    (s) => s !== undefined,
+    { timeoutMs: 15_000, intervalMs: 50, what: 'a scheduler leader' },
+  );
 }
