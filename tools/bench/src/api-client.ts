@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { freePort } from '@hourglass/db';
-import { DEFAULT_PLANS } from '@hourglass/domain';
+import { DEFAULT_PLANS, type Plan } from '@hourglass/domain';
 import { startService, waitReady, type Child } from './services.js';
 
 export interface RunningApi {
@@ -30,7 +30,7 @@ export async function postJson<T>(url: string, token: string, body: unknown): Pr
  * raised out of reach and the limits far above any bench rate, or set by BENCH_RATE_LIMIT
  * (requests per second per key, twice that per org; 0 turns the limiter off) to measure its cost.
  */
-export function benchPlansEnv(): Record<string, string> {
+export function benchPlansEnv(overrides: Partial<Plan> = {}): Record<string, string> {
   const perKey = Number(process.env.BENCH_RATE_LIMIT ?? 1_000_000);
   if (!Number.isInteger(perKey) || perKey < 0) throw new Error('BENCH_RATE_LIMIT must be a non-negative integer');
   const free = {
@@ -39,6 +39,7 @@ export function benchPlansEnv(): Record<string, string> {
     rateLimitPerKey: perKey,
     rateLimitPerOrg: 2 * perKey,
     rateLimitWindowSeconds: 1,
+    ...overrides,
   };
   return { HOURGLASS_PLANS: JSON.stringify({ free }) };
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { freePort } from '@hourglass/db';
 import { DEFAULT_PLANS } from '@hourglass/domain';
-import { postJson, startApi } from './api-client.js';
+import { benchPlansEnv, postJson, startApi } from './api-client.js';
 import { sleep, startService, waitReady, type Child } from './services.js';
 import { percentiles, type Percentiles } from './stats.js';
 import type { PhaseContext } from './throughput.js';
@@ -37,21 +37,13 @@ const STEADY = { every: '10m', grace: '10m' };
 const MAX_IN_FLIGHT = 2_000;
 const ALERT_WAIT_MS = 60_000;
 
-/**
- * The plan the bench org is on: (b)'s raised rate limits, room for the monitors, and the API's
- * shortest monitor interval allowed.
- */
+/** The bench plan ((b)'s raised limits), with room for the monitors and the API's shortest monitor interval. */
 function monitorPlansEnv(monitors: number): Record<string, string> {
-  const free = {
-    ...DEFAULT_PLANS.free!,
-    rateLimitPerKey: 1_000_000,
-    rateLimitPerOrg: 2_000_000,
-    rateLimitWindowSeconds: 1,
+  return benchPlansEnv({
     minScheduleIntervalMs: 1_000,
     maxSchedules: Math.max(monitors, DEFAULT_PLANS.free!.maxSchedules),
     maxMonitors: monitors,
-  };
-  return { HOURGLASS_PLANS: JSON.stringify({ free }) };
+  });
 }
 
 interface Created {
