@@ -1,7 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { sealRows } from '../encryption/sealed-rows.js';
-import { newId } from '../ids.js';
-import { Channel, notify } from '../notify.js';
+import { raiseNotificationEvents } from './raise-events.js';
 
 /** The events an org can be notified of (API: "Notifications"). */
 export const NOTIFICATION_EVENT_TYPES = [
@@ -58,25 +56,5 @@ export interface NotificationEvent {
  * Returns false when `dedupKey` had been raised already.
  */
 export async function raiseNotificationEvent(manager: EntityManager, event: NotificationEvent): Promise<boolean> {
-  const id = newId();
-  const [sealed] = await sealRows(manager, 'notification_events', [{ id, orgId: event.orgId, payload: event.payload }]);
-  const rows: unknown[] = await manager.query(
-    `INSERT INTO notification_events (id, org_id, event, subject_type, subject_id, notify, payload, dedup_key)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
-     ON CONFLICT (org_id, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING
-     RETURNING id`,
-    [
-      id,
-      event.orgId,
-      event.event,
-      event.subjectType,
-      event.subjectId,
-      event.notify === null ? null : JSON.stringify(event.notify),
-      sealed!.payload,
-      event.dedupKey ?? null,
-    ],
-  );
-  if (rows.length === 0) return false;
-  await notify(manager, Channel.NotificationEvents, '');
-  return true;
+  return (await raiseNotificationEvents(manager, [event])) === 1;
 }
